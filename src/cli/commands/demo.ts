@@ -1,0 +1,53 @@
+/** `huiyuan demo [--customers N] [--seed S]` and its sibling `huiyuan generate --out DIR`. */
+import type { Command } from 'commander';
+import { type CommandContext, withStore } from '../context.js';
+import { formatCount, formatDuration, parseCount, parsePositive } from '../format.js';
+import { createProgressBar } from '../progress.js';
+import { renderStatus } from './status.js';
+
+export const DEFAULT_DEMO_CUSTOMERS = 20_000;
+export const DEFAULT_DEMO_SEED = 11;
+
+interface DemoOptions {
+  readonly customers: number;
+  readonly seed: number;
+  readonly quiet?: boolean;
+}
+
+export function registerDemo(program: Command, getContext: () => CommandContext): void {
+  program
+    .command('demo')
+    .description('fill the database with a realistic synthetic store (two years of orders) and show what is in it')
+    .option('--customers <n>', 'customers to generate', parsePositive, DEFAULT_DEMO_CUSTOMERS)
+    .option('--seed <s>', 'random seed; the same seed gives the same store', parseCount, DEFAULT_DEMO_SEED)
+    .option('-q, --quiet', 'no progress bar')
+    .action(async (options: DemoOptions) => {
+      const context = getContext();
+      const { loadDemo } = await import('../../demo/load-demo.js');
+      const { getStatus } = await import('../../analytics/status.js');
+      const started = Date.now();
+      const bar = createProgressBar({ quiet: options.quiet ?? false });
+      const status = await withStore(context, async (store) => {
+        try {
+          const demo = await loadDemo(store, {
+            customers: options.customers,
+            seed: options.seed,
+            rejectsDir: context.rejectsDir,
+            onGenerateProgress: (done, total) =>
+              bar.update({ label: 'demo', stage: 'generate', percentage: (100 * done) / total, rows: done }),
+            onImportProgress: (p) =>
+              bar.update({ label: p.file.replace(/.*\//, ''), stage: p.stage, percentage: p.percentage, rows: p.rowsProcessed }),
+          });
+          bar.stop();
+          const truth = demo.generated.truth;
+          process.stderr.write(
+            `demo store generated (seed ${options.seed}, ${formatCount(options.customers)} customers, ${truth.start} … ${truth.end}) and imported in ${formatDuration(Date.now() - started)}\n`,
+          );
+          return await getStatus(store);
+        } finally {
+          bar.stop();
+        }
+      });
+      process.stdout.write(`${renderStatus(status, 'table')}\n`);
+    });
+}

@@ -1,0 +1,23 @@
+/** Small formatting and flag-parsing helpers shared by the commands. */
+import { InvalidArgumentError } from 'commander';
+
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+export function formatDuration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** Commander parser for a non-negative whole number flag. */
+export function parseCount(value: string): number {
+  if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError(`expected a whole number ≥ 0, found '${value}'`);
+  return Number(value);
+}
+
+/** Commander parser for a positive whole number flag. */
+export function parsePositive(value: string): number {
+  const n = parseCount(value);
+  if (n === 0) throw new InvalidArgumentError(`expected a whole number ≥ 1, found '${value}'`);
+  return n;
+}

@@ -1,0 +1,58 @@
+/**
+ * The `huiyuan` command line: parses argv, builds the context from the global options, and
+ * turns every failure into one clear line on stderr and a non-zero exit code (the stack only
+ * with --verbose). Commands load their modules on demand so `--help` starts fast.
+ */
+import { Command, CommanderError } from 'commander';
+import { AppError, toAppError } from '../errors.js';
+import { registerDemo } from './commands/demo.js';
+import { registerGenerate } from './commands/generate.js';
+import { registerImport } from './commands/import.js';
+import { registerStatus } from './commands/status.js';
+import { createContext, type CommandContext, type GlobalOptions } from './context.js';
+
+export function buildProgram(): Command {
+  const program = new Command('huiyuan')
+    .description('huiyuan (会员): member-marketing engine for online stores — RFM, tiers, lifecycle, KPIs, alerts')
+    .option('--db <path>', 'database file (default: $HUIYUAN_DB, else ./huiyuan.duckdb)')
+    .option('--config <path>', 'config file (default: huiyuan.config.json beside the database)')
+    .option('--verbose', 'show stack traces and internal detail on errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  let context: CommandContext | undefined;
+  const getContext = (): CommandContext => (context ??= createContext(program.opts<GlobalOptions>()));
+  registerImport(program, getContext);
+  registerStatus(program, getContext);
+  registerDemo(program, getContext);
+  registerGenerate(program, getContext);
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv]);
+  } catch (thrown) {
+    if (thrown instanceof CommanderError) {
+      // Commander already printed its one line (or the help); only the exit code is ours.
+      process.exitCode = thrown.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    const error = toAppError(thrown);
+    process.stderr.write(`huiyuan: ${error.message}\n`);
+    for (const line of error.details) process.stderr.write(`  ${line}\n`);
+    if (program.opts<GlobalOptions>().verbose) {
+      process.stderr.write(`${describeStack(error)}\n`);
+    } else if (error.code === 'INTERNAL') {
+      process.stderr.write('  (this is a bug in huiyuan; run again with --verbose for the stack trace)\n');
+    }
+    process.exitCode = error.exitCode;
+  }
+}
+
+function describeStack(error: AppError): string {
+  const cause = error.cause instanceof Error ? `\ncaused by: ${error.cause.stack ?? error.cause.message}` : '';
+  return `${error.stack ?? ''}${cause}`;
+}

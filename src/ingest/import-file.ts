@@ -1,0 +1,316 @@
+/**
+ * Imports one canonical file (CSV, JSON Lines or Parquet, gzip or not) into the store, atomically
+ * and idempotently. DuckDB reads and parses the file itself, so rows never pass through
+ * JavaScript: the file is staged as text, typed and checked in one pass, and merged by key.
+ * Either the whole file is kept, with its import batch recorded, or nothing of it is.
+ */
+import { mkdirSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { AppError, firstLine } from '../errors.js';
+import { ENTITIES, type EntityKind } from '../store/entities.js';
+import { quoteIdent, quoteLiteral, raw, sql } from '../store/sql.js';
+import type { Store } from '../store/store.js';
+import { inspectFile, verifyFile, type InspectedFile, type VerifiedFile } from './inspect-file.js';
+import {
+  buildChangesSql,
+  buildDeleteReplacedSql,
+  buildDistinctKeyCountSql,
+  buildDuplicateKeysSql,
+  buildInsertSql,
+} from './merge-rows.js';
+import { detectKind, matchHeader } from './match-header.js';
+import { buildTypedRowsSql } from './typed-rows.js';
+
+export const IMPORT_STAGES = ['reading', 'checking', 'merging'] as const;
+export type ImportStage = (typeof IMPORT_STAGES)[number];
+
+export interface ImportProgress {
+  readonly file: string;
+  readonly stage: ImportStage;
+  /** 0–100 within the reading stage, -1 when unknown. */
+  readonly percentage: number;
+  readonly rowsProcessed: number;
+}
+
+export interface ImportOptions {
+  /** The entity in the file; detected from the header when omitted. */
+  readonly kind?: EntityKind | undefined;
+  /** Rejected rows allowed before the file is aborted (default 0). */
+  readonly maxRejects?: number;
+  /** Folder for rejects CSVs. */
+  readonly rejectsDir: string;
+  /** Rejected rows to return for display (all are in the rejects file). */
+  readonly shownRejects?: number;
+  readonly onProgress?: (progress: ImportProgress) => void;
+}
+
+export interface RejectedRow {
+  readonly line: number;
+  readonly column: string;
+  readonly value: string | null;
+  readonly reason: string;
+}
+
+export interface ImportResult {
+  readonly file: string;
+  readonly kind: EntityKind;
+  readonly format: string;
+  readonly detectedBy: string;
+  readonly batchId: number;
+  readonly contentHash: string;
+  readonly rowsRead: number;
+  readonly inserted: number;
+  readonly updated: number;
+  readonly unchanged: number;
+  readonly rejected: number;
+  readonly rejectsByReason: readonly { column: string; reason: string; rows: number }[];
+  readonly firstRejects: readonly RejectedRow[];
+  /** Path of the CSV listing every rejected row, or null when none was rejected. */
+  readonly rejectsFile: string | null;
+  readonly elapsedMs: number;
+}
+
+const STAGED = 'hy_staged';
+const TYPED = 'hy_typed';
+const CHANGES = 'hy_changes';
+
+export async function importFile(store: Store, path: string, options: ImportOptions): Promise<ImportResult> {
+  const started = Date.now();
+  const file = await inspectFile(path);
+  const header = await readHeader(store, file);
+  const kind = options.kind ?? detectKind(path, header);
+  const match = matchHeader(path, kind, header);
+  const report = (stage: ImportStage, percentage = -1, rowsProcessed = 0): void =>
+    options.onProgress?.({ file: path, stage, percentage, rowsProcessed });
+
+  // The whole-file check (hash, gzip integrity) runs while DuckDB loads the file.
+  const verification = verifyFile(file);
+  verification.catch(() => undefined);
+
+  return store.transaction(async () => {
+    await dropWorkTables(store);
+    report('reading', 0);
+    const verified = await stageFile(store, file, match.columns, verification, (p) =>
+      report('reading', p.percentage, p.rowsProcessed),
+    );
+    report('checking');
+    await store.run(
+      raw(
+        `CREATE TEMP TABLE ${TYPED} AS ${buildTypedRowsSql({
+          kind,
+          // Staged rows keep file order; inside a transaction their rowids start at an offset.
+          stagedTable: `(SELECT rowid - (SELECT min(rowid) FROM ${STAGED}) + ${firstDataLine(file)} AS line, * FROM ${STAGED})`,
+          presentColumns: new Set(match.columns.keys()),
+        })}`,
+      ),
+    );
+    const [{ rows_read: rowsRead } = { rows_read: 0 }] = await store.query<{ rows_read: number }>(
+      raw(`SELECT count(*)::INTEGER AS rows_read FROM ${STAGED}`),
+    );
+    await store.run(raw(`DROP TABLE ${STAGED}`));
+    await markDuplicateKeys(store, kind);
+
+    const rejected = await summariseRejects(store, path, options);
+    if (rejected.count > (options.maxRejects ?? 0)) {
+      throw new AppError(
+        'TOO_MANY_REJECTS',
+        `${path}: ${rejected.count} of ${rowsRead} rows rejected (allowed: ${options.maxRejects ?? 0}); nothing of this file was imported. All rejects: ${rejected.file}`,
+        { details: rejected.first.map((row) => formatReject(path, row)) },
+      );
+    }
+
+    report('merging');
+    const [batch] = await store.query<{ id: number }>(raw(`SELECT nextval('import_batch_ids')::INTEGER AS id`));
+    const batchId = batch?.id ?? 0;
+    const counts = await mergeRows(store, kind, batchId);
+    const result: ImportResult = {
+      file: path,
+      kind,
+      format: `canonical ${file.container}${file.gzip ? ' (gzip)' : ''}`,
+      detectedBy: file.detectedBy,
+      batchId,
+      contentHash: verified.contentHash,
+      rowsRead,
+      ...counts,
+      rejected: rejected.count,
+      rejectsByReason: rejected.byReason,
+      firstRejects: rejected.first,
+      rejectsFile: rejected.file,
+      elapsedMs: Date.now() - started,
+    };
+    await store.run(
+      sql`INSERT INTO import_batches VALUES (${batchId}, ${resolve(path)}, ${result.format}, ${kind}, ${verified.contentHash},
+        ${rowsRead}, ${counts.inserted}, ${counts.updated}, ${counts.unchanged}, ${rejected.count},
+        to_timestamp(${started / 1000}), current_timestamp)`,
+    );
+    await dropWorkTables(store);
+    return { ...result, elapsedMs: Date.now() - started };
+  });
+}
+
+export function formatReject(file: string, row: RejectedRow): string {
+  const value = row.value === null ? '' : ` '${row.value}'`;
+  return `${file}:${row.line} column ${row.column}${value}: ${row.reason}`;
+}
+
+/** The line number of the first data row: after the header for CSV, 1 otherwise. */
+function firstDataLine(file: InspectedFile): number {
+  return file.container === 'csv' ? 2 : 1;
+}
+
+function sourceSql(file: InspectedFile, columns?: ReadonlyMap<string, string>): string {
+  const path = quoteLiteral(file.path);
+  const compression = `compression = '${file.gzip ? 'gzip' : 'none'}'`;
+  switch (file.container) {
+    case 'csv':
+      return `read_csv(${path}, all_varchar = true, header = true, ${compression})`;
+    case 'jsonl': {
+      const types = columns ? [...columns.values()].map((name) => `${quoteLiteral(name)}: 'VARCHAR'`) : [];
+      const columnOption = types.length ? `, columns = {${types.join(', ')}}` : '';
+      return `read_json(${path}, format = 'newline_delimited', ${compression}${columnOption})`;
+    }
+    case 'parquet':
+      return `read_parquet(${path})`;
+  }
+}
+
+async function readHeader(store: Store, file: InspectedFile): Promise<string[]> {
+  try {
+    if (file.container === 'jsonl') {
+      const rows = await store.query<{ key: string }>(
+        raw(
+          `SELECT DISTINCT unnest(json_keys(json)) AS key FROM read_json_objects(${quoteLiteral(file.path)}, format = 'newline_delimited', compression = '${file.gzip ? 'gzip' : 'none'}')`,
+        ),
+      );
+      return rows.map((row) => row.key);
+    }
+    const rows = await store.query<{ column_name: string }>(raw(`DESCRIBE SELECT * FROM ${sourceSql(file)}`));
+    return rows.map((row) => row.column_name);
+  } catch (error) {
+    throw describeReadError(file, error);
+  }
+}
+
+async function stageFile(
+  store: Store,
+  file: InspectedFile,
+  columns: ReadonlyMap<string, string>,
+  verification: Promise<VerifiedFile>,
+  onProgress: (progress: { percentage: number; rowsProcessed: number }) => void,
+): Promise<VerifiedFile> {
+  const select = [...columns].map(
+    ([canonical, written]) => `CAST(${quoteIdent(written)} AS VARCHAR) AS ${quoteIdent(canonical)}`,
+  );
+  try {
+    await store.run(raw(`CREATE TEMP TABLE ${STAGED} AS SELECT ${select.join(', ')} FROM ${sourceSql(file, columns)}`), {
+      onProgress,
+    });
+  } catch (error) {
+    // A truncated gzip often surfaces as a parse error at the cut: report the real cause.
+    await verification;
+    throw describeReadError(file, error);
+  }
+  return verification;
+}
+
+function describeReadError(file: InspectedFile, error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const line = /on Line: (\d+)/i.exec(message)?.[1];
+  const where = line ? `${file.path}:${line}` : file.path;
+  if (/Invalid unicode|not utf-8/i.test(message)) {
+    return new AppError('BAD_ENCODING', `${where}: text is not UTF-8; canonical files must be UTF-8: re-save the file as UTF-8`, {
+      cause: error,
+    });
+  }
+  const columns = /Expected Number of Columns: (\d+) Found: (\d+)/.exec(message);
+  if (columns) {
+    return new AppError('BAD_FILE', `${where}: row has ${columns[2]} fields but the header has ${columns[1]}`, {
+      cause: error,
+    });
+  }
+  if (/unterminated quote|quote/i.test(message) && line) {
+    return new AppError('BAD_FILE', `${where}: a quoted field is not closed`, { cause: error });
+  }
+  if (/malformed JSON|JSON/i.test(message) && file.container === 'jsonl') {
+    return new AppError('BAD_FILE', `${where}: not valid JSON Lines: ${firstLine(message)}`, { cause: error });
+  }
+  if (/parquet|magic/i.test(message)) {
+    return new AppError('BAD_FILE', `${file.path}: not a readable Parquet file: ${firstLine(message)}`, { cause: error });
+  }
+  return new AppError('BAD_FILE', `${where}: cannot read as ${file.container}: ${firstLine(message)}`, { cause: error });
+}
+
+async function dropWorkTables(store: Store): Promise<void> {
+  await store.run(raw([STAGED, TYPED, CHANGES].map((table) => `DROP TABLE IF EXISTS ${table};`).join('\n')));
+}
+
+/** Rows whose key repeats an earlier row of the same file are rejects: which one is meant? */
+async function markDuplicateKeys(store: Store, kind: EntityKind): Promise<void> {
+  const [counts] = await store.query<{ rows: number; keys: number }>(raw(buildDistinctKeyCountSql(kind, TYPED)));
+  if (!counts || Number(counts.rows) === Number(counts.keys)) return;
+  const keyNames = ENTITIES[kind].key.join(', ');
+  await store.run(
+    raw(`UPDATE ${TYPED} SET problems = list_append(problems, {'column': ${quoteLiteral(ENTITIES[kind].key[0] ?? '')},
+        'value': NULL::VARCHAR, 'reason': 'duplicate key (' || ${quoteLiteral(keyNames)} || ') of line ' || d.first_line})
+      FROM (${buildDuplicateKeysSql(kind, TYPED)}) d WHERE ${TYPED}.line = d.line`),
+  );
+}
+
+interface RejectSummary {
+  readonly count: number;
+  readonly byReason: readonly { column: string; reason: string; rows: number }[];
+  readonly first: readonly RejectedRow[];
+  readonly file: string | null;
+}
+
+async function summariseRejects(store: Store, path: string, options: ImportOptions): Promise<RejectSummary> {
+  const [total] = await store.query<{ count: number }>(
+    raw(`SELECT count(*)::INTEGER AS count FROM ${TYPED} WHERE len(problems) > 0`),
+  );
+  const count = total?.count ?? 0;
+  if (count === 0) return { count, byReason: [], first: [], file: null };
+  const problems = `(SELECT line, unnest(problems, recursive := true) FROM ${TYPED} WHERE len(problems) > 0)`;
+  const byReason = await store.query<{ column: string; reason: string; rows: number }>(
+    raw(`SELECT "column", reason, count(DISTINCT line)::INTEGER AS rows FROM ${problems} GROUP BY ALL ORDER BY rows DESC`),
+  );
+  const first = await store.query<{ line: number; column: string; value: string | null; reason: string }>(
+    { sql: `SELECT line::INTEGER AS line, "column", "value", reason FROM ${problems} ORDER BY line LIMIT $1`, params: [options.shownRejects ?? 5] },
+  );
+  mkdirSync(options.rejectsDir, { recursive: true });
+  const stamp = new Date().toISOString().replaceAll(/[:.]/g, '-');
+  const rejectsFile = join(options.rejectsDir, `${basename(path)}.${stamp}.rejects.csv`);
+  await store.run(
+    // COPY takes no parameters: the two paths are quoted literals.
+    raw(
+      `COPY (SELECT ${quoteLiteral(resolve(path))} AS file, line, "column", "value", reason FROM ${problems} ORDER BY line) TO ${quoteLiteral(rejectsFile)} (HEADER)`,
+    ),
+  );
+  return { count, byReason, first, file: rejectsFile };
+}
+
+async function mergeRows(
+  store: Store,
+  kind: EntityKind,
+  batchId: number,
+): Promise<{ inserted: number; updated: number; unchanged: number }> {
+  const table = quoteIdent(ENTITIES[kind].table);
+  const clean = `(SELECT * FROM ${TYPED} WHERE len(problems) = 0)`;
+  const [existing] = await store.query<{ any: boolean }>(raw(`SELECT EXISTS (SELECT 1 FROM ${table}) AS any`));
+  if (!existing?.any) {
+    // An empty table: every row is new, no comparison needed.
+    await store.run({ sql: buildInsertSql(kind, clean, false), params: [batchId] });
+    const [row] = await store.query<{ n: number }>(raw(`SELECT count(*)::INTEGER AS n FROM ${clean}`));
+    return { inserted: row?.n ?? 0, updated: 0, unchanged: 0 };
+  }
+  await store.run(raw(`CREATE TEMP TABLE ${CHANGES} AS ${buildChangesSql(kind, clean)}`));
+  const counts = await store.query<{ change: string; n: number }>(
+    raw(`SELECT change, count(*)::INTEGER AS n FROM ${CHANGES} GROUP BY change`),
+  );
+  const count = (change: string): number => counts.find((row) => row.change === change)?.n ?? 0;
+  if (count('updated') > 0) await store.run(raw(buildDeleteReplacedSql(kind, CHANGES)));
+  if (count('updated') + count('inserted') > 0) {
+    await store.run({ sql: buildInsertSql(kind, CHANGES, true), params: [batchId] });
+  }
+  return { inserted: count('inserted'), updated: count('updated'), unchanged: count('unchanged') };
+}

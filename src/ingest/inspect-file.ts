@@ -1,0 +1,186 @@
+/**
+ * First look at an input file, before any of it reaches the database: does it exist, is it
+ * compressed, is it CSV, JSON Lines or Parquet, is it text at all, and is that text UTF-8.
+ * Only the first 64 KiB (decompressed) are read here; the whole file is checked while it loads
+ * (see verifyFile).
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { createGunzip, gunzipSync } from 'node:zlib';
+import { AppError } from '../errors.js';
+
+export const CONTAINERS = ['csv', 'jsonl', 'parquet'] as const;
+export type Container = (typeof CONTAINERS)[number];
+
+export interface InspectedFile {
+  readonly path: string;
+  readonly size: number;
+  readonly gzip: boolean;
+  readonly container: Container;
+  /** The start of the decompressed text (empty for Parquet), BOM removed. */
+  readonly head: string;
+  /** Why the container was chosen, for the import summary. */
+  readonly detectedBy: string;
+}
+
+const HEAD_BYTES = 64 * 1024;
+
+const BINARY_SIGNATURES: readonly { readonly bytes: readonly number[]; readonly name: string }[] = [
+  { bytes: [0x50, 0x4b, 0x03, 0x04], name: 'a ZIP archive (an .xlsx workbook is one)' },
+  { bytes: [0xd0, 0xcf, 0x11, 0xe0], name: 'an old Excel/Office file (.xls)' },
+  { bytes: [0x25, 0x50, 0x44, 0x46], name: 'a PDF document' },
+  { bytes: [0x89, 0x50, 0x4e, 0x47], name: 'a PNG image' },
+  { bytes: [0xff, 0xd8, 0xff], name: 'a JPEG image' },
+  { bytes: [0x28, 0xb5, 0x2f, 0xfd], name: 'a zstd-compressed file (only gzip is read)' },
+  { bytes: [0x42, 0x5a, 0x68], name: 'a bzip2-compressed file (only gzip is read)' },
+  { bytes: [0x37, 0x7a, 0xbc, 0xaf], name: 'a 7-Zip archive' },
+];
+
+function startsWith(buffer: Uint8Array, bytes: readonly number[]): boolean {
+  return bytes.every((byte, index) => buffer[index] === byte);
+}
+
+export async function inspectFile(path: string): Promise<InspectedFile> {
+  if (!existsSync(path)) throw new AppError('FILE_NOT_FOUND', `${path}: no such file`);
+  const stats = statSync(path);
+  if (stats.isDirectory()) throw new AppError('BAD_FILE', `${path} is a folder, not a file`);
+  if (stats.size === 0) throw new AppError('BAD_FILE', `${path} is empty (0 bytes)`);
+
+  const raw = await readStart(path, HEAD_BYTES);
+  const gzip = raw[0] === 0x1f && raw[1] === 0x8b;
+  if (!gzip) {
+    const known = BINARY_SIGNATURES.find((signature) => startsWith(raw, signature.bytes));
+    if (known) throw new AppError('BAD_FILE', `${path} is ${known.name}, not a CSV, JSON Lines or Parquet file`);
+  }
+  if (!gzip && startsWith(raw, [0x50, 0x41, 0x52, 0x31])) {
+    return { path, size: stats.size, gzip, container: 'parquet', head: '', detectedBy: 'Parquet magic bytes PAR1' };
+  }
+
+  const start = gzip ? gunzipStart(path, raw) : raw;
+  if (startsWith(start, [0x50, 0x41, 0x52, 0x31])) {
+    throw new AppError('BAD_FILE', `${path} is a gzipped Parquet file; Parquet compresses itself, give it unzipped`);
+  }
+  if (start.includes(0)) {
+    throw new AppError('BAD_FILE', `${path} is a binary file (it contains NUL bytes), not CSV, JSON Lines or Parquet text`);
+  }
+  const head = decodeUtf8Start(path, start);
+  if (head.trim() === '') throw new AppError('BAD_FILE', `${path} is empty (only blank lines)`);
+
+  const firstChar = head.trimStart()[0];
+  const extension = extname(gzip ? path.replace(/\.gz$/i, '') : path).toLowerCase();
+  const compressed = gzip ? ', gzip by magic bytes' : '';
+  if (firstChar === '{') {
+    return { path, size: stats.size, gzip, container: 'jsonl', head, detectedBy: `JSON Lines: first line is an object${compressed}` };
+  }
+  if (firstChar === '[') {
+    throw new AppError('BAD_FILE', `${path} is a JSON array; give JSON Lines (one object per line) instead`);
+  }
+  const why = extension === '.csv' || extension === '.txt' || extension === '.tsv' ? `extension ${extension}` : 'text that is not JSON';
+  return { path, size: stats.size, gzip, container: 'csv', head, detectedBy: `CSV: ${why}${compressed}` };
+}
+
+async function readStart(path: string, bytes: number): Promise<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(bytes);
+    const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Decompresses the first bytes of a gzip file; a truncated tail is fine here, garbage is not. */
+function gunzipStart(path: string, compressed: Buffer): Buffer {
+  try {
+    return gunzipSync(compressed, { finishFlush: 2 /* Z_SYNC_FLUSH: accept a partial stream */ }).subarray(0, HEAD_BYTES);
+  } catch (error) {
+    throw new AppError('BAD_FILE', `${path} starts like gzip but cannot be decompressed: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+const UTF8_BOM = '\uFEFF';
+
+function decodeUtf8Start(path: string, bytes: Buffer): string {
+  // The sample may end inside a multi-byte character: drop up to 3 trailing bytes of it.
+  let end = bytes.length;
+  for (let back = 1; back <= 3 && end - back >= 0; back++) {
+    const byte = bytes[end - back] ?? 0;
+    if ((byte & 0xc0) === 0xc0) {
+      end -= back;
+      break;
+    }
+    if ((byte & 0x80) === 0) break;
+  }
+  try {
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, end));
+    return text.startsWith(UTF8_BOM) ? text.slice(1) : text;
+  } catch {
+    const line = firstBadLine(bytes.subarray(0, end));
+    const gbk = new TextDecoder('gb18030', { fatal: false }).decode(bytes.subarray(0, end));
+    const looksChinese = /[\u4e00-\u9fff]/.test(gbk);
+    throw new AppError(
+      'BAD_ENCODING',
+      `${path}: line ${line} is not UTF-8${looksChinese ? ' (it looks like GBK/GB18030, as Excel and Taobao save it)' : ''}; canonical files must be UTF-8: re-save the file as UTF-8`,
+    );
+  }
+}
+
+function firstBadLine(bytes: Buffer): number {
+  let line = 1;
+  let start = 0;
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  for (let index = 0; index <= bytes.length; index++) {
+    if (index === bytes.length || bytes[index] === 0x0a) {
+      try {
+        decoder.decode(bytes.subarray(start, index));
+      } catch {
+        return line;
+      }
+      line++;
+      start = index + 1;
+    }
+  }
+  return line;
+}
+
+export interface VerifiedFile {
+  /** sha256 of the file's bytes as stored (compressed when gzip). */
+  readonly contentHash: string;
+}
+
+/**
+ * Reads the whole file once: its content hash, and for gzip that the stream is complete and
+ * its checksum right (DuckDB's reader stops quietly at a truncated end, which would import a
+ * part of the file as if it were all).
+ */
+export async function verifyFile(file: InspectedFile): Promise<VerifiedFile> {
+  const hash = createHash('sha256');
+  const input = createReadStream(file.path);
+  const gunzip = file.gzip ? createGunzip() : null;
+  const done = new Promise<void>((resolvePromise, reject) => {
+    input.on('error', reject);
+    if (gunzip) {
+      gunzip.on('error', (error) =>
+        reject(
+          new AppError('BAD_FILE', `${file.path}: the gzip data is truncated or corrupt (${error.message}); nothing was imported`, {
+            cause: error,
+          }),
+        ),
+      );
+      gunzip.on('end', resolvePromise);
+      gunzip.resume();
+    } else {
+      input.on('end', resolvePromise);
+    }
+  });
+  input.on('data', (chunk) => hash.update(chunk));
+  // pipe() keeps backpressure: the file is never read faster than it is decompressed.
+  if (gunzip) input.pipe(gunzip);
+  await done;
+  return { contentHash: hash.digest('hex') };
+}

@@ -1,0 +1,63 @@
+/**
+ * Upsert of clean typed rows into a canonical table, keyed by the entity's key: a new key is
+ * inserted, a known key whose values differ is replaced, a known key with equal values is left
+ * alone. Built as SQL so the three counts come from one comparison in the database.
+ */
+import { ENTITIES, type EntityKind } from '../store/entities.js';
+import { quoteIdent } from '../store/sql.js';
+
+export const CHANGE_KINDS = ['inserted', 'updated', 'unchanged'] as const;
+export type ChangeKind = (typeof CHANGE_KINDS)[number];
+
+function keyJoin(kind: EntityKind, left: string, right: string): string {
+  // Key parts may be NULL (a session of an anonymous visitor): NULL matches NULL here.
+  return ENTITIES[kind].key
+    .map((column) => `${left}.${quoteIdent(column)} IS NOT DISTINCT FROM ${right}.${quoteIdent(column)}`)
+    .join(' AND ');
+}
+
+/** Marks later rows whose key already appeared earlier in the same file. */
+export function buildDuplicateKeysSql(kind: EntityKind, typedTable: string): string {
+  const key = ENTITIES[kind].key.map(quoteIdent).join(', ');
+  return `SELECT line, first_line FROM (
+      SELECT line, min(line) OVER (PARTITION BY ${key}) AS first_line FROM ${typedTable} WHERE len(problems) = 0
+    ) WHERE line <> first_line`;
+}
+
+/** Counts distinct keys among clean rows; fewer than the clean rows means duplicates. */
+export function buildDistinctKeyCountSql(kind: EntityKind, typedTable: string): string {
+  const key = ENTITIES[kind].key.map(quoteIdent).join(', ');
+  return `SELECT count(*) AS rows, count(DISTINCT (${key})) AS keys FROM ${typedTable} WHERE len(problems) = 0`;
+}
+
+/** Classifies each clean row against the stored table into `changes`. */
+export function buildChangesSql(kind: EntityKind, cleanTable: string): string {
+  const entity = ENTITIES[kind];
+  const valueColumns = entity.columns.filter((c) => !entity.key.includes(c.name)).map((c) => quoteIdent(c.name));
+  const compare = valueColumns.length
+    ? `(${valueColumns.map((c) => `n.${c}`).join(', ')}) IS DISTINCT FROM (${valueColumns.map((c) => `o.${c}`).join(', ')})`
+    : 'false';
+  return `SELECT n.*,
+      CASE WHEN o.first_imported_at IS NULL THEN 'inserted' WHEN ${compare} THEN 'updated' ELSE 'unchanged' END AS change,
+      o.first_imported_at AS previous_first_imported_at
+    FROM ${cleanTable} n LEFT JOIN ${quoteIdent(entity.table)} o ON ${keyJoin(kind, 'n', 'o')}`;
+}
+
+export function buildDeleteReplacedSql(kind: EntityKind, changesTable: string): string {
+  const table = quoteIdent(ENTITIES[kind].table);
+  return `DELETE FROM ${table} WHERE EXISTS (
+      SELECT 1 FROM ${changesTable} c WHERE c.change = 'updated' AND ${keyJoin(kind, 'c', table)})`;
+}
+
+/**
+ * Inserts rows of `sourceTable` into the canonical table. With `onlyChanged`, the source is a
+ * changes table and unchanged rows are skipped; `$1` is the batch id.
+ */
+export function buildInsertSql(kind: EntityKind, sourceTable: string, onlyChanged: boolean): string {
+  const entity = ENTITIES[kind];
+  const columns = entity.columns.map((c) => quoteIdent(c.name));
+  const firstImported = onlyChanged ? 'coalesce(previous_first_imported_at, current_timestamp)' : 'current_timestamp';
+  return `INSERT INTO ${quoteIdent(entity.table)} (${columns.join(', ')}, batch_id, first_imported_at, updated_at)
+    SELECT ${columns.join(', ')}, $1, ${firstImported}, current_timestamp FROM ${sourceTable}
+    ${onlyChanged ? "WHERE change <> 'unchanged'" : ''}`;
+}

@@ -1,0 +1,39 @@
+/**
+ * Queries as values: analytics and ingest build `{ sql, params }` and the Store runs them, so a
+ * query can be read and tested without a database. Values are always parameters, never spliced
+ * into the text; identifiers go through quoteIdent.
+ */
+
+export type SqlValue = string | number | boolean | bigint | null;
+
+export interface Query {
+  readonly sql: string;
+  readonly params: readonly SqlValue[];
+}
+
+/**
+ * Tagged template that turns interpolated values into positional parameters.
+ * @example sql`SELECT * FROM orders WHERE customer_id = ${id}` // { sql: '... = $1', params: [id] }
+ */
+export function sql(strings: TemplateStringsArray, ...values: readonly SqlValue[]): Query {
+  let text = strings[0] ?? '';
+  values.forEach((_, index) => {
+    text += `$${index + 1}${strings[index + 1] ?? ''}`;
+  });
+  return { sql: text, params: values };
+}
+
+/** A query without parameters. */
+export function raw(text: string): Query {
+  return { sql: text, params: [] };
+}
+
+/** Quotes an identifier (table or column name) for DuckDB and PostgreSQL alike. */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** Quotes a string literal; only for places where the SQL grammar takes no parameter (e.g. a file path in COPY). */
+export function quoteLiteral(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
