@@ -158,16 +158,60 @@ function firstDataLine(file: InspectedFile): number {
   return file.container === 'csv' ? 2 : 1;
 }
 
+interface CsvDialect {
+  readonly delimiter: string;
+  readonly names: readonly string[];
+}
+
+const DELIMITERS = [',', '\t', ';', '|'] as const;
+
+/**
+ * Reads the CSV header line ourselves: DuckDB's sniffer, given a ragged file, may skip rows or
+ * treat the header as data, which would hide the very errors we must report.
+ */
+export function parseCsvHeader(head: string): CsvDialect {
+  const line = (head.split('\n', 1)[0] ?? '').replace(/\r$/, '');
+  const split = (delimiter: string): string[] => {
+    const names: string[] = [];
+    let current = '';
+    let quoted = false;
+    for (let index = 0; index < line.length; index++) {
+      const char = line[index];
+      if (char === '"') {
+        if (quoted && line[index + 1] === '"') {
+          current += '"';
+          index++;
+        } else {
+          quoted = !quoted;
+        }
+      } else if (char === delimiter && !quoted) {
+        names.push(current);
+        current = '';
+      } else {
+        current += char;
+      }
+    }
+    names.push(current);
+    return names;
+  };
+  const delimiter = [...DELIMITERS].sort((a, b) => split(b).length - split(a).length)[0] ?? ',';
+  return { delimiter, names: split(delimiter) };
+}
+
 function sourceSql(file: InspectedFile, columns?: ReadonlyMap<string, string>): string {
   const path = quoteLiteral(file.path);
-  const compression = `compression = '${file.gzip ? 'gzip' : 'none'}'`;
   switch (file.container) {
-    case 'csv':
-      return `read_csv(${path}, all_varchar = true, header = true, ${compression})`;
+    case 'csv': {
+      const dialect = parseCsvHeader(file.head);
+      const types = dialect.names.map((name) => `${quoteLiteral(name)}: 'VARCHAR'`).join(', ');
+      return `read_csv(${path}, auto_detect = false, header = true, skip = 0, delim = ${quoteLiteral(dialect.delimiter)},
+        quote = '"', escape = '"', strict_mode = true, null_padding = false,
+        compression = '${file.gzip ? 'gzip' : 'none'}', columns = {${types}})`;
+    }
     case 'jsonl': {
       const types = columns ? [...columns.values()].map((name) => `${quoteLiteral(name)}: 'VARCHAR'`) : [];
       const columnOption = types.length ? `, columns = {${types.join(', ')}}` : '';
-      return `read_json(${path}, format = 'newline_delimited', ${compression}${columnOption})`;
+      return `read_json(${path}, format = 'newline_delimited', compression = '${file.gzip ? 'gzip' : 'uncompressed'}'${columnOption})`;
     }
     case 'parquet':
       return `read_parquet(${path})`;
@@ -175,11 +219,12 @@ function sourceSql(file: InspectedFile, columns?: ReadonlyMap<string, string>): 
 }
 
 async function readHeader(store: Store, file: InspectedFile): Promise<string[]> {
+  if (file.container === 'csv') return [...parseCsvHeader(file.head).names];
   try {
     if (file.container === 'jsonl') {
       const rows = await store.query<{ key: string }>(
         raw(
-          `SELECT DISTINCT unnest(json_keys(json)) AS key FROM read_json_objects(${quoteLiteral(file.path)}, format = 'newline_delimited', compression = '${file.gzip ? 'gzip' : 'none'}')`,
+          `SELECT DISTINCT unnest(json_keys(json)) AS key FROM read_json_objects(${quoteLiteral(file.path)}, format = 'newline_delimited', compression = '${file.gzip ? 'gzip' : 'uncompressed'}')`,
         ),
       );
       return rows.map((row) => row.key);

@@ -1,0 +1,85 @@
+/** Shared test plumbing: throwaway stores, database fingerprints, the CLI as a user runs it. */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { DuckDBStore } from '../src/store/duckdb/duckdb-store.js';
+import { raw } from '../src/store/sql.js';
+import type { Store } from '../src/store/store.js';
+
+export const ROOT = resolve(import.meta.dirname, '..');
+export const EXAMPLES = join(ROOT, 'examples');
+export const SHARED_DATA = resolve(ROOT, '..', 'shared', 'data');
+
+export interface TempStore {
+  readonly store: Store;
+  readonly dir: string;
+  cleanup(): Promise<void>;
+}
+
+export async function openTempStore(timezone = 'Asia/Shanghai'): Promise<TempStore> {
+  const dir = mkdtempSync(join(tmpdir(), 'huiyuan-test-'));
+  const store = await DuckDBStore.open({ path: join(dir, 'test.duckdb'), timezone });
+  return {
+    store,
+    dir,
+    async cleanup() {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function makeTempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'huiyuan-files-'));
+}
+
+const FINGERPRINTED_TABLES = ['customers', 'orders', 'order_lines', 'sessions', 'feedback', 'import_batches'];
+
+/** A digest of every row of every table: equal fingerprints mean the database is unchanged. */
+export async function fingerprint(store: Store, tables = FINGERPRINTED_TABLES): Promise<string> {
+  const parts = await Promise.all(
+    tables.map(async (table) => {
+      const [row] = await store.query<{ n: string; digest: string | null }>(
+        raw(`SELECT count(*)::VARCHAR AS n, md5(string_agg(t::VARCHAR, '|' ORDER BY t::VARCHAR)) AS digest FROM ${table} t`),
+      );
+      return `${table}:${row?.n}:${row?.digest}`;
+    }),
+  );
+  return parts.join(' ');
+}
+
+/** Reads a CSV file independently of the importer. */
+export function readCsv(path: string): Record<string, string>[] {
+  return parse(readFileSync(path), { columns: true, skip_empty_lines: true, bom: true }) as Record<string, string>[];
+}
+
+/** Cents of a decimal string, exactly. */
+export function toCents(amount: string): bigint {
+  const [whole = '0', fraction = ''] = amount.trim().split('.');
+  const sign = whole.startsWith('-') ? -1n : 1n;
+  return sign * (BigInt(whole.replace('-', '')) * 100n + BigInt((fraction + '00').slice(0, 2)));
+}
+
+export function centsToString(cents: bigint): string {
+  const sign = cents < 0n ? '-' : '';
+  const abs = cents < 0n ? -cents : cents;
+  return `${sign}${abs / 100n}.${(abs % 100n).toString().padStart(2, '0')}`;
+}
+
+export interface CliRun {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the built CLI (bin/huiyuan.js) the way a user does. */
+export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliRun {
+  const result = spawnSync(process.execPath, [join(ROOT, 'bin', 'huiyuan.js'), ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: { ...process.env, ...options.env },
+    encoding: 'utf8',
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
