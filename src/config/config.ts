@@ -74,6 +74,13 @@ export function parseConfig(text: string, configPath: string): StoreConfig {
   const result = configSchema.safeParse(json);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
+  if (issue?.code === 'unrecognized_keys') {
+    const where = issue.path.length ? ` in ${issue.path.join('.')}` : '';
+    throw new AppError(
+      'BAD_CONFIG',
+      `${configPath}: unknown field '${issue.keys.join("', '")}'${where}; known fields: ${Object.keys(configSchema.shape).join(', ')}`,
+    );
+  }
   const field = issue?.path.join('.') || '(top level)';
   const found = issue ? describeFound(json, issue.path) : '';
   throw new AppError('BAD_CONFIG', `${configPath}: field ${field}: ${issue?.message ?? 'invalid'}${found}`);
