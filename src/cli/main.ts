@@ -17,7 +17,6 @@ export function buildProgram(): Command {
     .option('--db <path>', 'database file (default: $HUIYUAN_DB, else ./huiyuan.duckdb)')
     .option('--config <path>', 'config file (default: huiyuan.config.json beside the database)')
     .option('--verbose', 'show stack traces and internal detail on errors')
-    .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   let context: CommandContext | undefined;
