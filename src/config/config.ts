@@ -29,7 +29,7 @@ export const configSchema = z.strictObject({
   memory_limit: z
     .string()
     .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, { message: 'expected a size such as 2GB' })
-    .default('2GB')
+    .default('1GB')
     .describe('Memory DuckDB may use before it spills to disk.'),
 });
 

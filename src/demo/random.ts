@@ -119,7 +119,8 @@ export class Random {
    * Gamma(shape + 1) and multiplies by U^(1/shape), as that paper recommends.
    */
   sampleGamma(shape: number, rate = 1): number {
-    if (!(shape > 0) || !(rate > 0)) throw new RangeError(`Gamma needs shape > 0 and rate > 0, got ${shape}, ${rate}`);
+    if (!(shape > 0) || !(rate > 0))
+      throw new RangeError(`Gamma needs shape > 0 and rate > 0, got ${shape}, ${rate}`);
     if (shape < 1) {
       return this.sampleGamma(shape + 1, rate) * Math.pow(this.nextOpenFloat(), 1 / shape);
     }
@@ -218,7 +219,8 @@ export class WeightedChoice<T> {
     this.cumulative = new Float64Array(weights.length);
     let sum = 0;
     weights.forEach((weight, i) => {
-      if (!(weight >= 0) || !Number.isFinite(weight)) throw new RangeError(`Weight ${i} is not a finite number >= 0`);
+      if (!(weight >= 0) || !Number.isFinite(weight))
+        throw new RangeError(`Weight ${i} is not a finite number >= 0`);
       sum += weight;
       this.cumulative[i] = sum;
     });

@@ -39,6 +39,7 @@ export interface Province {
   readonly cities: readonly string[];
 }
 
+// prettier-ignore
 export const PROVINCES = [
   { name: '北京', fullName: '北京市', english: 'Beijing', northSouth: '北方', bigRegion: '华北', shopperWeight: 53, cities: ['北京'] },
   { name: '天津', fullName: '天津市', english: 'Tianjin', northSouth: '北方', bigRegion: '华北', shopperWeight: 15, cities: ['天津'] },
@@ -78,12 +79,26 @@ export const PROVINCES = [
 
 export type ProvinceName = (typeof PROVINCES)[number]['name'];
 
-export const PROVINCE_BY_NAME: Readonly<Record<ProvinceName, Province>> = Object.fromEntries(
-  PROVINCES.map((province) => [province.name, province]),
-) as Record<ProvinceName, Province>;
+export const PROVINCE_BY_NAME: Readonly<Record<ProvinceName, Province>> = indexProvinces();
+
+function indexProvinces(): Record<ProvinceName, Province> {
+  const index: Partial<Record<ProvinceName, Province>> = {};
+  for (const province of PROVINCES) index[province.name] = province;
+  // Complete: PROVINCES defines ProvinceName, so every name was set above.
+  return index as Record<ProvinceName, Province>;
+}
 
 // Suffixes people write or omit, longest first so 维吾尔自治区 is not cut as 自治区 and leave 新疆维吾尔.
-const CHINESE_SUFFIXES = ['维吾尔族自治区', '维吾尔自治区', '壮族自治区', '回族自治区', '特别行政区', '自治区', '省', '市'];
+const CHINESE_SUFFIXES = [
+  '维吾尔族自治区',
+  '维吾尔自治区',
+  '壮族自治区',
+  '回族自治区',
+  '特别行政区',
+  '自治区',
+  '省',
+  '市',
+];
 const ENGLISH_SUFFIXES = ['autonomousregion', 'province', 'sheng', 'shi', 'sar'];
 const ALIASES: Readonly<Record<string, ProvinceName>> = {
   xizang: '西藏',

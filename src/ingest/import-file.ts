@@ -9,19 +9,19 @@ import { basename, join, resolve } from 'node:path';
 import { AppError, firstLine } from '../errors.js';
 import { ENTITIES, type EntityKind } from '../store/entities.js';
 import { quoteIdent, quoteLiteral, raw, sql } from '../store/sql.js';
-import type { Store } from '../store/store.js';
+import type { QueryProgress, Store } from '../store/store.js';
 import { inspectFile, verifyFile, type InspectedFile, type VerifiedFile } from './inspect-file.js';
 import {
   buildChangesSql,
   buildDeleteReplacedSql,
-  buildDistinctKeyCountSql,
   buildDuplicateKeysSql,
   buildInsertSql,
 } from './merge-rows.js';
 import { detectKind, matchHeader } from './match-header.js';
 import { buildTypedRowsSql } from './typed-rows.js';
 
-export const IMPORT_STAGES = ['reading', 'checking', 'merging'] as const;
+/** checking: the fast pass over the file; rejects: locating bad rows by line; writing: the merge. */
+export const IMPORT_STAGES = ['checking', 'rejects', 'writing'] as const;
 export type ImportStage = (typeof IMPORT_STAGES)[number];
 
 export interface ImportProgress {
@@ -83,46 +83,43 @@ export async function importFile(store: Store, path: string, options: ImportOpti
   const report = (stage: ImportStage, percentage = -1, rowsProcessed = 0): void =>
     options.onProgress?.({ file: path, stage, percentage, rowsProcessed });
 
-  // The whole-file check (hash, gzip integrity) runs while DuckDB loads the file.
+  // The whole-file check (hash, gzip integrity) runs while DuckDB reads the file.
   const verification = verifyFile(file);
   verification.catch(() => undefined);
+  const presentColumns = new Set(match.columns.keys());
+  const fileRows = fileSourceSql(file, match.columns);
+  const typedFromFile = `(${buildTypedRowsSql({ kind, source: fileRows, presentColumns, detailed: false })})`;
+  const progress = (stage: ImportStage) => (p: QueryProgress) => report(stage, p.percentage, p.rowsProcessed);
 
   return store.transaction(async () => {
     await dropWorkTables(store);
-    report('reading', 0);
-    const verified = await stageFile(store, file, match.columns, verification, (p) =>
-      report('reading', p.percentage, p.rowsProcessed),
-    );
-    report('checking');
-    await store.run(
-      raw(
-        `CREATE TEMP TABLE ${TYPED} AS ${buildTypedRowsSql({
-          kind,
-          // Staged rows keep file order; inside a transaction their rowids start at an offset.
-          stagedTable: `(SELECT rowid - (SELECT min(rowid) FROM ${STAGED}) + ${firstDataLine(file)} AS line, * FROM ${STAGED})`,
-          presentColumns: new Set(match.columns.keys()),
-        })}`,
-      ),
-    );
-    const [{ rows_read: rowsRead } = { rows_read: 0 }] = await store.query<{ rows_read: number }>(
-      raw(`SELECT count(*)::INTEGER AS rows_read FROM ${STAGED}`),
-    );
-    await store.run(raw(`DROP TABLE ${STAGED}`));
-    await markDuplicateKeys(store, kind);
-
-    const rejected = await summariseRejects(store, path, options);
-    if (rejected.count > (options.maxRejects ?? 0)) {
-      throw new AppError(
-        'TOO_MANY_REJECTS',
-        `${path}: ${rejected.count} of ${rowsRead} rows rejected (allowed: ${options.maxRejects ?? 0}); nothing of this file was imported. All rejects: ${rejected.file}`,
-        { details: rejected.first.map((row) => formatReject(path, row)) },
-      );
-    }
-
-    report('merging');
     const [batch] = await store.query<{ id: number }>(raw(`SELECT nextval('import_batch_ids')::INTEGER AS id`));
     const batchId = batch?.id ?? 0;
-    const counts = await mergeRows(store, kind, batchId);
+
+    // One optimistic pass: type every row and load it, flagging bad rows rather than stopping.
+    // Most files are clean and are then done; a dirty one is undone and takes the slow path.
+    report('writing', 0);
+    let loaded = await readFile(file, verification, () =>
+      loadRows(store, kind, typedFromFile, batchId, progress('writing')),
+    );
+    const verified = await verification;
+    const rowsRead = loaded.rows;
+    let rejected: RejectSummary = NO_REJECTS;
+    if (loaded.bad > 0 || loaded.keys < loaded.rows - loaded.bad) {
+      await undoLoad(store, kind, loaded, batchId);
+      report('rejects');
+      rejected = await locateRejects(store, file, kind, match.columns, options);
+      if (rejected.count > (options.maxRejects ?? 0)) {
+        throw new AppError(
+          'TOO_MANY_REJECTS',
+          `${path}: ${rejected.count} of ${rowsRead} rows rejected (allowed: ${options.maxRejects ?? 0}); nothing of this file was imported. All rejects: ${rejected.file}`,
+          { details: rejected.first.map((row) => formatReject(path, row)) },
+        );
+      }
+      report('writing');
+      loaded = await loadRows(store, kind, `(SELECT * EXCLUDE (line, problems) FROM ${TYPED})`, batchId, progress('writing'));
+    }
+    const counts = await keepGoodRows(store, kind, loaded, batchId);
     const result: ImportResult = {
       file: path,
       kind,
@@ -236,26 +233,24 @@ async function readHeader(store: Store, file: InspectedFile): Promise<string[]> 
   }
 }
 
-async function stageFile(
-  store: Store,
-  file: InspectedFile,
-  columns: ReadonlyMap<string, string>,
-  verification: Promise<VerifiedFile>,
-  onProgress: (progress: { percentage: number; rowsProcessed: number }) => void,
-): Promise<VerifiedFile> {
+/** The file as a relation of VARCHAR columns named canonically. */
+function fileSourceSql(file: InspectedFile, columns: ReadonlyMap<string, string>): string {
   const select = [...columns].map(
     ([canonical, written]) => `CAST(${quoteIdent(written)} AS VARCHAR) AS ${quoteIdent(canonical)}`,
   );
+  return `(SELECT ${select.join(', ')} FROM ${sourceSql(file, columns)})`;
+}
+
+/** Runs work that reads the file, turning DuckDB's read errors into the user's words. */
+async function readFile<T>(file: InspectedFile, verification: Promise<VerifiedFile>, work: () => Promise<T>): Promise<T> {
   try {
-    await store.run(raw(`CREATE TEMP TABLE ${STAGED} AS SELECT ${select.join(', ')} FROM ${sourceSql(file, columns)}`), {
-      onProgress,
-    });
+    return await work();
   } catch (error) {
+    if (error instanceof AppError) throw error;
     // A truncated gzip often surfaces as a parse error at the cut: report the real cause.
     await verification;
     throw describeReadError(file, error);
   }
-  return verification;
 }
 
 function describeReadError(file: InspectedFile, error: unknown): AppError {
@@ -290,16 +285,9 @@ async function dropWorkTables(store: Store): Promise<void> {
   await store.run(raw([STAGED, TYPED, CHANGES].map((table) => `DROP TABLE IF EXISTS ${table};`).join('\n')));
 }
 
-/** Rows whose key repeats an earlier row of the same file are rejects: which one is meant? */
-async function markDuplicateKeys(store: Store, kind: EntityKind): Promise<void> {
-  const [counts] = await store.query<{ rows: number; keys: number }>(raw(buildDistinctKeyCountSql(kind, TYPED)));
-  if (!counts || Number(counts.rows) === Number(counts.keys)) return;
-  const keyNames = ENTITIES[kind].key.join(', ');
-  await store.run(
-    raw(`UPDATE ${TYPED} SET problems = list_append(problems, {'column': ${quoteLiteral(ENTITIES[kind].key[0] ?? '')},
-        'value': NULL::VARCHAR, 'reason': 'duplicate key (' || ${quoteLiteral(keyNames)} || ') of line ' || d.first_line})
-      FROM (${buildDuplicateKeysSql(kind, TYPED)}) d WHERE ${TYPED}.line = d.line`),
-  );
+function keyExpression(kind: EntityKind): string {
+  const key = ENTITIES[kind].key.map(quoteIdent);
+  return key.length === 1 ? (key[0] ?? '') : `(${key.join(', ')})`;
 }
 
 interface RejectSummary {
@@ -309,53 +297,136 @@ interface RejectSummary {
   readonly file: string | null;
 }
 
-async function summariseRejects(store: Store, path: string, options: ImportOptions): Promise<RejectSummary> {
-  const [total] = await store.query<{ count: number }>(
-    raw(`SELECT count(*)::INTEGER AS count FROM ${TYPED} WHERE len(problems) > 0`),
+const NO_REJECTS: RejectSummary = { count: 0, byReason: [], first: [], file: null };
+
+/**
+ * The slow path, taken only when the fast pass found bad rows or repeated keys: stage the file
+ * with line numbers, list every problem per row, and write them all to a rejects CSV.
+ */
+async function locateRejects(
+  store: Store,
+  file: InspectedFile,
+  kind: EntityKind,
+  columns: ReadonlyMap<string, string>,
+  options: ImportOptions,
+): Promise<RejectSummary> {
+  await store.run(raw(`CREATE TEMP TABLE ${STAGED} AS SELECT * FROM ${fileSourceSql(file, columns)}`));
+  await store.run(
+    raw(
+      `CREATE TEMP TABLE ${TYPED} AS ${buildTypedRowsSql({
+        kind,
+        // Staged rows keep file order; inside a transaction their rowids start at an offset.
+        source: `(SELECT rowid - (SELECT min(rowid) FROM ${STAGED}) + ${firstDataLine(file)} AS line, * FROM ${STAGED})`,
+        presentColumns: new Set(columns.keys()),
+        detailed: true,
+      })}`,
+    ),
   );
+  await store.run(raw(`DROP TABLE ${STAGED}`));
+  await markDuplicateKeys(store, kind);
+
+  const [total] = await store.query<{ count: number }>(raw(`SELECT count(*)::INTEGER AS count FROM ${TYPED} WHERE bad`));
   const count = total?.count ?? 0;
-  if (count === 0) return { count, byReason: [], first: [], file: null };
-  const problems = `(SELECT line, unnest(problems, recursive := true) FROM ${TYPED} WHERE len(problems) > 0)`;
+  const problems = `(SELECT line, unnest(problems, recursive := true) FROM ${TYPED} WHERE bad)`;
   const byReason = await store.query<{ column: string; reason: string; rows: number }>(
     raw(`SELECT "column", reason, count(DISTINCT line)::INTEGER AS rows FROM ${problems} GROUP BY ALL ORDER BY rows DESC`),
   );
-  const first = await store.query<{ line: number; column: string; value: string | null; reason: string }>(
-    { sql: `SELECT line::INTEGER AS line, "column", "value", reason FROM ${problems} ORDER BY line LIMIT $1`, params: [options.shownRejects ?? 5] },
-  );
+  const first = await store.query<{ line: number; column: string; value: string | null; reason: string }>({
+    sql: `SELECT line::INTEGER AS line, "column", "value", reason FROM ${problems} ORDER BY line LIMIT $1`,
+    params: [options.shownRejects ?? 5],
+  });
   mkdirSync(options.rejectsDir, { recursive: true });
   const stamp = new Date().toISOString().replaceAll(/[:.]/g, '-');
-  const rejectsFile = join(options.rejectsDir, `${basename(path)}.${stamp}.rejects.csv`);
+  const rejectsFile = join(options.rejectsDir, `${basename(file.path)}.${stamp}.rejects.csv`);
+  // COPY takes no parameters: the two paths are quoted literals.
   await store.run(
-    // COPY takes no parameters: the two paths are quoted literals.
     raw(
-      `COPY (SELECT ${quoteLiteral(resolve(path))} AS file, line, "column", "value", reason FROM ${problems} ORDER BY line) TO ${quoteLiteral(rejectsFile)} (HEADER)`,
+      `COPY (SELECT ${quoteLiteral(resolve(file.path))} AS file, line, "column", "value", reason FROM ${problems} ORDER BY line) TO ${quoteLiteral(rejectsFile)} (HEADER)`,
     ),
   );
   return { count, byReason, first, file: rejectsFile };
 }
 
-async function mergeRows(
+/** Rows whose key repeats an earlier row of the same file are rejects: which one is meant? */
+async function markDuplicateKeys(store: Store, kind: EntityKind): Promise<void> {
+  const keyNames = ENTITIES[kind].key.join(', ');
+  await store.run(
+    raw(`UPDATE ${TYPED} SET bad = true, problems = list_append(problems, {'column': ${quoteLiteral(ENTITIES[kind].key[0] ?? '')},
+        'value': NULL::VARCHAR, 'reason': 'duplicate key (' || ${quoteLiteral(keyNames)} || ') of line ' || d.first_line})
+      FROM (${buildDuplicateKeysSql(kind, TYPED)}) d WHERE ${TYPED}.line = d.line`),
+  );
+}
+
+/**
+ * How a pass loaded its rows: straight into an empty table (bad rows carry the negated batch
+ * id until they are removed), or into a changes table compared against the stored rows.
+ */
+interface LoadedRows {
+  readonly into: 'table' | 'changes';
+  readonly rows: number;
+  readonly bad: number;
+  /** Distinct keys among good rows: fewer than the good rows means a key repeats. */
+  readonly keys: number;
+}
+
+async function loadRows(
   store: Store,
   kind: EntityKind,
+  typedRows: string,
   batchId: number,
-): Promise<{ inserted: number; updated: number; unchanged: number }> {
+  onProgress: (progress: QueryProgress) => void,
+): Promise<LoadedRows> {
   const table = quoteIdent(ENTITIES[kind].table);
-  const clean = `(SELECT * FROM ${TYPED} WHERE len(problems) = 0)`;
+  const key = keyExpression(kind);
   const [existing] = await store.query<{ any: boolean }>(raw(`SELECT EXISTS (SELECT 1 FROM ${table}) AS any`));
   if (!existing?.any) {
-    // An empty table: every row is new, no comparison needed.
-    await store.run({ sql: buildInsertSql(kind, clean, false), params: [batchId] });
-    const [row] = await store.query<{ n: number }>(raw(`SELECT count(*)::INTEGER AS n FROM ${clean}`));
-    return { inserted: row?.n ?? 0, updated: 0, unchanged: 0 };
+    await store.run({ sql: buildInsertSql(kind, typedRows, 'flag-bad'), params: [batchId] }, { onProgress });
+    const [stats] = await store.query<{ rows: number; bad: number; keys: number }>({
+      sql: `SELECT count(*)::INTEGER AS rows, count(*) FILTER (WHERE batch_id < 0)::INTEGER AS bad,
+          count(DISTINCT ${key}) FILTER (WHERE batch_id > 0)::INTEGER AS keys
+        FROM ${table} WHERE batch_id IN ($1, -$1)`,
+      params: [batchId],
+    });
+    return { into: 'table', rows: stats?.rows ?? 0, bad: stats?.bad ?? 0, keys: stats?.keys ?? 0 };
   }
-  await store.run(raw(`CREATE TEMP TABLE ${CHANGES} AS ${buildChangesSql(kind, clean)}`));
+  await store.run(raw(`CREATE TEMP TABLE ${CHANGES} AS ${buildChangesSql(kind, typedRows)}`), { onProgress });
+  const [stats] = await store.query<{ rows: number; bad: number; keys: number }>(
+    raw(`SELECT count(*)::INTEGER AS rows, count(*) FILTER (WHERE bad)::INTEGER AS bad,
+        count(DISTINCT ${key}) FILTER (WHERE NOT bad)::INTEGER AS keys FROM ${CHANGES}`),
+  );
+  return { into: 'changes', rows: stats?.rows ?? 0, bad: stats?.bad ?? 0, keys: stats?.keys ?? 0 };
+}
+
+async function undoLoad(store: Store, kind: EntityKind, loaded: LoadedRows, batchId: number): Promise<void> {
+  if (loaded.into === 'table') {
+    await store.run({
+      sql: `DELETE FROM ${quoteIdent(ENTITIES[kind].table)} WHERE batch_id IN ($1, -$1)`,
+      params: [batchId],
+    });
+  }
+  await store.run(raw(`DROP TABLE IF EXISTS ${CHANGES}`));
+}
+
+/** Removes the flagged bad rows, or applies the good changes, and counts what happened. */
+async function keepGoodRows(
+  store: Store,
+  kind: EntityKind,
+  loaded: LoadedRows,
+  batchId: number,
+): Promise<{ inserted: number; updated: number; unchanged: number }> {
+  if (loaded.into === 'table') {
+    if (loaded.bad > 0) {
+      await store.run({ sql: `DELETE FROM ${quoteIdent(ENTITIES[kind].table)} WHERE batch_id = -$1`, params: [batchId] });
+    }
+    return { inserted: loaded.rows - loaded.bad, updated: 0, unchanged: 0 };
+  }
   const counts = await store.query<{ change: string; n: number }>(
-    raw(`SELECT change, count(*)::INTEGER AS n FROM ${CHANGES} GROUP BY change`),
+    raw(`SELECT change, count(*)::INTEGER AS n FROM ${CHANGES} WHERE NOT bad GROUP BY change`),
   );
   const count = (change: string): number => counts.find((row) => row.change === change)?.n ?? 0;
   if (count('updated') > 0) await store.run(raw(buildDeleteReplacedSql(kind, CHANGES)));
   if (count('updated') + count('inserted') > 0) {
-    await store.run({ sql: buildInsertSql(kind, CHANGES, true), params: [batchId] });
+    await store.run({ sql: buildInsertSql(kind, CHANGES, 'changed-only'), params: [batchId] });
   }
   return { inserted: count('inserted'), updated: count('updated'), unchanged: count('unchanged') };
 }

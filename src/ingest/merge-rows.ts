@@ -20,14 +20,8 @@ function keyJoin(kind: EntityKind, left: string, right: string): string {
 export function buildDuplicateKeysSql(kind: EntityKind, typedTable: string): string {
   const key = ENTITIES[kind].key.map(quoteIdent).join(', ');
   return `SELECT line, first_line FROM (
-      SELECT line, min(line) OVER (PARTITION BY ${key}) AS first_line FROM ${typedTable} WHERE len(problems) = 0
+      SELECT line, min(line) OVER (PARTITION BY ${key}) AS first_line FROM ${typedTable} WHERE NOT bad
     ) WHERE line <> first_line`;
-}
-
-/** Counts distinct keys among clean rows; fewer than the clean rows means duplicates. */
-export function buildDistinctKeyCountSql(kind: EntityKind, typedTable: string): string {
-  const key = ENTITIES[kind].key.map(quoteIdent).join(', ');
-  return `SELECT count(*) AS rows, count(DISTINCT (${key})) AS keys FROM ${typedTable} WHERE len(problems) = 0`;
 }
 
 /** Classifies each clean row against the stored table into `changes`. */
@@ -46,18 +40,21 @@ export function buildChangesSql(kind: EntityKind, cleanTable: string): string {
 export function buildDeleteReplacedSql(kind: EntityKind, changesTable: string): string {
   const table = quoteIdent(ENTITIES[kind].table);
   return `DELETE FROM ${table} WHERE EXISTS (
-      SELECT 1 FROM ${changesTable} c WHERE c.change = 'updated' AND ${keyJoin(kind, 'c', table)})`;
+      SELECT 1 FROM ${changesTable} c WHERE c.change = 'updated' AND NOT c.bad AND ${keyJoin(kind, 'c', table)})`;
 }
 
 /**
- * Inserts rows of `sourceTable` into the canonical table. With `onlyChanged`, the source is a
- * changes table and unchanged rows are skipped; `$1` is the batch id.
+ * Inserts typed rows into the canonical table; `$1` is the batch id.
+ * - 'flag-bad': every row of `sourceTable`, bad ones with batch id −$1 so they can be removed
+ *   (or the whole load undone) before the transaction commits;
+ * - 'changed-only': the good inserted and updated rows of a changes table.
  */
-export function buildInsertSql(kind: EntityKind, sourceTable: string, onlyChanged: boolean): string {
+export function buildInsertSql(kind: EntityKind, sourceTable: string, mode: 'flag-bad' | 'changed-only'): string {
   const entity = ENTITIES[kind];
   const columns = entity.columns.map((c) => quoteIdent(c.name));
-  const firstImported = onlyChanged ? 'coalesce(previous_first_imported_at, current_timestamp)' : 'current_timestamp';
+  const batch = mode === 'flag-bad' ? 'CASE WHEN bad THEN -$1 ELSE $1 END' : '$1';
+  const firstImported = mode === 'changed-only' ? 'coalesce(previous_first_imported_at, current_timestamp)' : 'current_timestamp';
   return `INSERT INTO ${quoteIdent(entity.table)} (${columns.join(', ')}, batch_id, first_imported_at, updated_at)
-    SELECT ${columns.join(', ')}, $1, ${firstImported}, current_timestamp FROM ${sourceTable}
-    ${onlyChanged ? "WHERE change <> 'unchanged'" : ''}`;
+    SELECT ${columns.join(', ')}, ${batch}, ${firstImported}, current_timestamp FROM ${sourceTable}
+    ${mode === 'changed-only' ? "WHERE change <> 'unchanged' AND NOT bad" : ''}`;
 }

@@ -3,8 +3,9 @@
  * released: a later change is a new migration. schema.test.ts checks that the migrated tables
  * carry exactly the columns entities.ts describes.
  *
- * Tables have no PRIMARY KEY constraints on purpose: DuckDB's ART indexes slow bulk loads and
- * limit updates inside a transaction; uniqueness of keys is kept by the importer's merge.
+ * Entity tables have no PRIMARY KEY and no NOT NULL constraints on purpose: DuckDB's indexes
+ * slow bulk loads, and the importer loads a file optimistically in one pass and checks it after
+ * (see import-file.ts). Keys, required values and types are the importer's guarantee.
  */
 
 export interface Migration {
@@ -24,60 +25,60 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'canonical entities, import batches and generator truth',
     statements: [
       `CREATE TABLE customers (
-        id VARCHAR NOT NULL,
+        id VARCHAR,
         name VARCHAR,
-        gender VARCHAR NOT NULL,
+        gender VARCHAR,
         birthday DATE,
         province VARCHAR,
         city VARCHAR,
         phone VARCHAR,
         email VARCHAR,
-        email_consent BOOLEAN NOT NULL,
-        sms_consent BOOLEAN NOT NULL,
+        email_consent BOOLEAN,
+        sms_consent BOOLEAN,
         member_since TIMESTAMPTZ,
         created_at TIMESTAMPTZ,
         attributes JSON,${bookkeeping}
       )`,
       `CREATE TABLE orders (
-        id VARCHAR NOT NULL,
+        id VARCHAR,
         customer_id VARCHAR,
-        placed_at TIMESTAMPTZ NOT NULL,
+        placed_at TIMESTAMPTZ,
         paid_at TIMESTAMPTZ,
-        status VARCHAR NOT NULL,
-        paid_amount DECIMAL(18,2) NOT NULL,
-        shipping DECIMAL(18,2) NOT NULL,
-        discount DECIMAL(18,2) NOT NULL,
-        refunded_amount DECIMAL(18,2) NOT NULL,
+        status VARCHAR,
+        paid_amount DECIMAL(18,2),
+        shipping DECIMAL(18,2),
+        discount DECIMAL(18,2),
+        refunded_amount DECIMAL(18,2),
         item_count BIGINT,
         channel VARCHAR,
         source VARCHAR,${bookkeeping}
       )`,
       `CREATE TABLE order_lines (
-        order_id VARCHAR NOT NULL,
-        sku VARCHAR NOT NULL,
+        order_id VARCHAR,
+        sku VARCHAR,
         name VARCHAR,
         category VARCHAR,
-        quantity BIGINT NOT NULL,
-        unit_price DECIMAL(18,2) NOT NULL,
-        refunded_amount DECIMAL(18,2) NOT NULL,${bookkeeping}
+        quantity BIGINT,
+        unit_price DECIMAL(18,2),
+        refunded_amount DECIMAL(18,2),${bookkeeping}
       )`,
       `CREATE TABLE sessions (
         customer_id VARCHAR,
         anonymous_id VARCHAR,
-        started_at TIMESTAMPTZ NOT NULL,
-        page_views BIGINT NOT NULL,
-        duration_seconds BIGINT NOT NULL,
-        bounced BOOLEAN NOT NULL,
-        cart_adds BIGINT NOT NULL,
-        favourites BIGINT NOT NULL,
-        purchases BIGINT NOT NULL,${bookkeeping}
+        started_at TIMESTAMPTZ,
+        page_views BIGINT,
+        duration_seconds BIGINT,
+        bounced BOOLEAN,
+        cart_adds BIGINT,
+        favourites BIGINT,
+        purchases BIGINT,${bookkeeping}
       )`,
       `CREATE TABLE feedback (
         customer_id VARCHAR,
         order_id VARCHAR,
-        kind VARCHAR NOT NULL,
+        kind VARCHAR,
         rating TINYINT,
-        created_at TIMESTAMPTZ NOT NULL,
+        created_at TIMESTAMPTZ,
         text VARCHAR,${bookkeeping}
       )`,
       `CREATE SEQUENCE import_batch_ids START 1`,

@@ -1,0 +1,125 @@
+/**
+ * Import benchmark (npm run bench): a generated store of about 10M orders, imported by the CLI
+ * as a user runs it, against the floor measured in the same run: DuckDB's own read_csv loading
+ * the same file into a plain table. Reports throughput, the ratio to the floor and peak RSS,
+ * and writes them into docs/benchmarks.md between the import-bench markers.
+ *
+ * BENCH_CUSTOMERS (default 1,000,000) and BENCH_ORDERS_PER_CUSTOMER (default 10) size the store.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { generateStore } from '../src/demo/generate-store.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const WORK = join(ROOT, '.bench');
+const customers = Number(process.env.BENCH_CUSTOMERS ?? 1_000_000);
+const ordersPerCustomer = Number(process.env.BENCH_ORDERS_PER_CUSTOMER ?? 10);
+
+interface Measured {
+  readonly seconds: number;
+  readonly peakRssMb: number;
+  readonly output: string;
+}
+
+/** Runs a command, sampling its peak resident memory (VmHWM) from /proc while it runs. */
+function measure(args: readonly string[]): Promise<Measured> {
+  return new Promise((resolvePromise, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    let peakKb = 0;
+    const timer = setInterval(() => {
+      try {
+        const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+        const hwm = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
+        if (hwm) peakKb = Math.max(peakKb, Number(hwm));
+      } catch {
+        // The process has just exited.
+      }
+    }, 50);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearInterval(timer);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      if (code !== 0) reject(new Error(`${args.join(' ')} exited ${code}:\n${output}`));
+      else resolvePromise({ seconds, peakRssMb: peakKb / 1024, output });
+    });
+  });
+}
+
+async function measureFloor(file: string, db: string): Promise<{ seconds: number; rows: number }> {
+  rmSync(db, { force: true });
+  const instance = await DuckDBInstance.create(db);
+  const connection = await instance.connect();
+  const started = process.hrtime.bigint();
+  await connection.run(`CREATE TABLE orders AS SELECT * FROM read_csv('${file}')`);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const reader = await connection.runAndReadAll('SELECT count(*)::INTEGER AS n FROM orders');
+  const rows = Number(reader.getRowObjectsJson()[0]?.n ?? 0);
+  connection.closeSync();
+  instance.closeSync();
+  return { seconds, rows };
+}
+
+async function main(): Promise<void> {
+  mkdirSync(WORK, { recursive: true });
+  const dataDir = join(WORK, `store-${customers}-${ordersPerCustomer}`);
+  const ordersFile = join(dataDir, 'orders.csv');
+  if (!existsSync(join(dataDir, 'truth.json'))) {
+    console.log(`generating ${customers.toLocaleString('en-US')} customers into ${dataDir} …`);
+    const started = Date.now();
+    await generateStore(dataDir, { customers, seed: 2026, ordersPerCustomer });
+    console.log(`generated in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+  const sizeMb = statSync(ordersFile).size / 1024 / 1024;
+
+  const floor = await measureFloor(ordersFile, join(WORK, 'floor.duckdb'));
+  console.log(`floor: read_csv into a plain table: ${floor.rows.toLocaleString('en-US')} rows in ${floor.seconds.toFixed(2)} s`);
+
+  const db = join(WORK, 'import.duckdb');
+  rmSync(db, { force: true });
+  rmSync(`${db}.wal`, { force: true });
+  const cli = ['bin/huiyuan.js', '--db', db, 'import', ordersFile, '--kind', 'orders', '--quiet'];
+  const first = await measure(cli);
+  console.log(first.output.trim());
+  const again = await measure(cli);
+  console.log(again.output.trim());
+
+  const ratio = first.seconds / floor.seconds;
+  const rows = floor.rows;
+  const lines = [
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}.`,
+    '',
+    `Input: generated store, ${customers.toLocaleString('en-US')} customers, orders.csv with ${rows.toLocaleString('en-US')} orders (${sizeMb.toFixed(0)} MiB).`,
+    '',
+    '| run | wall time | rows/s | vs floor | peak RSS |',
+    '|---|---|---|---|---|',
+    `| floor: DuckDB \`CREATE TABLE AS SELECT * FROM read_csv(file)\` (in-process) | ${floor.seconds.toFixed(2)} s | ${Math.round(rows / floor.seconds).toLocaleString('en-US')} | 1.00× | – |`,
+    `| \`huiyuan import\` into an empty store (whole CLI process: validate, merge, record batch) | ${first.seconds.toFixed(2)} s | ${Math.round(rows / first.seconds).toLocaleString('en-US')} | **${ratio.toFixed(2)}×** | ${first.peakRssMb.toFixed(0)} MiB |`,
+    `| \`huiyuan import\` of the same file again (all unchanged) | ${again.seconds.toFixed(2)} s | ${Math.round(rows / again.seconds).toLocaleString('en-US')} | ${(again.seconds / floor.seconds).toFixed(2)}× | ${again.peakRssMb.toFixed(0)} MiB |`,
+    '',
+    `Targets (issue 2): import within 2× the floor — ${ratio <= 2 ? 'met' : 'NOT met'}; peak RSS under 2 GB — ${first.peakRssMb < 2048 && again.peakRssMb < 2048 ? 'met' : 'NOT met'}.`,
+  ];
+  const report = lines.join('\n');
+  console.log(`\n${report}`);
+  writeSection(join(ROOT, 'docs', 'benchmarks.md'), 'import-bench', report);
+}
+
+function writeSection(path: string, name: string, body: string): void {
+  const begin = `<!-- ${name}:begin -->`;
+  const end = `<!-- ${name}:end -->`;
+  const text = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
+  const section = `${begin}\n${body}\n${end}`;
+  const pattern = new RegExp(`${begin}[\\s\\S]*?${end}`);
+  writeFileSync(path, pattern.test(text) ? text.replace(pattern, section) : `${text.trimEnd()}\n\n${section}\n`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

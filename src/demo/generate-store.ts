@@ -1,0 +1,2200 @@
+/**
+ * Demo store generator: writes a realistic synthetic Chinese fashion-and-beauty online store as canonical CSV
+ * files (customers, orders, order lines, sessions, feedback) plus `truth.json`, the parameters and counts it
+ * was drawn from, so every later analysis (RFM, tiers, lifecycle, KPIs, BG/NBD and Gamma-Gamma predictions,
+ * monitors) can be checked against known ground truth.
+ *
+ * The models:
+ * - purchases follow the BG/NBD process of Fader, Hardie & Lee (2005), "Counting Your Customers the Easy Way":
+ *   λ ~ Gamma(r, α) per week, p ~ Beta(a, b), Poisson purchasing while alive, dropout with probability p after
+ *   each repeat purchase; α is solved so the mean number of GMV orders per ordering customer hits the target;
+ * - order values follow the Gamma-Gamma model of Fader & Hardie (2013), "The Gamma-Gamma Model of Monetary
+ *   Value": ν ~ Gamma(q, γ) per customer, each order's paid amount ~ Gamma(p, ν);
+ * - seasonality moves purchases to 双11, 618 and the monthly member day without changing how many there are.
+ *
+ * It streams: every customer is generated, written and forgotten before the next, lines are encoded into 1 MB
+ * buffers and written with backpressure, so memory stays flat however many customers are asked for. Same options
+ * give byte-identical files: one seeded generator is consumed in a fixed order, and no clock is read. Times are
+ * kept as whole seconds since the period start in the store's local time (Asia/Shanghai, UTC+08:00 all year,
+ * China has no daylight saving), which makes formatting a table lookup.
+ */
+
+import { once } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
+import { PROVINCES } from '../domain/regions.js';
+import { AppError } from '../errors.js';
+import {
+  ENTITIES,
+  ENTITY_KINDS,
+  type EntityKind,
+  type FeedbackKind,
+  type Gender,
+  type OrderStatus,
+} from '../store/entities.js';
+import { Random, WeightedChoice } from './random.js';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Public API
+
+export interface GenerateStoreOptions {
+  /** Total number of customer rows (members, prospects and plain customers). */
+  customers: number;
+  seed: number;
+  /** Last day of the data, YYYY-MM-DD in store time; default '2026-10-31'. */
+  endDate?: string;
+  /** Length of the period in whole years, ending on endDate; default 2. */
+  years?: number;
+  /** Target mean number of GMV orders per customer with orders; default 2.5. */
+  ordersPerCustomer?: number;
+}
+
+export interface GeneratedStore {
+  dir: string;
+  /** Path of each entity's CSV file. */
+  files: Record<EntityKind, string>;
+  /** Data rows written per entity (header excluded). */
+  rows: Record<EntityKind, number>;
+  truth: GeneratorTruth;
+}
+
+export interface SeasonalPeak {
+  name: string;
+  month: number;
+  day: number;
+  /** Purchases this many days or fewer from the peak may move to it. */
+  window_days: number;
+  /** Probability that such a purchase moves to the peak day. */
+  shift_probability: number;
+}
+
+export interface GeneratorAnomaly {
+  kind: 'activity_drop' | 'refund_spike';
+  /** First and last affected day, YYYY-MM-DD, inclusive. */
+  from: string;
+  to: string;
+  description: string;
+  /** activity_drop: share of browsing sessions kept on those days. */
+  keep_probability?: number;
+  /** refund_spike: the faulty SKU and the chance an order line of it is refunded. */
+  sku?: string;
+  refund_probability?: number;
+}
+
+/** What the store was generated from and what came out; written as truth.json. */
+export interface GeneratorTruth {
+  generator: 'huiyuan-demo';
+  version: 1;
+  seed: number;
+  options: Required<GenerateStoreOptions>;
+  /** First and last day of the data, YYYY-MM-DD in store time. */
+  start: string;
+  end: string;
+  timezone: 'Asia/Shanghai';
+  utc_offset: '+08:00';
+  purchase: {
+    model: 'bgnbd';
+    unit: 'weeks';
+    r: number;
+    alpha: number;
+    a: number;
+    b: number;
+    /** False as in Fader, Hardie & Lee (2005): a customer can only drop out after a repeat purchase. */
+    dropout_after_first_purchase: false;
+    /** First purchases spread over the period with density ∝ growth^(years since start). */
+    acquisition_growth_per_year: number;
+    /** Expected GMV orders per ordering customer under these parameters (the solved target). */
+    expected_orders_per_ordering_customer: number;
+  };
+  spend: {
+    model: 'gamma-gamma';
+    currency: 'CNY';
+    p: number;
+    q: number;
+    gamma: number;
+    /** p·γ/(q−1): the expected paid amount of an order. */
+    expected_order_value: number;
+  };
+  seasonality: {
+    peaks: SeasonalPeak[];
+    member_day: { day_of_month: number; window_days: number; shift_probability: number };
+    /** The same probabilities by name (the peaks' names and 会员日), for quick reading. */
+    shift_probability: Record<string, number>;
+    /** Every peak and member day inside the period: the special days tier calibration may exclude. */
+    special_days: string[];
+  };
+  /** The shares the generator aims at; realised values are in counts. */
+  targets: {
+    member_share: number;
+    prospect_share: number;
+    member_probability_one_order: number;
+    member_probability_repeat_buyer: number;
+    guest_order_share: number;
+    unpaid_order_share: number;
+    cancelled_order_share: number;
+    refund_rate: number;
+    partial_refund_share: number;
+    rejection_rate: number;
+    complaint_rate: number;
+    rating_rate: number;
+    anonymous_session_share: number;
+    gender: Record<Gender, number>;
+    channels: Record<string, number>;
+    province_weights: Record<string, number>;
+  };
+  anomalies: GeneratorAnomaly[];
+  counts: {
+    customers: number;
+    members: number;
+    prospects: number;
+    ordering_customers: number;
+    ordering_members: number;
+    orders: number;
+    gmv_orders: number;
+    customer_gmv_orders: number;
+    guest_orders: number;
+    unpaid_orders: number;
+    cancelled_orders: number;
+    refunded_orders: number;
+    partially_refunded_orders: number;
+    rejected_orders: number;
+    shifted_purchases: number;
+    order_lines: number;
+    sessions: number;
+    anonymous_sessions: number;
+    feedback: number;
+    complaints: number;
+    ratings: number;
+    /** Sum of paid_amount over GMV orders, CNY with 2 decimals. */
+    gmv: string;
+    refunded: string;
+    mean_orders_per_ordering_customer: number;
+    average_order_value: number;
+  };
+}
+
+/** File name of each entity inside the output directory. */
+export const STORE_FILE_NAMES: Readonly<Record<EntityKind, string>> = {
+  customers: 'customers.csv',
+  orders: 'orders.csv',
+  'order-lines': 'order_lines.csv',
+  sessions: 'sessions.csv',
+  feedback: 'feedback.csv',
+};
+
+const DEFAULT_END_DATE = '2026-10-31';
+const DEFAULT_YEARS = 2;
+const DEFAULT_ORDERS_PER_CUSTOMER = 2.5;
+
+/**
+ * Generates a synthetic store into `dir` (created if missing; existing files of the same names are replaced):
+ * the five canonical CSV files and truth.json. Deterministic for given options; streams, so a million customers
+ * (about 2.6 million orders) take well under 2 GB.
+ *
+ * @example const store = await generateStore('/tmp/demo', { customers: 10_000, seed: 1 });
+ *   store.rows.orders; // ≈ 26,000
+ */
+export async function generateStore(
+  dir: string,
+  options: GenerateStoreOptions,
+  onProgress?: (done: number, total: number) => void,
+): Promise<GeneratedStore> {
+  const resolved = resolveOptions(options);
+  assertColumnsMatchEntities();
+  const calendar = createCalendar(resolved.endDate, resolved.years);
+  await mkdir(dir, { recursive: true });
+  const files = Object.fromEntries(
+    ENTITY_KINDS.map((kind) => [kind, join(dir, STORE_FILE_NAMES[kind])]),
+  ) as Record<EntityKind, string>;
+  const sinks = Object.fromEntries(ENTITY_KINDS.map((kind) => [kind, new CsvSink(files[kind])])) as Record<
+    EntityKind,
+    CsvSink
+  >;
+  try {
+    for (const kind of ENTITY_KINDS)
+      sinks[kind].writeHeader(ENTITIES[kind].columns.map((column) => column.name));
+    const generator = new StoreGenerator(resolved, calendar, sinks);
+    const total = resolved.customers;
+    for (let index = 0; index < total; index++) {
+      generator.generateCustomer(index);
+      for (const kind of ENTITY_KINDS) {
+        if (sinks[kind].isFull()) await sinks[kind].flush();
+      }
+      if (onProgress !== undefined && (index + 1) % 1000 === 0) onProgress(index + 1, total);
+    }
+    for (const kind of ENTITY_KINDS) await sinks[kind].close();
+    if (onProgress !== undefined && total % 1000 !== 0) onProgress(total, total);
+    const rows = Object.fromEntries(ENTITY_KINDS.map((kind) => [kind, sinks[kind].rows])) as Record<
+      EntityKind,
+      number
+    >;
+    const truth = generator.describeTruth();
+    await writeFile(join(dir, 'truth.json'), `${JSON.stringify(truth, null, 2)}\n`);
+    return { dir, files, rows, truth };
+  } catch (error) {
+    for (const kind of ENTITY_KINDS) sinks[kind].destroy();
+    throw error;
+  }
+}
+
+function resolveOptions(options: GenerateStoreOptions): Required<GenerateStoreOptions> {
+  const resolved = {
+    customers: options.customers,
+    seed: options.seed,
+    endDate: options.endDate ?? DEFAULT_END_DATE,
+    years: options.years ?? DEFAULT_YEARS,
+    ordersPerCustomer: options.ordersPerCustomer ?? DEFAULT_ORDERS_PER_CUSTOMER,
+  };
+  if (!Number.isSafeInteger(resolved.customers) || resolved.customers < 1) {
+    throw new AppError(
+      'BAD_ARGUMENT',
+      `customers must be a whole number of at least 1, got ${resolved.customers}`,
+    );
+  }
+  if (!Number.isSafeInteger(resolved.seed)) {
+    throw new AppError('BAD_ARGUMENT', `seed must be a whole number, got ${resolved.seed}`);
+  }
+  if (!Number.isInteger(resolved.years) || resolved.years < 1 || resolved.years > 20) {
+    throw new AppError('BAD_ARGUMENT', `years must be a whole number from 1 to 20, got ${resolved.years}`);
+  }
+  if (!(resolved.ordersPerCustomer >= 1 && resolved.ordersPerCustomer <= 50)) {
+    throw new AppError(
+      'BAD_ARGUMENT',
+      `ordersPerCustomer must be from 1 to 50, got ${resolved.ordersPerCustomer}`,
+    );
+  }
+  parseDate(resolved.endDate, 'endDate');
+  return resolved;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Model parameters and shares
+
+// BG/NBD heterogeneity (FHL 2005 notation). α is solved per run from ordersPerCustomer; r, a, b are the shape of
+// the customer base: r < 1 gives the long tail of heavy buyers, a < 1 a mass of near-immortal customers.
+const BGNBD = { r: 0.9, a: 0.8, b: 2.6 } as const;
+// Gamma-Gamma (Fader & Hardie 2013): E[order value] = pγ/(q−1) = 6·75/3 = 150 CNY, a typical fashion/beauty AOV.
+const GAMMA_GAMMA = { p: 6, q: 4, gamma: 75 } as const;
+// New first purchases grow 25% a year: a store that is still growing, so monthly KPIs have a trend.
+const ACQUISITION_GROWTH_PER_YEAR = 1.25;
+
+const MEMBER_SHARE = 0.6;
+const PROSPECT_SHARE = 0.05;
+// Repeat buyers are more likely to be members (the second path to membership in the spec: invite repeat buyers),
+// so member GMV share is above member share, as in a real programme.
+const MEMBER_ODDS_REPEAT_OVER_ONE = 1.5;
+const GUEST_ORDER_SHARE = 0.08;
+const UNPAID_SHARE = 0.02;
+const CANCELLED_SHARE = 0.02;
+const REFUND_RATE = 0.06;
+const PARTIAL_REFUND_SHARE = 0.4;
+const REJECTION_RATE = 0.015;
+const COMPLAINT_RATE = 0.01;
+const COMPLAINT_RATE_AFTER_REFUND = 0.08;
+const RATING_RATE = 0.25;
+const ANONYMOUS_SESSION_SHARE = 0.3;
+// Browsing sessions without a purchase per unit of purchase rate while alive: about 4 per ordering customer.
+const BROWSE_SESSIONS_PER_PURCHASE_RATE = 2.5;
+
+const GENDER_WEIGHTS: Record<Gender, number> = { female: 0.58, male: 0.4, unknown: 0.02 };
+const CHANNEL_WEIGHTS: Record<string, number> = { mobile: 0.8, pc: 0.12, 'mini-program': 0.08 };
+const JOIN_CHANNELS = ['tmall', 'douyin', 'wechat', 'xiaohongshu', 'weibo', 'offline'] as const;
+const JOIN_CHANNEL_WEIGHTS = [30, 25, 20, 15, 5, 5];
+
+const PEAKS: readonly SeasonalPeak[] = [
+  { name: '双11', month: 11, day: 11, window_days: 10, shift_probability: 0.4 },
+  { name: '618', month: 6, day: 18, window_days: 10, shift_probability: 0.25 },
+];
+// 会员日 on the 8th of every month: a short pull (±3 days), weaker than the two national festivals.
+const MEMBER_DAY = { day_of_month: 8, window_days: 3, shift_probability: 0.15 };
+// Share of purchases moved to 双11 that land in its first two hours, the midnight rush when presales are paid.
+const DOUBLE_11_MIDNIGHT_SHARE = 0.3;
+
+const RATING_WEIGHTS = [3, 4, 8, 25, 60]; // 1★…5★
+const RATING_WEIGHTS_AFTER_REFUND = [25, 20, 25, 15, 15];
+
+// Orders and visits per hour of day, Beijing time: a lunch bump and the evening peak at 21:00.
+// prettier-ignore
+const HOURLY_WEIGHTS = [
+  3.0, 1.5, 0.7, 0.4, 0.3, 0.3, 0.6, 1.5, 2.8, 3.8, 4.8, 5.0, 5.2, 5.0, 4.8, 4.8, 4.6, 4.4, 4.5, 5.3, 6.5, 7.5, 7.0, 5.0,
+];
+
+const SECONDS_PER_DAY = 86_400;
+const SECONDS_PER_WEEK = 604_800;
+const STORE_UTC_OFFSET_MS = 8 * 3_600_000;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Calendar: seconds since the period start, in store time
+
+interface Calendar {
+  startDate: string;
+  endDate: string;
+  days: number;
+  /** Last second of the period (endDate 23:59:59). */
+  endSecond: number;
+  /** Day index → 'YYYY-MM-DD'. */
+  dayLabels: readonly string[];
+  /** UTC milliseconds of the period start (startDate 00:00 at +08:00). */
+  startUtcMs: number;
+}
+
+function parseDate(text: string, field: string): { year: number; month: number; day: number } {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  const [year, month, day] =
+    match === null ? [Number.NaN, Number.NaN, Number.NaN] : match.slice(1).map(Number);
+  if (year === undefined || month === undefined || day === undefined || !isValidDate(year, month, day)) {
+    throw new AppError(
+      'BAD_ARGUMENT',
+      `${field} must be a date written YYYY-MM-DD, got ${JSON.stringify(text)}`,
+    );
+  }
+  return { year, month, day };
+}
+
+function isValidDate(year: number, month: number, day: number): boolean {
+  return (
+    Number.isInteger(year) && month >= 1 && month <= 12 && day >= 1 && day <= getDaysInMonth(year, month)
+  );
+}
+
+function getDaysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+function createCalendar(endDate: string, years: number): Calendar {
+  const end = parseDate(endDate, 'endDate');
+  // The period is the `years` whole years ending on endDate: 2026-10-31 and 2 years start on 2024-11-01.
+  const startUtcMs = Date.UTC(end.year - years, end.month - 1, end.day + 1) - STORE_UTC_OFFSET_MS;
+  const endUtcMs = Date.UTC(end.year, end.month - 1, end.day) - STORE_UTC_OFFSET_MS;
+  const days = Math.round((endUtcMs - startUtcMs) / 86_400_000) + 1;
+  const dayLabels: string[] = [];
+  for (let day = 0; day < days; day++) {
+    dayLabels.push(new Date(startUtcMs + STORE_UTC_OFFSET_MS + day * 86_400_000).toISOString().slice(0, 10));
+  }
+  return {
+    startDate: dayLabels[0] ?? endDate,
+    endDate,
+    days,
+    endSecond: days * SECONDS_PER_DAY - 1,
+    dayLabels,
+    startUtcMs,
+  };
+}
+
+/** Day index of a calendar date relative to the period start (may be outside the period). */
+function getDayIndex(calendar: Calendar, year: number, month: number, day: number): number {
+  return Math.round(
+    (Date.UTC(year, month - 1, day) - STORE_UTC_OFFSET_MS - calendar.startUtcMs) / 86_400_000,
+  );
+}
+
+const PAD2: readonly string[] = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
+
+function formatPad2(value: number): string {
+  return PAD2[value] ?? String(value);
+}
+
+// Cumulative hour-of-day distribution, for a monotone map from a uniform fraction to a second of the day.
+const HOURLY_CUMULATIVE: Float64Array = (() => {
+  const total = HOURLY_WEIGHTS.reduce((sum, weight) => sum + weight, 0);
+  const cumulative = new Float64Array(25);
+  HOURLY_WEIGHTS.forEach((weight, hour) => {
+    cumulative[hour + 1] = (cumulative[hour] ?? 0) + weight / total;
+  });
+  return cumulative;
+})();
+
+/**
+ * Second of the day for a fraction u in [0, 1): the inverse of the piecewise-uniform hourly distribution. It is
+ * monotone in u, so sorted fractions give sorted times.
+ */
+function getSecondOfDay(u: number): number {
+  let hour = 0;
+  while (hour < 23 && (HOURLY_CUMULATIVE[hour + 1] ?? 1) <= u) hour++;
+  const low = HOURLY_CUMULATIVE[hour] ?? 0;
+  const high = HOURLY_CUMULATIVE[hour + 1] ?? 1;
+  const within = high > low ? (u - low) / (high - low) : 0;
+  return hour * 3600 + Math.min(3599, Math.floor(within * 3600));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// BG/NBD: solving α for the target orders per ordering customer
+
+// 200 × 100 nodes reproduce FHL's E[X(t)] for CDNOW to about 1e-5 (see the test) in under a millisecond per α.
+const DROPOUT_NODES = 200;
+const HORIZON_NODES = 100;
+
+interface Quadrature {
+  nodes: Float64Array;
+  weights: Float64Array;
+}
+
+/**
+ * Nodes over p ~ Beta(a, b). Substituting p = u^(1/a) turns p^(a−1) dp into du/a, which removes the
+ * singularity at 0 for a < 1; the weights (1 − p)^(b−1) are normalised, which stands in for B(a, b).
+ */
+function buildDropoutQuadrature(a: number, b: number, size: number): Quadrature {
+  const nodes = new Float64Array(size);
+  const weights = new Float64Array(size);
+  let total = 0;
+  for (let i = 0; i < size; i++) {
+    const p = Math.pow((i + 0.5) / size, 1 / a);
+    const weight = Math.pow(1 - p, b - 1);
+    nodes[i] = p;
+    weights[i] = weight;
+    total += weight;
+  }
+  for (let i = 0; i < size; i++) weights[i] = (weights[i] ?? 0) / total;
+  return { nodes, weights };
+}
+
+/** Equal-weight nodes over the weeks from first purchase to the period end, acquisition density ∝ e^(g·x). */
+function buildHorizonQuadrature(periodWeeks: number, logGrowth: number, size: number): Quadrature {
+  const nodes = new Float64Array(size);
+  const weights = new Float64Array(size).fill(1 / size);
+  for (let j = 0; j < size; j++)
+    nodes[j] = periodWeeks * (1 - getAcquisitionFraction((j + 0.5) / size, logGrowth));
+  return { nodes, weights };
+}
+
+/** Inverse CDF of the acquisition density ∝ e^(g·x) on [0, 1]. */
+function getAcquisitionFraction(u: number, logGrowth: number): number {
+  if (Math.abs(logGrowth) < 1e-9) return u;
+  return Math.log1p(u * Math.expm1(logGrowth)) / logGrowth;
+}
+
+/**
+ * Mean number of repeat purchases by the period end, over acquisition times. Per customer E[X(t) | λ, p] =
+ * (1 − e^(−λpt))/p (FHL 2005); the gamma mixing over λ is closed-form, (α/(α + pt))^r, and p is integrated
+ * numerically because FHL's closed form for E[X(t)], with its (a + b − 1)/(a − 1) factor and Gauss
+ * hypergeometric function, is written for a > 1 and our default a is 0.8.
+ */
+function computeMeanRepeatPurchases(
+  alpha: number,
+  r: number,
+  dropout: Quadrature,
+  horizons: Quadrature,
+): number {
+  let total = 0;
+  for (let i = 0; i < dropout.nodes.length; i++) {
+    const p = dropout.nodes[i] ?? 0;
+    let inner = 0;
+    for (let j = 0; j < horizons.nodes.length; j++) {
+      inner += (horizons.weights[j] ?? 0) * (1 - Math.pow(alpha / (alpha + p * (horizons.nodes[j] ?? 0)), r));
+    }
+    total += ((dropout.weights[i] ?? 0) * inner) / p;
+  }
+  return total;
+}
+
+/**
+ * Expected number of repeat purchases of a new customer in (0, t] weeks under BG/NBD with the given parameters:
+ * E[X(t)] of FHL 2005, computed by the same quadrature the generator solves α with, so it is valid
+ * for a ≤ 1 too. Exposed so the quadrature can be checked against the published CDNOW figures.
+ *
+ * @example computeExpectedRepeatPurchases({ r: 0.2425982, alpha: 4.4136842, a: 0.7929899, b: 2.4261667 }, 52); // ≈ 1.444
+ */
+export function computeExpectedRepeatPurchases(
+  params: { r: number; alpha: number; a: number; b: number },
+  weeks: number,
+): number {
+  const dropout = buildDropoutQuadrature(params.a, params.b, DROPOUT_NODES);
+  const horizon: Quadrature = { nodes: Float64Array.of(weeks), weights: Float64Array.of(1) };
+  return computeMeanRepeatPurchases(params.alpha, params.r, dropout, horizon);
+}
+
+/** Share of ordering customers with no repeat purchase: E[(α/(α+T))^r], since BG/NBD never drops out at x = 0. */
+function computeOneTimeBuyerShare(alpha: number, r: number, horizons: Quadrature): number {
+  let total = 0;
+  for (let j = 0; j < horizons.nodes.length; j++) {
+    total += (horizons.weights[j] ?? 0) * Math.pow(alpha / (alpha + (horizons.nodes[j] ?? 0)), r);
+  }
+  return total;
+}
+
+/**
+ * α (weeks) such that 1 + E[repeat purchases] equals the target; bisection on log α, as E[X] falls with α.
+ * A target of 1 (no repeat buyers at all) ends at the upper bracket, where λ is effectively zero.
+ */
+function solveAlpha(targetOrders: number, dropout: Quadrature, horizons: Quadrature): number {
+  const targetRepeats = targetOrders - 1;
+  let low = Math.log(1e-3);
+  let high = Math.log(1e12);
+  if (computeMeanRepeatPurchases(Math.exp(low), BGNBD.r, dropout, horizons) < targetRepeats) {
+    throw new AppError('BAD_ARGUMENT', `ordersPerCustomer ${targetOrders} is more than the period can hold`);
+  }
+  for (let iteration = 0; iteration < 60; iteration++) {
+    const mid = (low + high) / 2;
+    if (computeMeanRepeatPurchases(Math.exp(mid), BGNBD.r, dropout, horizons) > targetRepeats) low = mid;
+    else high = mid;
+  }
+  return Math.exp((low + high) / 2);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Catalogue: ~200 SKUs of a fashion and beauty store
+
+const CATEGORIES = ['女装', '男装', '鞋靴', '配饰', '美妆', '护肤', '家居', '母婴'] as const;
+type Category = (typeof CATEGORIES)[number];
+
+interface CategorySpec {
+  code: string;
+  size: number;
+  /** Product, list price range in CNY, and its own variants where the category's do not fit. */
+  products: readonly (readonly [
+    name: string,
+    minPrice: number,
+    maxPrice: number,
+    variants?: readonly string[],
+  ])[];
+  prefixes: readonly string[];
+  variants: readonly string[];
+}
+
+const CATALOGUE_SPEC: Record<Category, CategorySpec> = {
+  女装: {
+    code: 'WF',
+    size: 40,
+    products: [
+      ['连衣裙', 129, 599],
+      ['T恤', 59, 159],
+      ['衬衫', 99, 299],
+      ['半身裙', 99, 329],
+      ['针织开衫', 129, 399],
+      ['卫衣', 99, 269],
+      ['风衣', 299, 799],
+      ['羽绒服', 399, 999],
+      ['牛仔裤', 129, 299],
+      ['阔腿裤', 99, 259],
+    ],
+    prefixes: ['法式', '复古', '简约', '宽松', '修身', '纯棉', '真丝', '碎花', '高腰', '设计感'],
+    variants: ['黑色 M', '白色 S', '杏色 M', '雾霾蓝 L', '燕麦色 M', '酒红 S'],
+  },
+  男装: {
+    code: 'MF',
+    size: 25,
+    products: [
+      ['T恤', 59, 169],
+      ['衬衫', 99, 299],
+      ['夹克', 199, 599],
+      ['卫衣', 119, 299],
+      ['休闲裤', 129, 299],
+      ['牛仔裤', 139, 329],
+      ['羽绒服', 399, 999],
+      ['Polo衫', 99, 259],
+    ],
+    prefixes: ['商务', '休闲', '纯棉', '宽松', '修身', '加厚', '轻薄', '美式'],
+    variants: ['黑色 L', '藏青 XL', '灰色 L', '白色 XL', '军绿 M'],
+  },
+  鞋靴: {
+    code: 'SH',
+    size: 25,
+    products: [
+      ['小白鞋', 129, 299],
+      ['运动鞋', 199, 599],
+      ['乐福鞋', 179, 399],
+      ['切尔西靴', 259, 599],
+      ['凉鞋', 99, 259],
+      ['高跟鞋', 159, 399],
+      ['马丁靴', 229, 499],
+    ],
+    prefixes: ['真皮', '软底', '厚底', '百搭', '透气', '复古'],
+    variants: ['黑色 37', '白色 38', '米色 36', '棕色 39', '黑色 41'],
+  },
+  配饰: {
+    code: 'AC',
+    size: 25,
+    products: [
+      ['丝巾', 59, 199],
+      ['棒球帽', 49, 129],
+      ['耳环', 29, 159],
+      ['项链', 59, 299],
+      ['腰带', 59, 199],
+      ['托特包', 129, 499],
+      ['斜挎包', 99, 399],
+      ['发夹', 19, 59],
+    ],
+    prefixes: ['小众', '简约', '复古', '法式', '百搭', '珍珠'],
+    variants: ['金色', '银色', '黑色', '米白', '焦糖色'],
+  },
+  美妆: {
+    code: 'MU',
+    size: 25,
+    products: [
+      ['口红', 79, 329],
+      ['粉底液', 129, 429],
+      ['眼影盘', 99, 399],
+      ['睫毛膏', 59, 199],
+      ['腮红', 69, 259],
+      ['气垫', 129, 399],
+      ['眉笔', 39, 99],
+    ],
+    prefixes: ['哑光', '水润', '持妆', '丝绒', '自然', '控油'],
+    variants: ['#01', '#02', '#03', '#05', '#08', '#12'],
+  },
+  护肤: {
+    code: 'SK',
+    size: 30,
+    products: [
+      ['面霜', 149, 699],
+      ['精华液', 199, 799],
+      ['爽肤水', 89, 299],
+      ['乳液', 99, 329],
+      ['面膜', 49, 199, ['5片装', '10片装', '20片装']],
+      ['防晒霜', 79, 259],
+      ['眼霜', 149, 499],
+      ['洁面乳', 49, 159],
+    ],
+    prefixes: ['保湿', '修护', '美白', '抗初老', '舒缓', '清爽'],
+    variants: ['30ml', '50ml', '100ml', '旅行装', '两支装'],
+  },
+  家居: {
+    code: 'HM',
+    size: 15,
+    products: [
+      ['香薰蜡烛', 49, 199, ['白茶', '无花果', '雪松', '鼠尾草海盐']],
+      ['抱枕', 39, 129],
+      ['浴巾', 49, 159],
+      ['睡衣', 99, 299, ['M', 'L', 'XL']],
+      ['收纳盒', 19, 89, ['小号', '大号', '三件套']],
+      ['马克杯', 29, 99],
+    ],
+    prefixes: ['北欧', '纯棉', '简约', 'ins风', '日式'],
+    variants: ['白色', '灰色', '奶油色', '两件装', '大号'],
+  },
+  母婴: {
+    code: 'BB',
+    size: 15,
+    products: [
+      ['婴儿连体衣', 79, 199],
+      ['儿童T恤', 49, 129],
+      ['婴儿湿巾', 29, 89, ['80抽', '80抽×3包', '80抽×6包']],
+      ['围兜', 19, 59, ['两条装', '三条装']],
+      ['安抚玩具', 39, 129, ['小熊', '兔子', '小象']],
+      ['儿童袜', 19, 49, ['三双装', '五双装']],
+    ],
+    prefixes: ['纯棉', 'A类', '有机棉', '柔软', '可爱'],
+    variants: ['66cm', '73cm', '80cm', '90cm', '三件装'],
+  },
+};
+
+// Which categories a customer mostly buys, by gender: the base for the consumption communities (群落) analysis.
+const CATEGORY_WEIGHTS_BY_GENDER: Record<Gender, readonly number[]> = {
+  female: [30, 2, 10, 10, 18, 20, 5, 5],
+  male: [5, 45, 20, 10, 2, 10, 6, 2],
+  unknown: [18, 18, 14, 10, 10, 15, 8, 7],
+};
+
+interface Sku {
+  code: string;
+  name: string;
+  category: Category;
+  categoryIndex: number;
+  priceCents: number;
+  popularity: number;
+}
+
+interface Catalogue {
+  skus: readonly Sku[];
+  /** Per category, SKUs sorted by price, and their prices for binary search. */
+  byCategory: readonly (readonly Sku[])[];
+  pricesByCategory: readonly Float64Array[];
+  /** All SKUs sorted by price. */
+  byPrice: readonly Sku[];
+  prices: Float64Array;
+}
+
+// The catalogue is the store's, not the customers': it comes from a fixed seed so every demo store sells the same
+// goods whatever the seed, and SKU codes mean the same thing across demo runs.
+const CATALOGUE_SEED = 618_1111;
+
+function buildCatalogue(): Catalogue {
+  const random = new Random(CATALOGUE_SEED);
+  const skus: Sku[] = [];
+  CATEGORIES.forEach((category, categoryIndex) => {
+    const spec = CATALOGUE_SPEC[category];
+    for (let i = 0; i < spec.size; i++) {
+      const product = spec.products[i % spec.products.length];
+      if (product === undefined) throw new Error(`catalogue for ${category} has no products`);
+      const [productName, minPrice, maxPrice, variants = spec.variants] = product;
+      // Log-uniform list price rounded to the ¥x9 price points shops use.
+      const raw = Math.exp(random.sampleUniform(Math.log(minPrice), Math.log(maxPrice)));
+      const price = Math.max(9, Math.round((raw + 1) / 10) * 10 - 1);
+      skus.push({
+        code: `${spec.code}${String(i + 1).padStart(3, '0')}`,
+        name: `${random.pickOne(spec.prefixes)}${productName} ${random.pickOne(variants)}`,
+        category,
+        categoryIndex,
+        priceCents: price * 100,
+        // A few bestsellers and a long tail: Gamma(0.6) weights.
+        popularity: random.sampleGamma(0.6) + 0.02,
+      });
+    }
+  });
+  const byPriceOrder = (x: Sku, y: Sku): number => x.priceCents - y.priceCents || (x.code < y.code ? -1 : 1);
+  const byCategory = CATEGORIES.map((_, index) =>
+    skus.filter((sku) => sku.categoryIndex === index).sort(byPriceOrder),
+  );
+  const byPrice = [...skus].sort(byPriceOrder);
+  return {
+    skus,
+    byCategory,
+    pricesByCategory: byCategory.map((list) => Float64Array.from(list, (sku) => sku.priceCents)),
+    byPrice,
+    prices: Float64Array.from(byPrice, (sku) => sku.priceCents),
+  };
+}
+
+/** Index of the first price ≥ target (or the last index). */
+function findPriceIndex(prices: Float64Array, target: number): number {
+  let low = 0;
+  let high = prices.length - 1;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if ((prices[mid] ?? 0) < target) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// People
+
+// prettier-ignore
+const SURNAMES = [
+  '王', '李', '张', '刘', '陈', '杨', '黄', '赵', '吴', '周', '徐', '孙', '马', '朱', '胡', '郭', '何', '高', '林', '罗',
+  '郑', '梁', '谢', '宋', '唐', '许', '韩', '冯', '邓', '曹', '彭', '曾', '肖', '田', '董', '袁', '潘', '于', '蒋', '蔡',
+  '余', '杜', '叶', '程', '苏', '魏', '吕', '丁', '任', '沈', '欧阳', '上官',
+];
+// Frequency falls roughly as 1/rank among the common surnames; the compound ones are rare.
+const SURNAME_WEIGHTS = SURNAMES.map((surname, rank) => (surname.length > 1 ? 0.05 : 1 / (rank + 3)));
+// prettier-ignore
+const FEMALE_GIVEN = [
+  '婷', '芳', '娜', '敏', '静', '丽', '艳', '霞', '颖', '雪', '琳', '欣', '怡', '佳', '慧', '雨', '萱', '梦', '晓', '倩',
+  '洁', '璐', '思', '悦', '涵', '瑶', '玲', '晶', '月', '彤',
+];
+// prettier-ignore
+const MALE_GIVEN = [
+  '伟', '强', '磊', '军', '洋', '勇', '杰', '涛', '明', '超', '鹏', '浩', '宇', '俊', '博', '文', '斌', '辉', '鑫', '凯',
+  '晨', '轩', '峰', '刚', '健', '亮', '帅', '志', '阳', '毅',
+];
+const NEUTRAL_GIVEN = ['子', '一', '安', '然', '嘉', '晨', '宁', '可', '乐', '诺'];
+const EMAIL_SYLLABLES = [
+  'xiao',
+  'li',
+  'wang',
+  'zhang',
+  'mei',
+  'yu',
+  'chen',
+  'lin',
+  'hao',
+  'jing',
+  'yang',
+  'xin',
+];
+const EMAIL_DOMAINS = ['qq.com', '163.com', '126.com', 'sina.com', 'outlook.com', 'gmail.com'];
+const EMAIL_DOMAIN_WEIGHTS = [50, 25, 10, 5, 6, 4];
+const PHONE_PREFIXES = ['13', '15', '17', '18', '19'];
+
+// ---------------------------------------------------------------------------------------------------------------
+// Feedback texts (some with ASCII commas and quotes, so readers must honour RFC 4180 quoting)
+
+const REFUND_TEXTS = [
+  '尺码不合适',
+  '颜色和图片有色差',
+  '质量问题',
+  '不想要了',
+  '发错货了',
+  '少发了一件',
+  '收到时包装破损',
+  '七天无理由退货',
+  '尺码偏小, 换不了只能退',
+  '说是"纯棉"其实不是',
+];
+const SPIKE_REFUND_TEXTS = [
+  '用了过敏, 脸上起红疹',
+  '这批质量有问题',
+  '和之前买的不一样，怀疑是假货',
+  '用后刺痛',
+];
+const REJECTION_TEXTS = ['快递太慢不想要了', '买错了', '已在别处买到', '包裹破损拒收'];
+const COMPLAINT_TEXTS = [
+  '客服回复太慢',
+  '物流太慢，催了好几次',
+  '退款处理太慢',
+  '客服态度差',
+  '发货慢, 说好48小时发货',
+  '商品与描述不符',
+];
+const RATING_TEXTS: readonly (readonly string[])[] = [
+  ['质量太差了', '非常失望', '和图片完全不一样'],
+  ['做工一般', '有线头, 不太满意', '尺码偏差大'],
+  ['一般般吧', '还行，物流有点慢', '性价比一般'],
+  ['不错，会回购', '挺好的，就是发货慢了点', '质量可以'],
+  ['质量很好，很满意', '物流很快, 包装精美', '第三次回购了', '和图片一样，好评', '客服很耐心'],
+];
+
+// ---------------------------------------------------------------------------------------------------------------
+// CSV writing with backpressure
+
+const CHUNK_BYTES = 1 << 20;
+// Lines are joined into short strings first: one buffer write per ~16k characters instead of one per line.
+const PENDING_CHARS = 1 << 14;
+// A UTF-16 code unit never takes more than 3 bytes in UTF-8 (a surrogate pair takes 4 for 2 units).
+const MAX_UTF8_BYTES_PER_UNIT = 3;
+
+/**
+ * One CSV file. Lines are gathered into short strings and encoded into a 1 MB buffer; full buffers go to the
+ * write stream, and when the stream's queue is full the caller awaits `drain`, so generation never runs more
+ * than a few MB ahead of the disk. Encoding into buffers, rather than growing a 1 MB string, keeps the garbage
+ * collector out of it: a long-lived string built from thousands of pieces is a rope the collector must trace
+ * and copy, which cost more than generating the data.
+ */
+class CsvSink {
+  rows = 0;
+  private buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+  private used = 0;
+  private pending = '';
+  private readonly ready: Buffer[] = [];
+  private readonly stream: WriteStream;
+  private error: Error | undefined;
+
+  constructor(path: string) {
+    // Room for a few chunks in the stream's queue lets the disk write one while the next is generated.
+    this.stream = createWriteStream(path, { highWaterMark: 4 * CHUNK_BYTES });
+    this.stream.on('error', (error) => {
+      this.error = error;
+    });
+  }
+
+  writeHeader(columns: readonly string[]): void {
+    this.pending += `${columns.join(',')}\n`;
+  }
+
+  /** Adds one complete data line (with its trailing newline). */
+  append(line: string): void {
+    this.pending += line;
+    this.rows++;
+    if (this.pending.length >= PENDING_CHARS) this.encodePending();
+  }
+
+  private encodePending(): void {
+    const text = this.pending;
+    this.pending = '';
+    this.appendText(text);
+  }
+
+  private appendText(text: string): void {
+    const worstCase = text.length * MAX_UTF8_BYTES_PER_UNIT;
+    if (this.used + worstCase > this.buffer.length) {
+      this.seal();
+      if (worstCase > this.buffer.length) {
+        this.ready.push(Buffer.from(text));
+        return;
+      }
+    }
+    this.used += this.buffer.write(text, this.used);
+  }
+
+  /** Moves the current buffer to the ready queue and starts a new one. */
+  private seal(): void {
+    if (this.used === 0) return;
+    this.ready.push(this.buffer.subarray(0, this.used));
+    this.buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+    this.used = 0;
+  }
+
+  isFull(): boolean {
+    return this.ready.length > 0;
+  }
+
+  async flush(): Promise<void> {
+    if (this.error !== undefined) throw this.error;
+    for (let chunk = this.ready.shift(); chunk !== undefined; chunk = this.ready.shift()) {
+      if (!this.stream.write(chunk)) await once(this.stream, 'drain');
+    }
+  }
+
+  async close(): Promise<void> {
+    this.encodePending();
+    this.seal();
+    await this.flush();
+    this.stream.end();
+    await finished(this.stream);
+  }
+
+  destroy(): void {
+    this.stream.destroy();
+  }
+}
+
+/** A field quoted as RFC 4180 asks when it holds a comma, quote or line break. */
+function quoteCsv(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
+function formatCents(cents: number): string {
+  const whole = Math.floor(cents / 100);
+  return `${whole}.${formatPad2(cents - whole * 100)}`;
+}
+
+// The generator writes rows positionally; this is the order it writes them in. It is checked against ENTITIES at
+// start so a column added there fails loudly here instead of shifting every value one place.
+// prettier-ignore
+const WRITTEN_COLUMNS: Record<EntityKind, readonly string[]> = {
+  customers: [
+    'id', 'name', 'gender', 'birthday', 'province', 'city', 'phone', 'email', 'email_consent', 'sms_consent',
+    'member_since', 'created_at', 'attributes',
+  ],
+  orders: [
+    'id', 'customer_id', 'placed_at', 'paid_at', 'status', 'paid_amount', 'shipping', 'discount', 'refunded_amount',
+    'item_count', 'channel', 'source',
+  ],
+  'order-lines': ['order_id', 'sku', 'name', 'category', 'quantity', 'unit_price', 'refunded_amount'],
+  sessions: [
+    'customer_id', 'anonymous_id', 'started_at', 'page_views', 'duration_seconds', 'bounced', 'cart_adds',
+    'favourites', 'purchases',
+  ],
+  feedback: ['customer_id', 'order_id', 'kind', 'rating', 'created_at', 'text'],
+};
+
+function assertColumnsMatchEntities(): void {
+  for (const kind of ENTITY_KINDS) {
+    const expected = ENTITIES[kind].columns.map((column) => column.name).join(',');
+    const written = WRITTEN_COLUMNS[kind].join(',');
+    if (expected !== written) {
+      throw new Error(`demo generator writes ${kind} as [${written}] but the entity has [${expected}]`);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The generator
+
+interface Line {
+  sku: Sku;
+  quantity: number;
+  unitCents: number;
+  refundedCents: number;
+}
+
+interface Basket {
+  lines: Line[];
+  discountCents: number;
+  shippingCents: number;
+}
+
+type SessionKind = 'browse' | 'before-purchase' | 'purchase' | 'anonymous';
+
+interface Session {
+  start: number;
+  pageViews: number;
+  duration: number;
+  cartAdds: number;
+  favourites: number;
+  purchases: number;
+}
+
+interface Shopper {
+  customerId: string;
+  gender: Gender;
+  primaryCategory: number;
+  /** Gamma-Gamma ν: the scale of this shopper's order values. */
+  nu: number;
+  /** Multiplier on refund and rejection rates: a few customers return a lot. */
+  fussiness: number;
+}
+
+interface Counts {
+  members: number;
+  prospects: number;
+  orderingCustomers: number;
+  orderingMembers: number;
+  orders: number;
+  gmvOrders: number;
+  customerGmvOrders: number;
+  guestOrders: number;
+  unpaidOrders: number;
+  cancelledOrders: number;
+  refundedOrders: number;
+  partiallyRefundedOrders: number;
+  rejectedOrders: number;
+  shiftedPurchases: number;
+  anonymousSessions: number;
+  complaints: number;
+  ratings: number;
+  gmvCents: number;
+  refundedCents: number;
+}
+
+class StoreGenerator {
+  private readonly random: Random;
+  private readonly catalogue = buildCatalogue();
+  private readonly alpha: number;
+  private readonly expectedOrders: number;
+  private readonly memberProbabilityOneOrder: number;
+  private readonly memberProbabilityRepeat: number;
+  private readonly logGrowth: number;
+  private readonly idWidth: number;
+  private readonly browseSessionsPerPurchaseRate: number;
+  private readonly counts: Counts = {
+    members: 0,
+    prospects: 0,
+    orderingCustomers: 0,
+    orderingMembers: 0,
+    orders: 0,
+    gmvOrders: 0,
+    customerGmvOrders: 0,
+    guestOrders: 0,
+    unpaidOrders: 0,
+    cancelledOrders: 0,
+    refundedOrders: 0,
+    partiallyRefundedOrders: 0,
+    rejectedOrders: 0,
+    shiftedPurchases: 0,
+    anonymousSessions: 0,
+    complaints: 0,
+    ratings: 0,
+    gmvCents: 0,
+    refundedCents: 0,
+  };
+  private nextOrderNumber = 1;
+  private nextAnonymousNumber = 1;
+
+  // Sorted acquisition times are drawn one at a time as uniform order statistics: the k-th smallest of n
+  // uniforms, given the (k−1)-th, is x + (1 − x)(1 − V^(1/(n−k+1))). Customer ids then rise with first-seen
+  // time, as a shop system assigns them, without holding a million times in memory.
+  private previousOrderStatistic = 0;
+
+  // Seasonality by day index: the peak a purchase on that day may move to (−1: none) and with what probability.
+  private readonly shiftTarget: Int32Array;
+  private readonly shiftProbability: Float64Array;
+  private readonly double11Days: Set<number>;
+  private readonly isSpecialDay: Uint8Array;
+  private readonly specialDays: string[];
+
+  private readonly genderChoice = new WeightedChoice(['female', 'male', 'unknown'] as const, [
+    GENDER_WEIGHTS.female,
+    GENDER_WEIGHTS.male,
+    GENDER_WEIGHTS.unknown,
+  ]);
+  private readonly provinceChoice = new WeightedChoice(
+    PROVINCES,
+    PROVINCES.map((province) => province.shopperWeight),
+  );
+  // Capital first and heaviest; the weights fall off for the other main cities.
+  private readonly cityChoices = PROVINCES.map(
+    (province) =>
+      new WeightedChoice(
+        province.cities,
+        province.cities.map((_, i) => [45, 25, 18, 12][i] ?? 10),
+      ),
+  );
+  private readonly surnameChoice = new WeightedChoice(SURNAMES, SURNAME_WEIGHTS);
+  private readonly channelChoice = new WeightedChoice(
+    Object.keys(CHANNEL_WEIGHTS),
+    Object.values(CHANNEL_WEIGHTS),
+  );
+  private readonly emailDomainChoice = new WeightedChoice(EMAIL_DOMAINS, EMAIL_DOMAIN_WEIGHTS);
+  private readonly joinChannelChoice = new WeightedChoice(JOIN_CHANNELS, JOIN_CHANNEL_WEIGHTS);
+  private readonly categoryChoices: Record<Gender, WeightedChoice<number>> = {
+    female: new WeightedChoice(
+      CATEGORIES.map((_, i) => i),
+      CATEGORY_WEIGHTS_BY_GENDER.female,
+    ),
+    male: new WeightedChoice(
+      CATEGORIES.map((_, i) => i),
+      CATEGORY_WEIGHTS_BY_GENDER.male,
+    ),
+    unknown: new WeightedChoice(
+      CATEGORIES.map((_, i) => i),
+      CATEGORY_WEIGHTS_BY_GENDER.unknown,
+    ),
+  };
+  private readonly ratingChoice = new WeightedChoice([1, 2, 3, 4, 5], RATING_WEIGHTS);
+  private readonly ratingAfterRefundChoice = new WeightedChoice([1, 2, 3, 4, 5], RATING_WEIGHTS_AFTER_REFUND);
+  private readonly attributeTexts = JOIN_CHANNELS.map((channel) =>
+    quoteCsv(JSON.stringify({ channel_joined: channel })),
+  );
+
+  // Anomalies the monitors should find, recorded in the truth.
+  private readonly activityDrop: { from: number; to: number; keep: number };
+  private readonly refundSpike: { from: number; to: number; sku: Sku; probability: number };
+
+  constructor(
+    private readonly options: Required<GenerateStoreOptions>,
+    private readonly calendar: Calendar,
+    private readonly sinks: Record<EntityKind, CsvSink>,
+  ) {
+    this.random = new Random(options.seed);
+    this.idWidth = Math.max(7, String(options.customers).length);
+    // Frequent buyers browse less per purchase; this also keeps session volume moderate when many orders are asked.
+    this.browseSessionsPerPurchaseRate =
+      BROWSE_SESSIONS_PER_PURCHASE_RATE *
+      Math.min(1, DEFAULT_ORDERS_PER_CUSTOMER / options.ordersPerCustomer);
+    this.logGrowth = Math.log(ACQUISITION_GROWTH_PER_YEAR) * options.years;
+    const periodWeeks = calendar.days / 7;
+    const dropout = buildDropoutQuadrature(BGNBD.a, BGNBD.b, DROPOUT_NODES);
+    const horizons = buildHorizonQuadrature(periodWeeks, this.logGrowth, HORIZON_NODES);
+    this.alpha = solveAlpha(options.ordersPerCustomer, dropout, horizons);
+    this.expectedOrders = 1 + computeMeanRepeatPurchases(this.alpha, BGNBD.r, dropout, horizons);
+
+    // P(member | one order) = m, P(member | repeat buyer) = 1.5 m, with m set so members are MEMBER_SHARE of all
+    // customers once prospects (all members) are counted.
+    const oneTimeShare = computeOneTimeBuyerShare(this.alpha, BGNBD.r, horizons);
+    const memberShareOfOrdering = (MEMBER_SHARE - PROSPECT_SHARE) / (1 - PROSPECT_SHARE);
+    let oneOrder = memberShareOfOrdering / (oneTimeShare + MEMBER_ODDS_REPEAT_OVER_ONE * (1 - oneTimeShare));
+    let repeat = MEMBER_ODDS_REPEAT_OVER_ONE * oneOrder;
+    if (repeat > 0.95) {
+      repeat = 0.95;
+      oneOrder = (memberShareOfOrdering - repeat * (1 - oneTimeShare)) / oneTimeShare;
+    }
+    this.memberProbabilityOneOrder = oneOrder;
+    this.memberProbabilityRepeat = repeat;
+
+    const seasonality = this.buildSeasonality();
+    this.shiftTarget = seasonality.target;
+    this.shiftProbability = seasonality.probability;
+    this.double11Days = seasonality.double11Days;
+    this.isSpecialDay = seasonality.isSpecialDay;
+    this.specialDays = seasonality.specialDays;
+
+    const lastDay = calendar.days - 1;
+    this.activityDrop = { from: Math.max(0, lastDay - 20), to: Math.max(0, lastDay - 18), keep: 0.4 };
+    // A bestseller of the skin-care line (the most popular under ¥100, where most lines are priced) gets a bad
+    // batch for a month, two months before the end: a product problem an emotion monitor should flag.
+    const faulty = this.catalogue.skus
+      .filter((sku) => sku.category === '护肤' && sku.priceCents < 10_000)
+      .sort((x, y) => y.popularity - x.popularity)[0];
+    if (faulty === undefined) throw new Error('catalogue has no 护肤 SKU under ¥100');
+    this.refundSpike = {
+      from: Math.max(0, lastDay - 75),
+      to: Math.max(0, lastDay - 46),
+      sku: faulty,
+      probability: 0.5,
+    };
+  }
+
+  private buildSeasonality(): {
+    target: Int32Array;
+    probability: Float64Array;
+    double11Days: Set<number>;
+    isSpecialDay: Uint8Array;
+    specialDays: string[];
+  } {
+    const { calendar } = this;
+    const target = new Int32Array(calendar.days).fill(-1);
+    const probability = new Float64Array(calendar.days);
+    const distance = new Int32Array(calendar.days).fill(1 << 30);
+    const double11Days = new Set<number>();
+    const memberDays = new Set<number>();
+    const special = new Set<number>();
+    const firstYear = Number(calendar.startDate.slice(0, 4));
+    const lastYear = Number(calendar.endDate.slice(0, 4));
+    for (let year = firstYear - 1; year <= lastYear + 1; year++) {
+      for (const peak of PEAKS) {
+        const peakDay = getDayIndex(calendar, year, peak.month, peak.day);
+        if (peakDay < 0 || peakDay >= calendar.days) continue;
+        special.add(peakDay);
+        if (peak.name === '双11') double11Days.add(peakDay);
+        for (let day = peakDay - peak.window_days; day <= peakDay + peak.window_days; day++) {
+          if (day < 0 || day >= calendar.days || day === peakDay) continue;
+          const gap = Math.abs(day - peakDay);
+          // The nearest peak wins; at equal distance the stronger one.
+          const current = distance[day] ?? 0;
+          if (gap < current || (gap === current && peak.shift_probability > (probability[day] ?? 0))) {
+            distance[day] = gap;
+            target[day] = peakDay;
+            probability[day] = peak.shift_probability;
+          }
+        }
+      }
+      for (let month = 1; month <= 12; month++) {
+        const memberDay = getDayIndex(calendar, year, month, MEMBER_DAY.day_of_month);
+        if (memberDay < 0 || memberDay >= calendar.days) continue;
+        special.add(memberDay);
+        memberDays.add(memberDay);
+      }
+    }
+    // Member days pull only where no festival does: the festivals' own campaigns dominate their windows.
+    for (const memberDay of memberDays) {
+      if (target[memberDay] !== -1) continue;
+      for (let day = memberDay - MEMBER_DAY.window_days; day <= memberDay + MEMBER_DAY.window_days; day++) {
+        if (day < 0 || day >= calendar.days || day === memberDay || target[day] !== -1 || special.has(day))
+          continue;
+        target[day] = memberDay;
+        probability[day] = MEMBER_DAY.shift_probability;
+      }
+    }
+    const sorted = [...special].sort((x, y) => x - y);
+    const isSpecialDay = new Uint8Array(calendar.days);
+    for (const day of sorted) isSpecialDay[day] = 1;
+    return {
+      target,
+      probability,
+      double11Days,
+      isSpecialDay,
+      specialDays: sorted.map((day) => this.formatDay(day)),
+    };
+  }
+
+  // ----- formatting
+
+  private formatDay(day: number): string {
+    const label = this.calendar.dayLabels[day];
+    if (label === undefined) throw new RangeError(`day ${day} is outside the generated period`);
+    return label;
+  }
+
+  private formatTimestamp(second: number): string {
+    const day = Math.floor(second / SECONDS_PER_DAY);
+    const rest = second - day * SECONDS_PER_DAY;
+    const hour = Math.floor(rest / 3600);
+    const minute = Math.floor((rest - hour * 3600) / 60);
+    return `${this.formatDay(day)} ${formatPad2(hour)}:${formatPad2(minute)}:${formatPad2(rest % 60)}`;
+  }
+
+  private formatCustomerId(index: number): string {
+    return `C${String(index + 1).padStart(this.idWidth, '0')}`;
+  }
+
+  private takeOrderId(): string {
+    return `O${String(this.nextOrderNumber++).padStart(9, '0')}`;
+  }
+
+  private takeAnonymousId(): string {
+    return `A${String(this.nextAnonymousNumber++).padStart(9, '0')}`;
+  }
+
+  // ----- time helpers
+
+  /** The next customer's anchor time (first purchase, or joining for a prospect), rising with the index. */
+  private takeAnchorSecond(index: number): number {
+    const remaining = this.options.customers - index;
+    const x = this.previousOrderStatistic;
+    const next = x + (1 - x) * -Math.expm1(Math.log(this.random.nextOpenFloat()) / remaining);
+    this.previousOrderStatistic = next;
+    const position = getAcquisitionFraction(next, this.logGrowth) * this.calendar.days;
+    const day = Math.min(this.calendar.days - 1, Math.floor(position));
+    // The fraction within the day is mapped through the hourly profile, which keeps times sorted.
+    return day * SECONDS_PER_DAY + getSecondOfDay(position - day);
+  }
+
+  /** A time on the same day with a fresh time of day from the hourly profile. */
+  private redrawTimeOfDay(second: number): number {
+    const day = Math.floor(second / SECONDS_PER_DAY);
+    return day * SECONDS_PER_DAY + getSecondOfDay(this.random.nextFloat());
+  }
+
+  private clampToPeriod(second: number): number {
+    return Math.min(this.calendar.endSecond, Math.max(0, Math.floor(second)));
+  }
+
+  private sampleDaysAsSeconds(minDays: number, maxDays: number): number {
+    return Math.floor(this.random.sampleUniform(minDays, maxDays) * SECONDS_PER_DAY);
+  }
+
+  // ----- customers
+
+  generateCustomer(index: number): void {
+    const { random } = this;
+    const customerId = this.formatCustomerId(index);
+    const anchor = this.takeAnchorSecond(index);
+    const isProspect = random.sampleBernoulli(PROSPECT_SHARE);
+    const gender = this.genderChoice.sample(random);
+    const province = this.provinceChoice.sample(random);
+    const cityChoice = this.cityChoices[PROVINCES.indexOf(province)];
+    const city = cityChoice === undefined ? province.cities[0] : cityChoice.sample(random);
+    const name = this.sampleName(gender);
+    const birthYear = this.sampleBirthYear();
+    const shopper: Shopper = {
+      customerId,
+      gender,
+      primaryCategory: this.samplePrimaryCategory(gender, birthYear),
+      nu: random.sampleGamma(GAMMA_GAMMA.q, GAMMA_GAMMA.gamma),
+      fussiness: random.sampleGamma(2, 2),
+    };
+    const lambda = random.sampleGamma(BGNBD.r, this.alpha);
+
+    const sessions: Session[] = [];
+    const orderTimes: number[] = [];
+    let memberSince = -1;
+    let firstSeen: number;
+    if (isProspect) {
+      memberSince = anchor;
+      firstSeen = this.clampToPeriod(anchor - random.sampleIntBetween(60, 900));
+      // The visit in which they joined, then some browsing: members without an order still come to look.
+      sessions.push(this.createSession('browse', firstSeen, memberSince));
+      this.addBrowsingSessions(sessions, 0.5 * lambda, anchor, this.calendar.endSecond);
+      this.counts.prospects++;
+    } else {
+      const purchase = this.simulatePurchases(anchor, lambda, random.sampleBeta(BGNBD.a, BGNBD.b));
+      orderTimes.push(...purchase.times);
+      const isMember = random.sampleBernoulli(
+        orderTimes.length > 1 ? this.memberProbabilityRepeat : this.memberProbabilityOneOrder,
+      );
+      if (isMember) memberSince = this.sampleMemberSince(orderTimes);
+      firstSeen = this.generateOrders(shopper, orderTimes, memberSince, sessions);
+      if (memberSince >= 0 && memberSince < (orderTimes[0] ?? 0)) {
+        // Joined before buying: that visit is part of their history.
+        sessions.push(
+          this.createSession(
+            'browse',
+            this.clampToPeriod(memberSince - random.sampleIntBetween(60, 900)),
+            memberSince,
+          ),
+        );
+      }
+      this.addBrowsingSessions(sessions, lambda, orderTimes[0] ?? anchor, purchase.aliveUntil);
+      this.counts.orderingCustomers++;
+      if (memberSince >= 0) this.counts.orderingMembers++;
+    }
+    if (memberSince >= 0) this.counts.members++;
+
+    this.writeCustomerSessions(customerId, sessions);
+    for (const session of sessions) firstSeen = Math.min(firstSeen, session.start);
+    if (memberSince >= 0) firstSeen = Math.min(firstSeen, memberSince);
+    this.generateAnonymousSessions(sessions);
+    this.writeCustomer({
+      customerId,
+      name,
+      gender,
+      birthYear,
+      province: province.name,
+      city: city ?? province.name,
+      isMember: memberSince >= 0,
+      memberSince,
+      createdAt: firstSeen,
+    });
+  }
+
+  private sampleName(gender: Gender): string {
+    const { random } = this;
+    const pool = gender === 'female' ? FEMALE_GIVEN : gender === 'male' ? MALE_GIVEN : NEUTRAL_GIVEN;
+    const surname = this.surnameChoice.sample(random);
+    // Two-character given names are the norm for people born after 1980; one in four has one character.
+    const given = random.sampleBernoulli(0.25)
+      ? random.pickOne(pool)
+      : random.pickOne(pool) + random.pickOne(pool);
+    return surname + given;
+  }
+
+  /** Birth year, 1965–2008, peaking among those born 1985–1995 (85后 and 90后). */
+  private sampleBirthYear(): number {
+    for (;;) {
+      const year = Math.round(this.random.sampleNormal(1991, 7));
+      if (year >= 1965 && year <= 2008) return year;
+    }
+  }
+
+  private samplePrimaryCategory(gender: Gender, birthYear: number): number {
+    // Young mothers (born 1988–1998) are the baby line's core buyers.
+    if (gender === 'female' && birthYear >= 1988 && birthYear <= 1998 && this.random.sampleBernoulli(0.12)) {
+      return CATEGORIES.indexOf('母婴');
+    }
+    return this.categoryChoices[gender].sample(this.random);
+  }
+
+  /**
+   * BG/NBD purchase times from the first purchase (FHL 2005, assumptions i–v): exponential gaps with rate λ while
+   * alive, a coin with probability p after every repeat purchase. The first purchase carries no dropout: in FHL
+   * 2005 a customer with x = 0 repeats is alive with certainty (P(alive | x = 0) = 1), which is what a BG/NBD fit
+   * later assumes; the variant that drops out at the first purchase is the MBG/NBD (Batislam et al. 2007).
+   */
+  private simulatePurchases(
+    first: number,
+    lambda: number,
+    p: number,
+  ): { times: number[]; aliveUntil: number } {
+    const { random, calendar } = this;
+    const times = [first];
+    let week = first / SECONDS_PER_WEEK;
+    const lastWeek = calendar.endSecond / SECONDS_PER_WEEK;
+    let aliveUntil = calendar.endSecond;
+    for (;;) {
+      week += random.sampleExponential(lambda);
+      if (week > lastWeek) break;
+      // Keep the day, draw the hour: a Poisson process knows no clock, shoppers do.
+      times.push(this.redrawTimeOfDay(Math.floor(week * SECONDS_PER_WEEK)));
+      if (random.sampleBernoulli(p)) {
+        aliveUntil = Math.floor(week * SECONDS_PER_WEEK);
+        break;
+      }
+    }
+    this.shiftToPeaks(times);
+    times.sort((x, y) => x - y);
+    return { times, aliveUntil };
+  }
+
+  /**
+   * Moves some purchases near a festival or member day onto it. Only times move, never counts, and never onto a
+   * day this customer already buys on, so counts of purchase days (what BG/NBD fits use) stay those of the process.
+   */
+  private shiftToPeaks(times: number[]): void {
+    const { random } = this;
+    for (let i = 0; i < times.length; i++) {
+      const time = times[i] ?? 0;
+      const day = Math.floor(time / SECONDS_PER_DAY);
+      const target = this.shiftTarget[day] ?? -1;
+      if (target < 0 || !random.sampleBernoulli(this.shiftProbability[day] ?? 0)) continue;
+      if (times.some((other) => Math.floor(other / SECONDS_PER_DAY) === target)) continue;
+      let secondOfDay = time - day * SECONDS_PER_DAY;
+      if (this.double11Days.has(target) && random.sampleBernoulli(DOUBLE_11_MIDNIGHT_SHARE)) {
+        secondOfDay = random.sampleInt(7200);
+      }
+      times[i] = target * SECONDS_PER_DAY + secondOfDay;
+      this.counts.shiftedPurchases++;
+    }
+  }
+
+  /**
+   * When an ordering member joined: most around their first order (at checkout, for the new-member coupon, or
+   * just after), some before it, and some repeat buyers only after their second order, when invited.
+   */
+  private sampleMemberSince(orderTimes: readonly number[]): number {
+    const { random } = this;
+    const first = orderTimes[0] ?? 0;
+    const second = orderTimes[1];
+    const draw = random.nextFloat();
+    let joined: number;
+    if (second !== undefined && draw < 0.3) {
+      joined = second + this.sampleDaysAsSeconds(0.01, 2);
+    } else if (draw < 0.45) {
+      joined = first - Math.floor(random.sampleExponential(1 / 20) * SECONDS_PER_DAY) - 600;
+    } else if (draw < 0.8) {
+      joined = first - random.sampleIntBetween(60, 1800);
+    } else {
+      joined = first + this.sampleDaysAsSeconds(0.01, 3);
+    }
+    return this.clampToPeriod(joined);
+  }
+
+  // ----- orders
+
+  /** Writes a customer's orders (with their unpaid/cancelled attempts and guest orders alongside); returns the first order time. */
+  private generateOrders(
+    shopper: Shopper,
+    times: readonly number[],
+    memberSince: number,
+    sessions: Session[],
+  ): number {
+    const { random } = this;
+    let firstOrder = this.calendar.endSecond;
+    let orderCount = 0;
+    // An abandoned or cancelled attempt before a real order: the cart as it was, never paid.
+    const attemptRate = (UNPAID_SHARE + CANCELLED_SHARE) / (1 - UNPAID_SHARE - CANCELLED_SHARE);
+    for (const placed of times) {
+      if (random.sampleBernoulli(attemptRate)) {
+        const attemptAt = this.clampToPeriod(placed - random.sampleIntBetween(120, 6 * 3600));
+        const status: OrderStatus = random.sampleBernoulli(0.5) ? 'unpaid' : 'cancelled';
+        this.writeUnpaidOrder(shopper.customerId, attemptAt, status, shopper);
+        firstOrder = Math.min(firstOrder, attemptAt);
+        orderCount++;
+      }
+      this.writeGmvOrder(shopper, placed, memberSince);
+      this.addOrderSessions(sessions, placed);
+      firstOrder = Math.min(firstOrder, placed);
+      orderCount++;
+    }
+    this.counts.customerGmvOrders += times.length;
+    // Guest orders in proportion to customer orders (8% of all orders), on the days customers buy, so they share
+    // the growth and the festival peaks.
+    const guests = random.samplePoisson((orderCount * GUEST_ORDER_SHARE) / (1 - GUEST_ORDER_SHARE));
+    for (let i = 0; i < guests; i++) this.generateGuestOrder(random.pickOne(times));
+    return firstOrder;
+  }
+
+  private generateGuestOrder(templateTime: number): void {
+    const { random } = this;
+    const placed = this.redrawTimeOfDay(templateTime);
+    const guest: Shopper = {
+      customerId: '',
+      gender: 'unknown',
+      primaryCategory: this.categoryChoices.unknown.sample(random),
+      nu: random.sampleGamma(GAMMA_GAMMA.q, GAMMA_GAMMA.gamma),
+      fussiness: 1,
+    };
+    const draw = random.nextFloat();
+    const paid = draw >= UNPAID_SHARE + CANCELLED_SHARE;
+    if (paid) this.writeGmvOrder(guest, placed, -1);
+    else this.writeUnpaidOrder('', placed, draw < UNPAID_SHARE ? 'unpaid' : 'cancelled', guest);
+    // The guest's visit: an anonymous session in which the order was placed (a purchase only if it was paid).
+    const visitor = this.takeAnonymousId();
+    const session = paid
+      ? this.createSession('purchase', placed, placed)
+      : this.createSession(
+          'before-purchase',
+          this.clampToPeriod(placed - random.sampleIntBetween(60, 1200)),
+          placed,
+        );
+    this.writeSession('', visitor, session);
+    this.counts.anonymousSessions++;
+    this.counts.guestOrders++;
+  }
+
+  private writeUnpaidOrder(customerId: string, placed: number, status: OrderStatus, shopper: Shopper): void {
+    const value = this.sampleOrderValueCents(shopper.nu);
+    const basket = this.buildBasket(value, 0, 0, shopper);
+    const orderId = this.takeOrderId();
+    this.writeOrderRow(orderId, customerId, placed, -1, status, 0, 0, 0, 0, basket);
+    this.writeLines(orderId, basket.lines);
+    if (status === 'unpaid') this.counts.unpaidOrders++;
+    else this.counts.cancelledOrders++;
+    this.counts.orders++;
+  }
+
+  /** Gamma-Gamma order value (Fader & Hardie 2013): Gamma(p, ν) CNY, in cents, at least ¥9.90. */
+  private sampleOrderValueCents(nu: number): number {
+    return Math.max(990, Math.round(this.random.sampleGamma(GAMMA_GAMMA.p, nu) * 100));
+  }
+
+  private writeGmvOrder(shopper: Shopper, placed: number, memberSince: number): void {
+    const { random, calendar } = this;
+    const end = calendar.endSecond;
+    const paidCents = this.sampleOrderValueCents(shopper.nu);
+    const day = Math.floor(placed / SECONDS_PER_DAY);
+    const onSpecialDay = this.isSpecialDay[day] === 1;
+    // 包邮 above ¥59; below it, half the orders pay ¥6–10 shipping.
+    const shippingCents =
+      paidCents < 5900 && paidCents > 2000 && random.sampleBernoulli(0.5)
+        ? random.pickOne([600, 800, 1000])
+        : 0;
+    const isMemberOrder = memberSince >= 0 && memberSince <= placed;
+    const discountRate = random.sampleBernoulli(onSpecialDay ? 0.85 : isMemberOrder ? 0.5 : 0.3)
+      ? random.sampleUniform(0.03, onSpecialDay ? 0.25 : 0.15)
+      : 0;
+    const basket = this.buildBasket(paidCents - shippingCents, discountRate, shippingCents, shopper);
+    const orderId = this.takeOrderId();
+    const paidAt = Math.min(end, placed + Math.max(3, Math.floor(random.sampleExponential(1 / 90))));
+    const shippedAt = paidAt + this.sampleDaysAsSeconds(0.1, 1.5);
+    const confirmedAt = shippedAt + this.sampleDaysAsSeconds(2.5, 9);
+    let status: OrderStatus = end < shippedAt ? 'paid' : end < confirmedAt ? 'shipped' : 'completed';
+    let refundedCents = 0;
+    const customerId = shopper.customerId;
+
+    // Emotion: rejection (拒收) or refund, then maybe a complaint, then maybe a rating.
+    let refundAt = -1;
+    let partial = false;
+    const spike = this.refundSpike;
+    const spikeLine =
+      day >= spike.from && day <= spike.to ? basket.lines.findIndex((line) => line.sku === spike.sku) : -1;
+    if (random.sampleBernoulli(Math.min(0.5, REJECTION_RATE * shopper.fussiness))) {
+      const rejectedAt = shippedAt + this.sampleDaysAsSeconds(2, 4);
+      if (rejectedAt <= end) {
+        refundedCents = this.refundWholeOrder(basket, paidCents);
+        status = 'refunded';
+        this.writeFeedback(
+          customerId,
+          orderId,
+          'rejection',
+          0,
+          rejectedAt,
+          random.sampleBernoulli(0.4) ? random.pickOne(REJECTION_TEXTS) : '',
+        );
+        this.counts.rejectedOrders++;
+        refundAt = rejectedAt;
+      }
+    } else if (spikeLine >= 0 && random.sampleBernoulli(spike.probability)) {
+      // The bad batch: the faulty line is refunded after use.
+      const at = shippedAt + this.sampleDaysAsSeconds(3, 12);
+      if (at <= end) {
+        if (basket.lines.length === 1) {
+          refundedCents = this.refundWholeOrder(basket, paidCents);
+          status = 'refunded';
+        } else {
+          refundedCents = this.refundLine(basket, spikeLine);
+          partial = true;
+        }
+        this.writeFeedback(customerId, orderId, 'refund', 0, at, random.pickOne(SPIKE_REFUND_TEXTS));
+        refundAt = at;
+      }
+    } else if (random.sampleBernoulli(Math.min(0.6, REFUND_RATE * shopper.fussiness))) {
+      partial = random.sampleBernoulli(PARTIAL_REFUND_SHARE);
+      // Full refunds: some before shipping (仅退款), most as returns after delivery (退货退款).
+      const at = partial
+        ? shippedAt + this.sampleDaysAsSeconds(3, 15)
+        : random.sampleBernoulli(0.35)
+          ? placed + Math.floor((shippedAt - placed) * random.sampleUniform(0.2, 0.95))
+          : shippedAt + this.sampleDaysAsSeconds(3, 12);
+      if (at <= end) {
+        if (partial) {
+          refundedCents = this.refundPart(basket, paidCents);
+        } else {
+          refundedCents = this.refundWholeOrder(basket, paidCents);
+          status = 'refunded';
+        }
+        this.writeFeedback(
+          customerId,
+          orderId,
+          'refund',
+          0,
+          at,
+          random.sampleBernoulli(0.7) ? random.pickOne(REFUND_TEXTS) : '',
+        );
+        refundAt = at;
+      } else {
+        partial = false;
+      }
+    }
+    if (partial) this.counts.partiallyRefundedOrders++;
+    if (status === 'refunded') this.counts.refundedOrders++;
+
+    // Guests have no account to complain or rate with.
+    if (customerId !== '') {
+      const complaintRate =
+        refundAt >= 0
+          ? COMPLAINT_RATE_AFTER_REFUND
+          : COMPLAINT_RATE - REFUND_RATE * COMPLAINT_RATE_AFTER_REFUND;
+      if (random.sampleBernoulli(complaintRate)) {
+        const at = (refundAt >= 0 ? refundAt : placed) + this.sampleDaysAsSeconds(0.5, 6);
+        if (at <= end) {
+          this.writeFeedback(customerId, orderId, 'complaint', 0, at, random.pickOne(COMPLAINT_TEXTS));
+          this.counts.complaints++;
+        }
+      }
+      if (status === 'completed' && random.sampleBernoulli(RATING_RATE)) {
+        const at = confirmedAt + Math.floor(random.sampleExponential(1 / 1.5) * SECONDS_PER_DAY);
+        if (at <= end) {
+          const stars = (partial ? this.ratingAfterRefundChoice : this.ratingChoice).sample(random);
+          const texts = RATING_TEXTS[stars - 1] ?? [];
+          this.writeFeedback(
+            customerId,
+            orderId,
+            'rating',
+            stars,
+            at,
+            random.sampleBernoulli(0.35) ? random.pickOne(texts) : '',
+          );
+          this.counts.ratings++;
+        }
+      }
+    }
+
+    this.writeOrderRow(
+      orderId,
+      customerId,
+      placed,
+      paidAt,
+      status,
+      paidCents,
+      basket.shippingCents,
+      basket.discountCents,
+      refundedCents,
+      basket,
+    );
+    this.writeLines(orderId, basket.lines);
+    this.counts.orders++;
+    this.counts.gmvOrders++;
+    this.counts.gmvCents += paidCents;
+    this.counts.refundedCents += refundedCents;
+  }
+
+  /** Full refund: every line gets its share of the goods after discount; the order also gets its shipping back. */
+  private refundWholeOrder(basket: Basket, paidCents: number): number {
+    const goodsAfterDiscount = paidCents - basket.shippingCents;
+    const goods = getGoodsCents(basket.lines);
+    let assigned = 0;
+    for (let i = basket.lines.length - 1; i >= 1; i--) {
+      const line = basket.lines[i];
+      if (line === undefined) continue;
+      line.refundedCents = Math.floor((line.quantity * line.unitCents * goodsAfterDiscount) / goods);
+      assigned += line.refundedCents;
+    }
+    const first = basket.lines[0];
+    if (first !== undefined) first.refundedCents = goodsAfterDiscount - assigned;
+    return paidCents;
+  }
+
+  /** Partial refund: one line of a multi-line order, or part of the price of a single item (price protection, flaws). */
+  private refundPart(basket: Basket, paidCents: number): number {
+    if (basket.lines.length > 1) return this.refundLine(basket, this.random.sampleInt(basket.lines.length));
+    const line = basket.lines[0];
+    if (line === undefined) return 0;
+    const refund = Math.max(
+      100,
+      Math.round((paidCents - basket.shippingCents) * this.random.sampleUniform(0.1, 0.4)),
+    );
+    line.refundedCents = Math.min(refund, paidCents - basket.shippingCents);
+    return line.refundedCents;
+  }
+
+  /** Refunds one line at its value after its share of the order discount. */
+  private refundLine(basket: Basket, index: number): number {
+    const line = basket.lines[index];
+    if (line === undefined) return 0;
+    const goods = getGoodsCents(basket.lines);
+    const lineValue = line.quantity * line.unitCents;
+    line.refundedCents = Math.floor((lineValue * (goods - basket.discountCents)) / goods);
+    return line.refundedCents;
+  }
+
+  /**
+   * Lines whose goods total, less the discount, is exactly `dueCents` (the paid amount without shipping): SKUs
+   * are picked near the price each line should carry, then prices are scaled to the exact total; the residue of
+   * rounding goes to the first line, which always has quantity 1, so paid = Σ quantity × price − discount +
+   * shipping holds to the cent.
+   */
+  private buildBasket(
+    dueCents: number,
+    discountRate: number,
+    shippingCents: number,
+    shopper: Shopper,
+  ): Basket {
+    const { random } = this;
+    const goodsTarget = Math.round(dueCents / (1 - discountRate));
+    const lines: Line[] = [];
+    const lineCount = this.sampleLineCount(goodsTarget);
+    // Random split of the goods value over the lines.
+    const shares = Array.from({ length: lineCount }, () => random.sampleUniform(0.5, 1.5));
+    const shareTotal = shares.reduce((sum, share) => sum + share, 0);
+    for (let i = 0; i < lineCount; i++) {
+      const category =
+        i === 0 || random.sampleBernoulli(0.6)
+          ? shopper.primaryCategory
+          : this.categoryChoices[shopper.gender].sample(random);
+      const sku = this.pickSku(category, (goodsTarget * (shares[i] ?? 1)) / shareTotal, lines);
+      const quantity = i === 0 ? 1 : this.sampleQuantity(sku);
+      lines.push({ sku, quantity, unitCents: sku.priceCents, refundedCents: 0 });
+    }
+    // Big spenders buy more pieces: add lines, then units, until list prices come near the value.
+    for (let guard = 0; guard < 16 && goodsTarget > 1.6 * getListCents(lines); guard++) {
+      if (lines.length < 4) {
+        const missing = goodsTarget - getListCents(lines);
+        const sku = this.pickSku(shopper.primaryCategory, missing, lines);
+        lines.push({ sku, quantity: 1, unitCents: sku.priceCents, refundedCents: 0 });
+      } else {
+        const line = lines[1 + random.sampleInt(lines.length - 1)];
+        if (line !== undefined && line.quantity < 6) line.quantity++;
+      }
+    }
+    // Small values: drop lines, then fall back to the cheapest fitting item anywhere in the shop.
+    while (lines.length > 1 && goodsTarget < 0.6 * getListCents(lines)) lines.pop();
+    if (goodsTarget < 0.6 * getListCents(lines)) {
+      const sku = this.pickNearestSku(goodsTarget);
+      lines[0] = { sku, quantity: 1, unitCents: sku.priceCents, refundedCents: 0 };
+    }
+    // Scale list prices to the actual total (campaign prices, coupons) and put the rounding residue on line 0.
+    const factor = goodsTarget / getListCents(lines);
+    let assigned = 0;
+    for (let i = 1; i < lines.length; i++) {
+      const line = lines[i];
+      if (line === undefined) continue;
+      line.unitCents = Math.max(1, Math.round(line.sku.priceCents * factor));
+      assigned += line.quantity * line.unitCents;
+    }
+    const first = lines[0];
+    if (first === undefined) throw new Error('basket has no line');
+    first.unitCents = goodsTarget - assigned;
+    if (first.unitCents < 1) throw new Error(`basket pricing failed for ${goodsTarget} cents`);
+    return { lines, discountCents: goodsTarget - dueCents, shippingCents };
+  }
+
+  private sampleLineCount(goodsCents: number): number {
+    const draw = this.random.nextFloat();
+    const weights =
+      goodsCents < 8000
+        ? [0.85, 0.97, 1, 1]
+        : goodsCents < 30000
+          ? [0.55, 0.83, 0.95, 1]
+          : [0.35, 0.7, 0.9, 1];
+    const index = weights.findIndex((cumulative) => draw < cumulative);
+    return index < 0 ? 1 : index + 1;
+  }
+
+  private sampleQuantity(sku: Sku): number {
+    const draw = this.random.nextFloat();
+    // Cheap things come in twos and threes (socks, masks, hair clips); clothes mostly one at a time.
+    if (sku.priceCents < 6000) return draw < 0.7 ? 1 : draw < 0.92 ? 2 : 3;
+    return draw < 0.93 ? 1 : 2;
+  }
+
+  /** A SKU of the category priced near the target, by popularity among its seven price neighbours, not already in the basket. */
+  private pickSku(categoryIndex: number, targetCents: number, taken: readonly Line[]): Sku {
+    const list = this.catalogue.byCategory[categoryIndex] ?? [];
+    const prices = this.catalogue.pricesByCategory[categoryIndex];
+    if (prices === undefined || list.length === 0) return this.pickNearestSku(targetCents, taken);
+    const centre = findPriceIndex(prices, targetCents);
+    const low = Math.max(0, centre - 3);
+    const high = Math.min(list.length - 1, centre + 3);
+    let total = 0;
+    for (let i = low; i <= high; i++) {
+      const sku = list[i];
+      if (sku !== undefined && !taken.some((line) => line.sku === sku)) total += sku.popularity;
+    }
+    if (total === 0) return this.pickNearestSku(targetCents, taken);
+    let target = this.random.nextFloat() * total;
+    for (let i = low; i <= high; i++) {
+      const sku = list[i];
+      if (sku === undefined || taken.some((line) => line.sku === sku)) continue;
+      target -= sku.popularity;
+      if (target < 0) return sku;
+    }
+    return this.pickNearestSku(targetCents, taken);
+  }
+
+  /** The SKU closest in price to the target in the whole shop, not already in the basket. */
+  private pickNearestSku(targetCents: number, taken: readonly Line[] = []): Sku {
+    const { byPrice, prices } = this.catalogue;
+    const centre = findPriceIndex(prices, targetCents);
+    for (let offset = 0; offset < byPrice.length; offset++) {
+      for (const index of [centre - offset, centre + offset]) {
+        const sku = byPrice[index];
+        if (sku !== undefined && !taken.some((line) => line.sku === sku)) return sku;
+      }
+    }
+    throw new Error('catalogue exhausted');
+  }
+
+  // ----- sessions
+
+  /** The visits that led to an order: the one it was placed in, and up to two earlier looks in the days before. */
+  private addOrderSessions(sessions: Session[], placed: number): void {
+    const { random } = this;
+    sessions.push(this.createSession('purchase', placed, placed));
+    const earlier = random.nextFloat() < 0.45 ? 0 : random.nextFloat() < 0.64 ? 1 : 2;
+    for (let i = 0; i < earlier; i++) {
+      const start = placed - 3600 - Math.floor(random.sampleExponential(1 / 1.5) * SECONDS_PER_DAY);
+      if (start >= 0) sessions.push(this.createSession('before-purchase', start, placed));
+    }
+  }
+
+  /** Browsing without buying while the customer is alive, at a rate proportional to their purchase rate λ. */
+  private addBrowsingSessions(sessions: Session[], lambda: number, from: number, until: number): void {
+    const { random } = this;
+    const weeks = Math.max(0, until - from) / SECONDS_PER_WEEK;
+    const count = random.samplePoisson(this.browseSessionsPerPurchaseRate * lambda * weeks);
+    for (let i = 0; i < count; i++) {
+      const start = this.redrawTimeOfDay(from + random.nextFloat() * (until - from));
+      if (this.isDroppedByOutage(start)) continue;
+      sessions.push(this.createSession('browse', start, start));
+    }
+  }
+
+  /** The recorded activity drop: browsing on those days is partly lost. */
+  private isDroppedByOutage(start: number): boolean {
+    const day = Math.floor(start / SECONDS_PER_DAY);
+    const drop = this.activityDrop;
+    return day >= drop.from && day <= drop.to && !this.random.sampleBernoulli(drop.keep);
+  }
+
+  /**
+   * One visit. Page views are geometric (mean about 6 over all sessions, a third of visits bounce after one
+   * page); dwell grows with page views; a purchase session contains the order at `orderAt`.
+   */
+  private createSession(kind: SessionKind, start: number, orderAt: number): Session {
+    const { random } = this;
+    const bounceProbability =
+      kind === 'browse' ? 0.4 : kind === 'anonymous' ? 0.6 : kind === 'before-purchase' ? 0.15 : 0;
+    if (random.sampleBernoulli(bounceProbability)) {
+      return {
+        start: this.clampToPeriod(start),
+        pageViews: 1,
+        duration: 3 + Math.floor(random.sampleExponential(1 / 20)),
+        cartAdds: 0,
+        favourites: 0,
+        purchases: 0,
+      };
+    }
+    const pageViews =
+      kind === 'purchase' ? 2 + random.sampleGeometric(1 / 9) : 1 + random.sampleGeometric(1 / 7);
+    const duration = Math.max(5, Math.round(random.sampleGamma(1.5 * pageViews, 1 / 25)));
+    const cartRate = kind === 'anonymous' ? 0.03 : kind === 'browse' ? 0.05 : 0.1;
+    let cartAdds = random.samplePoisson(cartRate * pageViews);
+    const favourites = random.samplePoisson(0.04 * pageViews);
+    let sessionStart = start;
+    let purchases = 0;
+    if (kind === 'purchase') {
+      cartAdds = Math.max(1, cartAdds);
+      purchases = 1;
+      // The order is placed late in the visit.
+      sessionStart = orderAt - Math.max(30, Math.floor(duration * random.sampleUniform(0.5, 0.95)));
+    }
+    return { start: this.clampToPeriod(sessionStart), pageViews, duration, cartAdds, favourites, purchases };
+  }
+
+  /**
+   * Anonymous visitors (30% of sessions) around the days this customer visits, so that anonymous traffic has the
+   * same growth and peaks; a visitor comes back a few times under the same cookie.
+   */
+  private generateAnonymousSessions(known: readonly Session[]): void {
+    const { random } = this;
+    if (known.length === 0) return;
+    let remaining = random.samplePoisson(
+      (known.length * ANONYMOUS_SESSION_SHARE) / (1 - ANONYMOUS_SESSION_SHARE),
+    );
+    while (remaining > 0) {
+      const visitor = this.takeAnonymousId();
+      const template = random.pickOne(known).start;
+      let start = this.clampToPeriod(
+        this.redrawTimeOfDay(template + random.sampleIntBetween(-3, 3) * SECONDS_PER_DAY),
+      );
+      const visits = Math.min(remaining, random.sampleGeometric(0.6));
+      remaining -= visits;
+      for (let i = 0; i < visits && start <= this.calendar.endSecond; i++) {
+        // Strictly rising start times keep the (anonymous_id, started_at) key unique.
+        if (!this.isDroppedByOutage(start)) {
+          this.writeSession('', visitor, this.createSession('anonymous', start, start));
+          this.counts.anonymousSessions++;
+        }
+        start += 3600 + Math.floor(random.sampleExponential(1) * SECONDS_PER_DAY);
+      }
+    }
+  }
+
+  /**
+   * Writes a customer's sessions in time order, nudging equal start times a second apart so the key
+   * (customer_id, anonymous_id, started_at) stays unique: up past a collision, then back down below the period end.
+   */
+  private writeCustomerSessions(customerId: string, sessions: Session[]): void {
+    sessions.sort((x, y) => x.start - y.start);
+    for (let i = 1; i < sessions.length; i++) {
+      const session = sessions[i];
+      const previous = sessions[i - 1];
+      if (session !== undefined && previous !== undefined && session.start <= previous.start)
+        session.start = previous.start + 1;
+    }
+    let ceiling = this.calendar.endSecond;
+    for (let i = sessions.length - 1; i >= 0; i--) {
+      const session = sessions[i];
+      if (session === undefined) continue;
+      if (session.start > ceiling) session.start = ceiling;
+      ceiling = session.start - 1;
+    }
+    for (const session of sessions) this.writeSession(customerId, '', session);
+  }
+
+  // ----- rows
+
+  private writeCustomer(customer: {
+    customerId: string;
+    name: string;
+    gender: Gender;
+    birthYear: number;
+    province: string;
+    city: string;
+    isMember: boolean;
+    memberSince: number;
+    createdAt: number;
+  }): void {
+    const { random } = this;
+    const { isMember } = customer;
+    // Members fill in more of their profile: birthday for the birthday gift, phone for the membership card.
+    const birthday = random.sampleBernoulli(isMember ? 0.9 : 0.5)
+      ? this.formatBirthday(customer.birthYear)
+      : '';
+    const phone = random.sampleBernoulli(isMember ? 1 : 0.6)
+      ? `${random.pickOne(PHONE_PREFIXES)}${String(random.sampleInt(1e9)).padStart(9, '0')}`
+      : '';
+    const email = random.sampleBernoulli(isMember ? 0.375 : 0.1) ? this.sampleEmail() : '';
+    const emailConsent = email !== '' && random.sampleBernoulli(isMember ? 0.8 : 0.2);
+    const smsConsent = phone !== '' && random.sampleBernoulli(isMember ? 0.7 : 0.1);
+    const attributes = isMember && random.sampleBernoulli(0.12) ? this.pickJoinChannelAttribute() : '';
+    this.sinks.customers.append(
+      `${customer.customerId},${customer.name},${customer.gender},${birthday},${customer.province},${customer.city},${phone},${email},${emailConsent},${smsConsent},${
+        customer.memberSince >= 0 ? this.formatTimestamp(customer.memberSince) : ''
+      },${this.formatTimestamp(customer.createdAt)},${attributes}\n`,
+    );
+  }
+
+  private pickJoinChannelAttribute(): string {
+    return this.attributeTexts[this.joinChannelChoice.sampleIndex(this.random)] ?? '';
+  }
+
+  private formatBirthday(year: number): string {
+    const month = this.random.sampleIntBetween(1, 12);
+    const day = this.random.sampleIntBetween(1, getDaysInMonth(year, month));
+    return `${year}-${formatPad2(month)}-${formatPad2(day)}`;
+  }
+
+  private sampleEmail(): string {
+    const { random } = this;
+    const domain = this.emailDomainChoice.sample(random);
+    // QQ mail addresses are QQ numbers; elsewhere a pinyin handle with digits.
+    const local =
+      domain === 'qq.com'
+        ? String(random.sampleIntBetween(10_000_000, 3_999_999_999))
+        : `${random.pickOne(EMAIL_SYLLABLES)}${random.pickOne(EMAIL_SYLLABLES)}${random.sampleIntBetween(1, 9999)}`;
+    return `${local}@${domain}`;
+  }
+
+  private writeOrderRow(
+    orderId: string,
+    customerId: string,
+    placed: number,
+    paidAt: number,
+    status: OrderStatus,
+    paidCents: number,
+    shippingCents: number,
+    discountCents: number,
+    refundedCents: number,
+    basket: Basket,
+  ): void {
+    const itemCount = basket.lines.reduce((sum, line) => sum + line.quantity, 0);
+    const channel = this.channelChoice.sample(this.random);
+    this.sinks.orders.append(
+      `${orderId},${customerId},${this.formatTimestamp(placed)},${paidAt >= 0 ? this.formatTimestamp(paidAt) : ''},${status},${formatCents(
+        paidCents,
+      )},${formatCents(shippingCents)},${formatCents(discountCents)},${formatCents(refundedCents)},${itemCount},${channel},demo\n`,
+    );
+  }
+
+  private writeLines(orderId: string, lines: readonly Line[]): void {
+    const sink = this.sinks['order-lines'];
+    for (const line of lines) {
+      sink.append(
+        `${orderId},${line.sku.code},${line.sku.name},${line.sku.category},${line.quantity},${formatCents(line.unitCents)},${formatCents(
+          line.refundedCents,
+        )}\n`,
+      );
+    }
+  }
+
+  private writeSession(customerId: string, anonymousId: string, session: Session): void {
+    this.sinks.sessions.append(
+      `${customerId},${anonymousId},${this.formatTimestamp(session.start)},${session.pageViews},${session.duration},${
+        session.pageViews === 1
+      },${session.cartAdds},${session.favourites},${session.purchases}\n`,
+    );
+  }
+
+  private writeFeedback(
+    customerId: string,
+    orderId: string,
+    kind: FeedbackKind,
+    rating: number,
+    at: number,
+    text: string,
+  ): void {
+    this.sinks.feedback.append(
+      `${customerId},${orderId},${kind},${rating > 0 ? rating : ''},${this.formatTimestamp(at)},${quoteCsv(text)}\n`,
+    );
+  }
+
+  // ----- truth
+
+  describeTruth(): GeneratorTruth {
+    const { counts, options, calendar } = this;
+    const customerCount = options.customers;
+    const provinceWeights = Object.fromEntries(
+      PROVINCES.map((province) => [province.name, province.shopperWeight / 1000]),
+    );
+    return {
+      generator: 'huiyuan-demo',
+      version: 1,
+      seed: options.seed,
+      options,
+      start: calendar.startDate,
+      end: calendar.endDate,
+      timezone: 'Asia/Shanghai',
+      utc_offset: '+08:00',
+      purchase: {
+        model: 'bgnbd',
+        unit: 'weeks',
+        r: BGNBD.r,
+        alpha: roundTo(this.alpha, 6),
+        a: BGNBD.a,
+        b: BGNBD.b,
+        dropout_after_first_purchase: false,
+        acquisition_growth_per_year: ACQUISITION_GROWTH_PER_YEAR,
+        expected_orders_per_ordering_customer: roundTo(this.expectedOrders, 6),
+      },
+      spend: {
+        model: 'gamma-gamma',
+        currency: 'CNY',
+        p: GAMMA_GAMMA.p,
+        q: GAMMA_GAMMA.q,
+        gamma: GAMMA_GAMMA.gamma,
+        expected_order_value: (GAMMA_GAMMA.p * GAMMA_GAMMA.gamma) / (GAMMA_GAMMA.q - 1),
+      },
+      seasonality: {
+        peaks: PEAKS.map((peak) => ({ ...peak })),
+        member_day: { ...MEMBER_DAY },
+        shift_probability: {
+          ...Object.fromEntries(PEAKS.map((peak) => [peak.name, peak.shift_probability])),
+          会员日: MEMBER_DAY.shift_probability,
+        },
+        special_days: this.specialDays,
+      },
+      targets: {
+        member_share: MEMBER_SHARE,
+        prospect_share: PROSPECT_SHARE,
+        member_probability_one_order: roundTo(this.memberProbabilityOneOrder, 6),
+        member_probability_repeat_buyer: roundTo(this.memberProbabilityRepeat, 6),
+        guest_order_share: GUEST_ORDER_SHARE,
+        unpaid_order_share: UNPAID_SHARE,
+        cancelled_order_share: CANCELLED_SHARE,
+        refund_rate: REFUND_RATE,
+        partial_refund_share: PARTIAL_REFUND_SHARE,
+        rejection_rate: REJECTION_RATE,
+        complaint_rate: COMPLAINT_RATE,
+        rating_rate: RATING_RATE,
+        anonymous_session_share: ANONYMOUS_SESSION_SHARE,
+        gender: { ...GENDER_WEIGHTS },
+        channels: { ...CHANNEL_WEIGHTS },
+        province_weights: provinceWeights,
+      },
+      anomalies: [
+        {
+          kind: 'activity_drop',
+          from: this.formatDay(this.activityDrop.from),
+          to: this.formatDay(this.activityDrop.to),
+          description:
+            'Browsing sessions partly lost (site outage): activity falls below its trailing average.',
+          keep_probability: this.activityDrop.keep,
+        },
+        {
+          kind: 'refund_spike',
+          from: this.formatDay(this.refundSpike.from),
+          to: this.formatDay(this.refundSpike.to),
+          description: `A bad batch of ${this.refundSpike.sku.name}: its orders are refunded far more often.`,
+          sku: this.refundSpike.sku.code,
+          refund_probability: this.refundSpike.probability,
+        },
+      ],
+      counts: {
+        customers: customerCount,
+        members: counts.members,
+        prospects: counts.prospects,
+        ordering_customers: counts.orderingCustomers,
+        ordering_members: counts.orderingMembers,
+        orders: counts.orders,
+        gmv_orders: counts.gmvOrders,
+        customer_gmv_orders: counts.customerGmvOrders,
+        guest_orders: counts.guestOrders,
+        unpaid_orders: counts.unpaidOrders,
+        cancelled_orders: counts.cancelledOrders,
+        refunded_orders: counts.refundedOrders,
+        partially_refunded_orders: counts.partiallyRefundedOrders,
+        rejected_orders: counts.rejectedOrders,
+        shifted_purchases: counts.shiftedPurchases,
+        order_lines: this.sinks['order-lines'].rows,
+        sessions: this.sinks.sessions.rows,
+        anonymous_sessions: counts.anonymousSessions,
+        feedback: this.sinks.feedback.rows,
+        complaints: counts.complaints,
+        ratings: counts.ratings,
+        gmv: formatCents(counts.gmvCents),
+        refunded: formatCents(counts.refundedCents),
+        mean_orders_per_ordering_customer:
+          counts.orderingCustomers > 0 ? roundTo(counts.customerGmvOrders / counts.orderingCustomers, 4) : 0,
+        average_order_value: counts.gmvOrders > 0 ? roundTo(counts.gmvCents / 100 / counts.gmvOrders, 2) : 0,
+      },
+    };
+  }
+}
+
+function getListCents(lines: readonly Line[]): number {
+  return lines.reduce((sum, line) => sum + line.quantity * line.sku.priceCents, 0);
+}
+
+function getGoodsCents(lines: readonly Line[]): number {
+  return lines.reduce((sum, line) => sum + line.quantity * line.unitCents, 0);
+}
+
+function roundTo(value: number, digits: number): number {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}
