@@ -52,7 +52,7 @@ export async function fingerprint(store: Store, tables = FINGERPRINTED_TABLES): 
 
 /** Reads a CSV file independently of the importer. */
 export function readCsv(path: string): Record<string, string>[] {
-  return parse(readFileSync(path), { columns: true, skip_empty_lines: true, bom: true }) as Record<string, string>[];
+  return parse<Record<string, string>>(readFileSync(path), { columns: true, skip_empty_lines: true, bom: true });
 }
 
 /** Cents of a decimal string, exactly. */

@@ -89,9 +89,10 @@ export class DuckDBStore implements Store {
     }
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.#connection.closeSync();
     this.#instance.closeSync();
+    return Promise.resolve();
   }
 
   async #watch<T>(work: Promise<T>, options: RunOptions | undefined): Promise<T> {
