@@ -54,8 +54,11 @@ describe('huiyuan CLI', () => {
     expectOneLineError(runCli(['--db', db, 'import', 'x.csv', '--kind', 'ordres']), 2, /argument 'ordres' is invalid/);
   });
 
-  it('an unknown command is one line and exit 2', () => {
-    expectOneLineError(runCli(['--db', db, 'imprt']), 2, /unknown command 'imprt'/);
+  it('an unknown command says so, suggests the closest one, and exits 2', () => {
+    const run = runCli(['--db', db, 'imprt']);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/unknown command 'imprt'\n\(Did you mean import\?\)/);
+    expect(run.stderr).not.toMatch(STACK_LINE);
   });
 
   it('a missing file is one line and exit 4', () => {

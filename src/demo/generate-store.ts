@@ -998,6 +998,25 @@ interface Session {
   purchases: number;
 }
 
+/** A paid order and its fulfilment times, for the after-sales events. */
+interface PaidOrder {
+  id: string;
+  customerId: string;
+  placed: number;
+  shippedAt: number;
+  /** When the buyer confirmed receipt (确认收货), by hand or by the automatic timeout. */
+  confirmedAt: number;
+  paidCents: number;
+  basket: Basket;
+}
+
+interface AfterSales {
+  /** When the refund happened (−1: none). */
+  refundAt: number;
+  refundedCents: number;
+  fullRefund: boolean;
+}
+
 interface Shopper {
   customerId: string;
   gender: Gender;
@@ -1567,129 +1586,124 @@ class StoreGenerator {
       ? random.sampleUniform(0.03, onSpecialDay ? 0.25 : 0.15)
       : 0;
     const basket = this.buildBasket(paidCents - shippingCents, discountRate, shippingCents, shopper);
-    const orderId = this.takeOrderId();
     const paidAt = Math.min(end, placed + Math.max(3, Math.floor(random.sampleExponential(1 / 90))));
     const shippedAt = paidAt + this.sampleDaysAsSeconds(0.1, 1.5);
-    const confirmedAt = shippedAt + this.sampleDaysAsSeconds(2.5, 9);
-    let status: OrderStatus = end < shippedAt ? 'paid' : end < confirmedAt ? 'shipped' : 'completed';
-    let refundedCents = 0;
-    const customerId = shopper.customerId;
-
-    // Emotion: rejection (拒收) or refund, then maybe a complaint, then maybe a rating.
-    let refundAt = -1;
-    let partial = false;
-    const spike = this.refundSpike;
-    const spikeLine =
-      day >= spike.from && day <= spike.to ? basket.lines.findIndex((line) => line.sku === spike.sku) : -1;
-    if (random.sampleBernoulli(Math.min(0.5, REJECTION_RATE * shopper.fussiness))) {
-      const rejectedAt = shippedAt + this.sampleDaysAsSeconds(2, 4);
-      if (rejectedAt <= end) {
-        refundedCents = this.refundWholeOrder(basket, paidCents);
-        status = 'refunded';
-        this.writeFeedback(
-          customerId,
-          orderId,
-          'rejection',
-          0,
-          rejectedAt,
-          random.sampleBernoulli(0.4) ? random.pickOne(REJECTION_TEXTS) : '',
-        );
-        this.counts.rejectedOrders++;
-        refundAt = rejectedAt;
-      }
-    } else if (spikeLine >= 0 && random.sampleBernoulli(spike.probability)) {
-      // The bad batch: the faulty line is refunded after use.
-      const at = shippedAt + this.sampleDaysAsSeconds(3, 12);
-      if (at <= end) {
-        if (basket.lines.length === 1) {
-          refundedCents = this.refundWholeOrder(basket, paidCents);
-          status = 'refunded';
-        } else {
-          refundedCents = this.refundLine(basket, spikeLine);
-          partial = true;
-        }
-        this.writeFeedback(customerId, orderId, 'refund', 0, at, random.pickOne(SPIKE_REFUND_TEXTS));
-        refundAt = at;
-      }
-    } else if (random.sampleBernoulli(Math.min(0.6, REFUND_RATE * shopper.fussiness))) {
-      partial = random.sampleBernoulli(PARTIAL_REFUND_SHARE);
-      // Full refunds: some before shipping (仅退款), most as returns after delivery (退货退款).
-      const at = partial
-        ? shippedAt + this.sampleDaysAsSeconds(3, 15)
-        : random.sampleBernoulli(0.35)
-          ? placed + Math.floor((shippedAt - placed) * random.sampleUniform(0.2, 0.95))
-          : shippedAt + this.sampleDaysAsSeconds(3, 12);
-      if (at <= end) {
-        if (partial) {
-          refundedCents = this.refundPart(basket, paidCents);
-        } else {
-          refundedCents = this.refundWholeOrder(basket, paidCents);
-          status = 'refunded';
-        }
-        this.writeFeedback(
-          customerId,
-          orderId,
-          'refund',
-          0,
-          at,
-          random.sampleBernoulli(0.7) ? random.pickOne(REFUND_TEXTS) : '',
-        );
-        refundAt = at;
-      } else {
-        partial = false;
-      }
-    }
-    if (partial) this.counts.partiallyRefundedOrders++;
-    if (status === 'refunded') this.counts.refundedOrders++;
-
+    const order: PaidOrder = {
+      id: this.takeOrderId(),
+      customerId: shopper.customerId,
+      placed,
+      shippedAt,
+      confirmedAt: shippedAt + this.sampleDaysAsSeconds(2.5, 9),
+      paidCents,
+      basket,
+    };
+    // Status as the export on the last day sees it; events after the period end have not happened yet.
+    const afterSales = this.generateAfterSales(order, shopper.fussiness);
+    const status: OrderStatus = afterSales.fullRefund
+      ? 'refunded'
+      : end < order.shippedAt
+        ? 'paid'
+        : end < order.confirmedAt
+          ? 'shipped'
+          : 'completed';
     // Guests have no account to complain or rate with.
-    if (customerId !== '') {
-      const complaintRate =
-        refundAt >= 0
-          ? COMPLAINT_RATE_AFTER_REFUND
-          : COMPLAINT_RATE - REFUND_RATE * COMPLAINT_RATE_AFTER_REFUND;
-      if (random.sampleBernoulli(complaintRate)) {
-        const at = (refundAt >= 0 ? refundAt : placed) + this.sampleDaysAsSeconds(0.5, 6);
-        if (at <= end) {
-          this.writeFeedback(customerId, orderId, 'complaint', 0, at, random.pickOne(COMPLAINT_TEXTS));
-          this.counts.complaints++;
-        }
-      }
-      if (status === 'completed' && random.sampleBernoulli(RATING_RATE)) {
-        const at = confirmedAt + Math.floor(random.sampleExponential(1 / 1.5) * SECONDS_PER_DAY);
-        if (at <= end) {
-          const stars = (partial ? this.ratingAfterRefundChoice : this.ratingChoice).sample(random);
-          const texts = RATING_TEXTS[stars - 1] ?? [];
-          this.writeFeedback(
-            customerId,
-            orderId,
-            'rating',
-            stars,
-            at,
-            random.sampleBernoulli(0.35) ? random.pickOne(texts) : '',
-          );
-          this.counts.ratings++;
-        }
-      }
-    }
+    if (order.customerId !== '') this.generateOpinions(order, status, afterSales);
 
     this.writeOrderRow(
-      orderId,
-      customerId,
+      order.id,
+      order.customerId,
       placed,
       paidAt,
       status,
       paidCents,
       basket.shippingCents,
       basket.discountCents,
-      refundedCents,
+      afterSales.refundedCents,
       basket,
     );
-    this.writeLines(orderId, basket.lines);
+    this.writeLines(order.id, basket.lines);
     this.counts.orders++;
     this.counts.gmvOrders++;
     this.counts.gmvCents += paidCents;
-    this.counts.refundedCents += refundedCents;
+    this.counts.refundedCents += afterSales.refundedCents;
+    if (afterSales.fullRefund) this.counts.refundedOrders++;
+    else if (afterSales.refundedCents > 0) this.counts.partiallyRefundedOrders++;
+  }
+
+  /**
+   * Refunds of a paid order: a rejected delivery (拒收, full refund), the faulty batch of the refund-spike anomaly,
+   * or an ordinary refund, full or partial. Writes the feedback row and the refunded amounts on the lines.
+   */
+  private generateAfterSales(order: PaidOrder, fussiness: number): AfterSales {
+    const { random } = this;
+    const end = this.calendar.endSecond;
+    const { basket, paidCents } = order;
+    const none: AfterSales = { refundAt: -1, refundedCents: 0, fullRefund: false };
+    const spike = this.refundSpike;
+    const day = Math.floor(order.placed / SECONDS_PER_DAY);
+    const spikeLine =
+      day >= spike.from && day <= spike.to ? basket.lines.findIndex((line) => line.sku === spike.sku) : -1;
+
+    if (random.sampleBernoulli(Math.min(0.5, REJECTION_RATE * fussiness))) {
+      const at = order.shippedAt + this.sampleDaysAsSeconds(2, 4);
+      if (at > end) return none;
+      const text = random.sampleBernoulli(0.4) ? random.pickOne(REJECTION_TEXTS) : '';
+      this.writeFeedback(order.customerId, order.id, 'rejection', 0, at, text);
+      this.counts.rejectedOrders++;
+      return { refundAt: at, refundedCents: this.refundWholeOrder(basket, paidCents), fullRefund: true };
+    }
+    if (spikeLine >= 0 && random.sampleBernoulli(spike.probability)) {
+      // The bad batch: the faulty line is refunded after use.
+      const at = order.shippedAt + this.sampleDaysAsSeconds(3, 12);
+      if (at > end) return none;
+      this.writeFeedback(order.customerId, order.id, 'refund', 0, at, random.pickOne(SPIKE_REFUND_TEXTS));
+      return basket.lines.length === 1
+        ? { refundAt: at, refundedCents: this.refundWholeOrder(basket, paidCents), fullRefund: true }
+        : { refundAt: at, refundedCents: this.refundLine(basket, spikeLine), fullRefund: false };
+    }
+    if (random.sampleBernoulli(Math.min(0.6, REFUND_RATE * fussiness))) {
+      const partial = random.sampleBernoulli(PARTIAL_REFUND_SHARE);
+      // Full refunds: some before shipping (仅退款), most as returns after delivery (退货退款).
+      const at = partial
+        ? order.shippedAt + this.sampleDaysAsSeconds(3, 15)
+        : random.sampleBernoulli(0.35)
+          ? order.placed + Math.floor((order.shippedAt - order.placed) * random.sampleUniform(0.2, 0.95))
+          : order.shippedAt + this.sampleDaysAsSeconds(3, 12);
+      if (at > end) return none;
+      const text = random.sampleBernoulli(0.7) ? random.pickOne(REFUND_TEXTS) : '';
+      this.writeFeedback(order.customerId, order.id, 'refund', 0, at, text);
+      return partial
+        ? { refundAt: at, refundedCents: this.refundPart(basket, paidCents), fullRefund: false }
+        : { refundAt: at, refundedCents: this.refundWholeOrder(basket, paidCents), fullRefund: true };
+    }
+    return none;
+  }
+
+  /** A complaint (far likelier after a refund) and a rating of a completed order (lower after a partial refund). */
+  private generateOpinions(order: PaidOrder, status: OrderStatus, afterSales: AfterSales): void {
+    const { random } = this;
+    const end = this.calendar.endSecond;
+    const refunded = afterSales.refundAt >= 0;
+    // Split so that the overall complaint rate stays COMPLAINT_RATE.
+    const complaintRate = refunded
+      ? COMPLAINT_RATE_AFTER_REFUND
+      : COMPLAINT_RATE - REFUND_RATE * COMPLAINT_RATE_AFTER_REFUND;
+    if (random.sampleBernoulli(complaintRate)) {
+      const at = (refunded ? afterSales.refundAt : order.placed) + this.sampleDaysAsSeconds(0.5, 6);
+      if (at <= end) {
+        this.writeFeedback(order.customerId, order.id, 'complaint', 0, at, random.pickOne(COMPLAINT_TEXTS));
+        this.counts.complaints++;
+      }
+    }
+    if (status === 'completed' && random.sampleBernoulli(RATING_RATE)) {
+      const at = order.confirmedAt + Math.floor(random.sampleExponential(1 / 1.5) * SECONDS_PER_DAY);
+      if (at <= end) {
+        const stars = (refunded ? this.ratingAfterRefundChoice : this.ratingChoice).sample(random);
+        const text = random.sampleBernoulli(0.35) ? random.pickOne(RATING_TEXTS[stars - 1] ?? ['']) : '';
+        this.writeFeedback(order.customerId, order.id, 'rating', stars, at, text);
+        this.counts.ratings++;
+      }
+    }
   }
 
   /** Full refund: every line gets its share of the goods after discount; the order also gets its shipping back. */
