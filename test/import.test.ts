@@ -124,6 +124,14 @@ describe('round trip', () => {
     expect(row?.gmv).toBe(centsToString(expected));
   });
 
+  it('trims spaces around cells and treats blank cells as empty', async () => {
+    const path = join(files, 'spaced.csv');
+    writeFileSync(path, 'id,customer_id,placed_at,status,paid_amount,channel\n  S1 , C9 , 2025-01-01 10:00:00 , paid , 12.50 ,   \n');
+    await importFile(store, path, importOptions());
+    const rows = await store.query(raw(`SELECT id, customer_id, status, paid_amount::VARCHAR AS paid, channel FROM orders`));
+    expect(rows).toEqual([{ id: 'S1', customer_id: 'C9', status: 'paid', paid: '12.50', channel: null }]);
+  });
+
   it('reads naive timestamps in the configured timezone', async () => {
     const utc = await openTempStore('UTC');
     try {

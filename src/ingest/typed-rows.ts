@@ -91,6 +91,12 @@ export interface TypedRowsOptions {
   readonly detailed: boolean;
 }
 
+/**
+ * A cell without its surrounding spaces. trim() copies every string, which costs more than all
+ * the parsing together on a large file; most cells have no spaces, so test before trimming.
+ */
+const trimmedCell = (cell: string): string => `CASE WHEN ${cell} LIKE ' %' OR ${cell} LIKE '% ' THEN trim(${cell}) ELSE ${cell} END`;
+
 const problemStruct = (column: string, value: string, reason: string): string =>
   `{'column': ${quoteLiteral(column)}, 'value': ${value}, 'reason': ${reason}}`;
 
@@ -107,7 +113,7 @@ export function buildTypedRowsSql(options: TypedRowsOptions): string {
   // Three levels so each cell is trimmed and parsed once: DuckDB does not share the work of
   // an expression written twice.
   const trimmed = `SELECT ${line}${
-    present.map((c) => `NULLIF(trim(${quoteIdent(c.name)}), '') AS ${rawName(c.name)}`).join(', ') || '1 AS no_columns'
+    present.map((c) => `NULLIF(${trimmedCell(quoteIdent(c.name))}, '') AS ${rawName(c.name)}`).join(', ') || '1 AS no_columns'
   } FROM ${options.source}`;
   const parsed = `SELECT ${line}${[
     ...present.map((c) => rawName(c.name)),
