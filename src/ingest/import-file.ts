@@ -27,8 +27,9 @@ export type ImportStage = (typeof IMPORT_STAGES)[number];
 export interface ImportProgress {
   readonly file: string;
   readonly stage: ImportStage;
-  /** 0–100 within the reading stage, -1 when unknown. */
+  /** 0–100 within the stage, -1 when unknown. */
   readonly percentage: number;
+  /** Rows done so far, estimated from the percentage and the file's size. */
   readonly rowsProcessed: number;
 }
 
@@ -89,7 +90,8 @@ export async function importFile(store: Store, path: string, options: ImportOpti
   const presentColumns = new Set(match.columns.keys());
   const fileRows = fileSourceSql(file, match.columns);
   const typedFromFile = `(${buildTypedRowsSql({ kind, source: fileRows, presentColumns, detailed: false })})`;
-  const progress = (stage: ImportStage) => (p: QueryProgress) => report(stage, p.percentage, p.rowsProcessed);
+  const progress = (stage: ImportStage) => (p: QueryProgress) =>
+    report(stage, p.percentage, Math.round((Math.max(0, p.percentage) / 100) * file.estimatedRows));
 
   return store.transaction(async () => {
     await dropWorkTables(store);

@@ -23,6 +23,8 @@ export interface InspectedFile {
   readonly head: string;
   /** Why the container was chosen, for the import summary. */
   readonly detectedBy: string;
+  /** Rows the file holds, estimated from the sample (for progress only; 0 when unknown). */
+  readonly estimatedRows: number;
 }
 
 const HEAD_BYTES = 64 * 1024;
@@ -55,7 +57,15 @@ export async function inspectFile(path: string): Promise<InspectedFile> {
     if (known) throw new AppError('BAD_FILE', `${path} is ${known.name}, not a CSV, JSON Lines or Parquet file`);
   }
   if (!gzip && startsWith(raw, [0x50, 0x41, 0x52, 0x31])) {
-    return { path, size: stats.size, gzip, container: 'parquet', head: '', detectedBy: 'Parquet magic bytes PAR1' };
+    return {
+      path,
+      size: stats.size,
+      gzip,
+      container: 'parquet',
+      head: '',
+      detectedBy: 'Parquet magic bytes PAR1',
+      estimatedRows: 0,
+    };
   }
 
   const start = gzip ? gunzipStart(path, raw) : raw;
@@ -68,17 +78,29 @@ export async function inspectFile(path: string): Promise<InspectedFile> {
   const head = decodeUtf8Start(path, start);
   if (head.trim() === '') throw new AppError('BAD_FILE', `${path} is empty (only blank lines)`);
 
+  // Rows ≈ file size / bytes per line of the sample, scaled by the sample's compression ratio.
+  const sampleLines = Math.max(1, head.split('\n').length - 1);
+  const expansion = gzip ? start.length / raw.length : 1;
+  const estimatedRows = Math.round((stats.size * expansion) / (start.length / sampleLines));
   const firstChar = head.trimStart()[0];
   const extension = extname(gzip ? path.replace(/\.gz$/i, '') : path).toLowerCase();
   const compressed = gzip ? ', gzip by magic bytes' : '';
   if (firstChar === '{') {
-    return { path, size: stats.size, gzip, container: 'jsonl', head, detectedBy: `JSON Lines: first line is an object${compressed}` };
+    return {
+      path,
+      size: stats.size,
+      gzip,
+      container: 'jsonl',
+      head,
+      detectedBy: `JSON Lines: first line is an object${compressed}`,
+      estimatedRows,
+    };
   }
   if (firstChar === '[') {
     throw new AppError('BAD_FILE', `${path} is a JSON array; give JSON Lines (one object per line) instead`);
   }
   const why = extension === '.csv' || extension === '.txt' || extension === '.tsv' ? `extension ${extension}` : 'text that is not JSON';
-  return { path, size: stats.size, gzip, container: 'csv', head, detectedBy: `CSV: ${why}${compressed}` };
+  return { path, size: stats.size, gzip, container: 'csv', head, detectedBy: `CSV: ${why}${compressed}`, estimatedRows };
 }
 
 async function readStart(path: string, bytes: number): Promise<Buffer> {

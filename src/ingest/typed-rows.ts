@@ -14,7 +14,12 @@ const MALE_WORDS = ['male', 'm', '男'];
 const FEMALE_WORDS = ['female', 'f', '女'];
 const UNKNOWN_GENDER_WORDS = ['unknown', 'u', 'other', '未知', '保密'];
 
-const list = (words: readonly string[]): string => words.map(quoteLiteral).join(', ');
+/**
+ * `cell IN (words)` as a list lookup: DuckDB rewrites a long IN list into a join, and the
+ * progress of a query with that join is unknown, which would blank the import's progress bar.
+ */
+const isOneOf = (cell: string, words: readonly string[]): string =>
+  `list_contains([${words.map(quoteLiteral).join(', ')}], ${cell})`;
 
 interface Parser {
   /** SQL that parses the trimmed cell `v` (NULL when empty) into the stored type. */
@@ -44,20 +49,20 @@ const PARSERS: Record<ColumnSpec['type'], Parser> = {
   date: { parse: (v) => `TRY_CAST(${v} AS DATE)`, expected: 'a date such as 1990-05-17' },
   boolean: {
     parse: (v) =>
-      `CASE WHEN lower(${v}) IN (${list(TRUE_WORDS)}) THEN true WHEN lower(${v}) IN (${list(FALSE_WORDS)}) THEN false END`,
+      `CASE WHEN ${isOneOf(`lower(${v})`, TRUE_WORDS)} THEN true WHEN ${isOneOf(`lower(${v})`, FALSE_WORDS)} THEN false END`,
     expected: 'true or false (also yes/no, 1/0, 是/否)',
   },
   gender: {
     parse: (v) =>
-      `CASE WHEN lower(${v}) IN (${list(MALE_WORDS)}) THEN 'male' WHEN lower(${v}) IN (${list(FEMALE_WORDS)}) THEN 'female' WHEN lower(${v}) IN (${list(UNKNOWN_GENDER_WORDS)}) THEN 'unknown' END`,
+      `CASE WHEN ${isOneOf(`lower(${v})`, MALE_WORDS)} THEN 'male' WHEN ${isOneOf(`lower(${v})`, FEMALE_WORDS)} THEN 'female' WHEN ${isOneOf(`lower(${v})`, UNKNOWN_GENDER_WORDS)} THEN 'unknown' END`,
     expected: 'male, female or unknown (also 男/女)',
   },
   order_status: {
-    parse: (v) => `CASE WHEN lower(${v}) IN (${list(ORDER_STATUSES)}) THEN lower(${v}) END`,
+    parse: (v) => `CASE WHEN ${isOneOf(`lower(${v})`, ORDER_STATUSES)} THEN lower(${v}) END`,
     expected: `one of ${ORDER_STATUSES.join(', ')}`,
   },
   feedback_kind: {
-    parse: (v) => `CASE WHEN lower(${v}) IN (${list(FEEDBACK_KINDS)}) THEN lower(${v}) END`,
+    parse: (v) => `CASE WHEN ${isOneOf(`lower(${v})`, FEEDBACK_KINDS)} THEN lower(${v}) END`,
     expected: `one of ${FEEDBACK_KINDS.join(', ')}`,
   },
   rating: {
