@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { ENTITY_KINDS, type EntityKind } from '../../store/entities.js';
 import { type CommandContext, withStore } from '../context.js';
-import { formatCount, formatDuration, parseCount } from '../format.js';
+import { formatCount, formatDuration, formatRows, parseCount } from '../format.js';
 import { createProgressBar } from '../progress.js';
 
 interface ImportCommandOptions {
@@ -37,7 +37,7 @@ export function registerImport(program: Command, getContext: () => CommandContex
             const lines = [
               `${file}: ${result.format} → ${result.kind} (${result.detectedBy})`,
               `  rows read ${formatCount(result.rowsRead)} · inserted ${formatCount(result.inserted)} · updated ${formatCount(result.updated)} · unchanged ${formatCount(result.unchanged)} · rejected ${formatCount(result.rejected)}`,
-              ...result.rejectsByReason.map((r) => `  rejected: ${r.column}: ${r.reason} (${formatCount(r.rows)} rows)`),
+              ...result.rejectsByReason.map((r) => `  rejected: ${r.column}: ${r.reason} (${formatRows(r.rows)})`),
               ...result.firstRejects.map((row) => `  ${formatReject(file, row)}`),
               ...(result.rejectsFile ? [`  all rejected rows: ${result.rejectsFile}`] : []),
               `  batch ${result.batchId} · ${formatDuration(result.elapsedMs)}`,

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { StoreStatus } from '../../analytics/status.js';
 import { type CommandContext, withStore } from '../context.js';
-import { formatCount } from '../format.js';
+import { formatCount, formatMoney } from '../format.js';
 import { formatOption, type OutputFormat, renderCsv, renderJson, renderTable, type Table } from '../output.js';
 
 export function registerStatus(program: Command, getContext: () => CommandContext): void {
@@ -19,6 +19,7 @@ export function registerStatus(program: Command, getContext: () => CommandContex
 
 export function renderStatus(status: StoreStatus, format: OutputFormat): string {
   if (format === 'json') return renderJson(status);
+  const money = (amount: string): string => (format === 'table' ? formatMoney(amount) : amount);
   const figures: Table = {
     columns: ['figure', 'value'],
     numeric: new Set(['value']),
@@ -33,9 +34,9 @@ export function renderStatus(status: StoreStatus, format: OutputFormat): string 
       ['feedback', status.counts.feedback],
       ['first order', status.first_order_at],
       ['last order', status.last_order_at],
-      ['GMV', status.gmv],
-      ['refunded', status.refunded],
-      ['net GMV', status.net_gmv],
+      ['GMV', money(status.gmv)],
+      ['refunded', money(status.refunded)],
+      ['net GMV', money(status.net_gmv)],
     ].map(([figure, value]) => [figure ?? '', typeof value === 'number' && format === 'table' ? formatCount(value) : (value ?? null)]),
   };
   if (format === 'csv') return renderCsv(figures);
