@@ -92,7 +92,7 @@ describe('huiyuan CLI', () => {
     writeFileSync(path, 'id,placed_at,status,paid_amount\nB1,2025-01-01 10:00,paid,1\nB2,2025-01-01 10:00,paid,abc\n');
     const run = runCli(['--db', db, 'import', path]);
     expect(run.status).toBe(6);
-    expect(run.stderr).toContain(`${path}:3 column paid_amount 'abc'`);
+    expect(run.stderr).toContain(`${path}:3 orders column paid_amount 'abc'`);
     expect(run.stderr).not.toMatch(STACK_LINE);
   });
 });

@@ -77,7 +77,8 @@ describe('huiyuan generate', () => {
       expect(generated.stdout).toContain(`${file}  ${rows.toLocaleString('en-US')} rows`);
       const imported = runCli(['--db', join(dir, 'g.duckdb'), 'import', file, '--kind', ENTITY_KINDS[index]!]);
       expect(imported.status).toBe(0);
-      expect(imported.stdout).toContain(`rows read ${rows.toLocaleString('en-US')} · inserted ${rows.toLocaleString('en-US')}`);
+      expect(imported.stdout).toContain(`rows read ${rows.toLocaleString('en-US')} · rejected 0`);
+      expect(imported.stdout).toContain(`inserted ${rows.toLocaleString('en-US')} · updated 0`);
     }
   });
 

@@ -12,6 +12,8 @@ import { createGunzip, gunzipSync } from 'node:zlib';
 import { AppError } from '../errors.js';
 
 export const CONTAINERS = ['csv', 'jsonl', 'parquet'] as const;
+export const TEXT_ENCODINGS = ['utf-8', 'gb18030'] as const;
+export type TextEncoding = (typeof TEXT_ENCODINGS)[number];
 export type Container = (typeof CONTAINERS)[number];
 
 export interface InspectedFile {
@@ -21,6 +23,10 @@ export interface InspectedFile {
   readonly container: Container;
   /** The start of the decompressed text (empty for Parquet), BOM removed. */
   readonly head: string;
+  /** utf-8, or gb18030 when the text is not valid UTF-8 (GBK is a subset of GB18030). */
+  readonly encoding: TextEncoding;
+  /** For gb18030 text: the first line that is not UTF-8, to name in a message. */
+  readonly firstNonUtf8Line: number | null;
   /** Why the container was chosen, for the import summary. */
   readonly detectedBy: string;
   /** Rows the file holds, estimated from the sample (for progress only; 0 when unknown). */
@@ -65,6 +71,8 @@ export async function inspectFile(path: string): Promise<InspectedFile> {
       head: '',
       detectedBy: 'Parquet magic bytes PAR1',
       estimatedRows: 0,
+      encoding: 'utf-8',
+      firstNonUtf8Line: null,
     };
   }
 
@@ -75,7 +83,7 @@ export async function inspectFile(path: string): Promise<InspectedFile> {
   if (start.includes(0)) {
     throw new AppError('BAD_FILE', `${path} is a binary file (it contains NUL bytes), not CSV, JSON Lines or Parquet text`);
   }
-  const head = decodeUtf8Start(path, start);
+  const { head, encoding, firstNonUtf8Line } = decodeStart(start);
   if (head.trim() === '') throw new AppError('BAD_FILE', `${path} is empty (only blank lines)`);
 
   // Rows ≈ file size / bytes per line of the sample, scaled by the sample's compression ratio.
@@ -94,13 +102,25 @@ export async function inspectFile(path: string): Promise<InspectedFile> {
       head,
       detectedBy: `JSON Lines: first line is an object${compressed}`,
       estimatedRows,
+      encoding,
+      firstNonUtf8Line,
     };
   }
   if (firstChar === '[') {
     throw new AppError('BAD_FILE', `${path} is a JSON array; give JSON Lines (one object per line) instead`);
   }
   const why = extension === '.csv' || extension === '.txt' || extension === '.tsv' ? `extension ${extension}` : 'text that is not JSON';
-  return { path, size: stats.size, gzip, container: 'csv', head, detectedBy: `CSV: ${why}${compressed}`, estimatedRows };
+  return {
+    path,
+    size: stats.size,
+    gzip,
+    container: 'csv',
+    head,
+    detectedBy: `CSV: ${why}${compressed}`,
+    estimatedRows,
+    encoding,
+    firstNonUtf8Line,
+  };
 }
 
 async function readStart(path: string, bytes: number): Promise<Buffer> {
@@ -127,7 +147,11 @@ function gunzipStart(path: string, compressed: Buffer): Buffer {
 
 const UTF8_BOM = '\uFEFF';
 
-function decodeUtf8Start(path: string, bytes: Buffer): string {
+/**
+ * Decodes the sample: a BOM or valid UTF-8 means UTF-8; anything else is read as GB18030, the
+ * superset of the GBK that Excel and Taobao write on Chinese systems.
+ */
+function decodeStart(bytes: Buffer): { head: string; encoding: TextEncoding; firstNonUtf8Line: number | null } {
   // The sample may end inside a multi-byte character: drop up to 3 trailing bytes of it.
   let end = bytes.length;
   for (let back = 1; back <= 3 && end - back >= 0; back++) {
@@ -138,18 +162,27 @@ function decodeUtf8Start(path: string, bytes: Buffer): string {
     }
     if ((byte & 0x80) === 0) break;
   }
+  const sample = bytes.subarray(0, end);
   try {
-    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, end));
-    return text.startsWith(UTF8_BOM) ? text.slice(1) : text;
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(sample);
+    return { head: text.startsWith(UTF8_BOM) ? text.slice(1) : text, encoding: 'utf-8', firstNonUtf8Line: null };
   } catch {
-    const line = firstBadLine(bytes.subarray(0, end));
-    const gbk = new TextDecoder('gb18030', { fatal: false }).decode(bytes.subarray(0, end));
-    const looksChinese = /[\u4e00-\u9fff]/.test(gbk);
-    throw new AppError(
-      'BAD_ENCODING',
-      `${path}: line ${line} is not UTF-8${looksChinese ? ' (it looks like GBK/GB18030, as Excel and Taobao save it)' : ''}; canonical files must be UTF-8: re-save the file as UTF-8`,
-    );
+    // A GB18030 sample may also end inside a two-byte character; the lost character is harmless here.
+    return {
+      head: new TextDecoder('gb18030', { fatal: false }).decode(sample),
+      encoding: 'gb18030',
+      firstNonUtf8Line: firstBadLine(sample),
+    };
   }
+}
+
+/** The error for a canonical file that is not UTF-8. */
+export function describeNotUtf8(file: InspectedFile): AppError {
+  const looksChinese = /[\u4e00-\u9fff]/.test(file.head);
+  return new AppError(
+    'BAD_ENCODING',
+    `${file.path}: line ${file.firstNonUtf8Line ?? 1} is not UTF-8${looksChinese ? ' (it looks like GBK/GB18030, as Excel and Taobao save it)' : ''}; canonical files must be UTF-8: re-save the file as UTF-8`,
+  );
 }
 
 function firstBadLine(bytes: Buffer): number {

@@ -1,7 +1,8 @@
 /**
- * Upsert of clean typed rows into a canonical table, keyed by the entity's key: a new key is
+ * Upsert of typed rows into a canonical table, keyed by the entity's key: a new key is
  * inserted, a known key whose values differ is replaced, a known key with equal values is left
- * alone. Built as SQL so the three counts come from one comparison in the database.
+ * alone. Only the columns a file provides are compared and written: an order export that knows
+ * a buyer's city but not their birthday never erases the birthday a member list gave.
  */
 import { ENTITIES, type EntityKind } from '../store/entities.js';
 import { quoteIdent } from '../store/sql.js';
@@ -16,7 +17,13 @@ function keyJoin(kind: EntityKind, left: string, right: string): string {
     .join(' AND ');
 }
 
-/** Marks later rows whose key already appeared earlier in the same file. */
+/** The key as one expression, for counting distinct keys. */
+export function buildKeyExpression(kind: EntityKind): string {
+  const key = ENTITIES[kind].key.map(quoteIdent);
+  return key.length === 1 ? (key[0] ?? '') : `(${key.join(', ')})`;
+}
+
+/** Later rows whose key already appeared on an earlier good row of the same file. */
 export function buildDuplicateKeysSql(kind: EntityKind, typedTable: string): string {
   const key = ENTITIES[kind].key.map(quoteIdent).join(', ');
   return `SELECT line, first_line FROM (
@@ -24,17 +31,26 @@ export function buildDuplicateKeysSql(kind: EntityKind, typedTable: string): str
     ) WHERE line <> first_line`;
 }
 
-/** Classifies each clean row against the stored table into `changes`. */
-export function buildChangesSql(kind: EntityKind, cleanTable: string): string {
+/**
+ * Classifies each typed row against the stored table: `change` is inserted, updated or
+ * unchanged, judged on the provided columns; the row's other columns keep their stored values.
+ */
+export function buildChangesSql(kind: EntityKind, typedRows: string, provided: ReadonlySet<string>): string {
   const entity = ENTITIES[kind];
-  const valueColumns = entity.columns.filter((c) => !entity.key.includes(c.name)).map((c) => quoteIdent(c.name));
-  const compare = valueColumns.length
-    ? `(${valueColumns.map((c) => `n.${c}`).join(', ')}) IS DISTINCT FROM (${valueColumns.map((c) => `o.${c}`).join(', ')})`
+  const valueColumns = entity.columns.filter((c) => !entity.key.includes(c.name));
+  const compared = valueColumns.filter((c) => provided.has(c.name)).map((c) => quoteIdent(c.name));
+  const differs = compared.length
+    ? `(${compared.map((c) => `n.${c}`).join(', ')}) IS DISTINCT FROM (${compared.map((c) => `o.${c}`).join(', ')})`
     : 'false';
-  return `SELECT n.*,
-      CASE WHEN o.first_imported_at IS NULL THEN 'inserted' WHEN ${compare} THEN 'updated' ELSE 'unchanged' END AS change,
+  const columns = entity.columns.map((c) => {
+    const name = quoteIdent(c.name);
+    if (entity.key.includes(c.name) || provided.has(c.name)) return `n.${name}`;
+    return `CASE WHEN o.first_imported_at IS NULL THEN n.${name} ELSE o.${name} END AS ${name}`;
+  });
+  return `SELECT ${columns.join(', ')}, n.bad,
+      CASE WHEN o.first_imported_at IS NULL THEN 'inserted' WHEN ${differs} THEN 'updated' ELSE 'unchanged' END AS change,
       o.first_imported_at AS previous_first_imported_at
-    FROM ${cleanTable} n LEFT JOIN ${quoteIdent(entity.table)} o ON ${keyJoin(kind, 'n', 'o')}`;
+    FROM ${typedRows} n LEFT JOIN ${quoteIdent(entity.table)} o ON ${keyJoin(kind, 'n', 'o')}`;
 }
 
 export function buildDeleteReplacedSql(kind: EntityKind, changesTable: string): string {
@@ -53,7 +69,8 @@ export function buildInsertSql(kind: EntityKind, sourceTable: string, mode: 'fla
   const entity = ENTITIES[kind];
   const columns = entity.columns.map((c) => quoteIdent(c.name));
   const batch = mode === 'flag-bad' ? 'CASE WHEN bad THEN -$1 ELSE $1 END' : '$1';
-  const firstImported = mode === 'changed-only' ? 'coalesce(previous_first_imported_at, current_timestamp)' : 'current_timestamp';
+  const firstImported =
+    mode === 'changed-only' ? 'coalesce(previous_first_imported_at, current_timestamp)' : 'current_timestamp';
   return `INSERT INTO ${quoteIdent(entity.table)} (${columns.join(', ')}, batch_id, first_imported_at, updated_at)
     SELECT ${columns.join(', ')}, ${batch}, ${firstImported}, current_timestamp FROM ${sourceTable}
     ${mode === 'changed-only' ? "WHERE change <> 'unchanged' AND NOT bad" : ''}`;

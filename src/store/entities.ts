@@ -107,7 +107,10 @@ export const ENTITIES: Record<EntityKind, EntitySpec> = {
       money('paid_amount', 'Amount the buyer paid, shipping included (实付金额); GMV.', true),
       money('shipping', 'Shipping charged (邮费).'),
       money('discount', 'Discounts applied (优惠).'),
-      money('refunded_amount', 'Amount refunded so far (退款金额); net GMV = paid − refunded.'),
+      money(
+        'refunded_amount',
+        'Amount refunded so far (退款金额); net GMV = paid − refunded. A refund-only order (paid 0, status refunded) records the return of a purchase outside the data.',
+      ),
       { name: 'item_count', type: 'integer', description: 'Number of items (件数, 客单量).' },
       { name: 'channel', type: 'text', description: 'Sales channel or device: mobile, pc, app, mini-program, store.' },
       { name: 'source', type: 'text', description: 'Where the order came from: shop or export format, e.g. tmall, shopify.' },
@@ -116,8 +119,9 @@ export const ENTITIES: Record<EntityKind, EntitySpec> = {
       { column: 'paid_amount', when: 'paid_amount < 0', reason: 'paid_amount is negative' },
       { column: 'refunded_amount', when: 'refunded_amount < 0', reason: 'refunded_amount is negative' },
       {
+        // A refund-only order (paid 0) records a return of a purchase outside the data.
         column: 'refunded_amount',
-        when: 'refunded_amount > paid_amount',
+        when: 'refunded_amount > paid_amount AND paid_amount > 0',
         reason: 'refunded_amount is larger than paid_amount',
       },
       { column: 'item_count', when: 'item_count < 0', reason: 'item_count is negative' },

@@ -1,0 +1,75 @@
+/**
+ * UCI Online Retail (Chen 2015): one row per invoice line of a UK giftware shop.
+ * InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country
+ *
+ * - One order per InvoiceNo; an invoice without CustomerID is a guest order.
+ * - A `C` invoice is a cancellation: a refund recorded against the customer, never GMV. It
+ *   becomes a refund-only order (status refunded, paid 0, refunded = its amount), since the
+ *   purchase it cancels is often before the file starts.
+ * - `A` invoices (bad-debt adjustments), lines with a zero or negative price, and negative
+ *   quantities outside a cancellation (stock write-offs) are skipped and counted by reason.
+ * - A StockCode that appears twice in one invoice at different prices keeps both lines, as
+ *   `CODE@PRICE`; prices are rounded to cents (4 rows carry a third decimal).
+ * - InvoiceDate is naive local time, read in the store's timezone.
+ */
+import { column, type StoreFormat } from './store-format.js';
+
+const invoice = column('InvoiceNo');
+const isCancellation = `${invoice} LIKE 'C%'`;
+const quantity = `TRY_CAST(${column('Quantity')} AS BIGINT)`;
+const price = `TRY_CAST(${column('UnitPrice')} AS DECIMAL(18,3))`;
+
+const skipReason = `CASE
+    WHEN ${invoice} LIKE 'A%' THEN 'bad-debt adjustment (A invoice)'
+    WHEN ${quantity} IS NULL OR ${price} IS NULL THEN 'quantity or unit price is not a number'
+    WHEN ${price} <= 0 THEN 'zero or negative unit price'
+    WHEN ${quantity} < 0 AND NOT (${isCancellation}) THEN 'negative quantity outside a cancellation (stock write-off)'
+  END`;
+
+/** The lines that become orders: everything not skipped. */
+const kept = (staged: string): string =>
+  `(SELECT *, ${quantity} AS qty, ${price} AS price, ${isCancellation} AS cancellation FROM ${staged} WHERE ${skipReason} IS NULL)`;
+
+export const onlineRetail: StoreFormat = {
+  name: 'online-retail',
+  title: 'UCI Online Retail',
+  detect: (sample) => {
+    const needed = ['InvoiceNo', 'StockCode', 'InvoiceDate', 'UnitPrice', 'CustomerID'];
+    return needed.every((name) => sample.header.includes(name))
+      ? `header has ${needed.join(', ')} (UCI Online Retail)`
+      : null;
+  },
+  requiredColumns: ['InvoiceNo', 'StockCode', 'Quantity', 'InvoiceDate', 'UnitPrice', 'CustomerID'],
+  entities: [
+    {
+      kind: 'customers',
+      provides: ['id', 'created_at', 'attributes'],
+      select: (staged) => `SELECT min(line) AS line, ${column('CustomerID')} AS id, min(${column('InvoiceDate')}) AS created_at,
+          json_object('country', arg_max(${column('Country')}, ${column('InvoiceDate')}))::VARCHAR AS attributes
+        FROM ${kept(staged)} WHERE ${column('CustomerID')} IS NOT NULL GROUP BY ${column('CustomerID')}`,
+    },
+    {
+      kind: 'orders',
+      provides: ['id', 'customer_id', 'placed_at', 'paid_at', 'status', 'paid_amount', 'refunded_amount', 'item_count', 'source'],
+      select: (staged) => `SELECT min(line) AS line, ${invoice} AS id, min(${column('CustomerID')}) AS customer_id,
+          min(${column('InvoiceDate')}) AS placed_at, min(${column('InvoiceDate')}) AS paid_at,
+          CASE WHEN bool_or(cancellation) THEN 'refunded' ELSE 'completed' END AS status,
+          CASE WHEN bool_or(cancellation) THEN '0.00' ELSE round(sum(qty * price), 2)::VARCHAR END AS paid_amount,
+          CASE WHEN bool_or(cancellation) THEN round(-sum(qty * price), 2)::VARCHAR ELSE '0.00' END AS refunded_amount,
+          abs(sum(qty))::VARCHAR AS item_count, 'online-retail' AS source
+        FROM ${kept(staged)} GROUP BY ${invoice}`,
+    },
+    {
+      kind: 'order-lines',
+      provides: ['order_id', 'sku', 'name', 'quantity', 'unit_price', 'refunded_amount'],
+      select: (staged) => `SELECT min(line) AS line, ${invoice} AS order_id,
+          CASE WHEN count(*) OVER (PARTITION BY ${invoice}, ${column('StockCode')}) > 1
+            THEN ${column('StockCode')} || '@' || price::VARCHAR ELSE ${column('StockCode')} END AS sku,
+          min(${column('Description')}) AS name, abs(sum(qty))::VARCHAR AS quantity, round(price, 2)::VARCHAR AS unit_price,
+          CASE WHEN bool_or(cancellation) THEN round(abs(sum(qty)) * price, 2)::VARCHAR ELSE '0.00' END AS refunded_amount
+        FROM ${kept(staged)} GROUP BY ${invoice}, ${column('StockCode')}, price`,
+    },
+  ],
+  skipped: (staged) =>
+    `SELECT reason, count(*)::INTEGER AS rows FROM (SELECT ${skipReason} AS reason FROM ${staged}) WHERE reason IS NOT NULL GROUP BY reason ORDER BY rows DESC`,
+};

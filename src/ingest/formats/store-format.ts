@@ -1,0 +1,56 @@
+/**
+ * A store format: the file a shop's back office exports (Taobao 订单报表, Shopify orders, …) and
+ * how it maps onto the canonical entities. Each format lives in its own file and only says
+ * what is particular to it: how to recognise it, how to clean its text, and one SQL SELECT per
+ * canonical entity over the staged rows. Reading, validation, rejects, atomicity and merging
+ * are the same for every format (import-file.ts, entity-rows.ts).
+ */
+import type { EntityKind } from '../../store/entities.js';
+
+/** The start of a file, decoded, for recognising its format. */
+export interface FileSample {
+  /** Header names as written, trimmed (for a headerless file: the first row's cells). */
+  readonly header: readonly string[];
+  /** The first lines of text (the header line included). */
+  readonly lines: readonly string[];
+  /** The file name without its folder. */
+  readonly fileName: string;
+}
+
+export interface EntityMapping {
+  readonly kind: EntityKind;
+  /** The canonical columns the SELECT provides; the others keep their stored values. */
+  readonly provides: readonly string[];
+  /**
+   * SELECT over `staged` (one VARCHAR column per header name, trimmed, empty cells NULL, plus
+   * `line`, the line number in the file) giving `line` and the provided columns as text.
+   */
+  readonly select: (staged: string) => string;
+}
+
+export interface StoreFormat {
+  /** The --format name, e.g. 'online-retail'. */
+  readonly name: string;
+  /** What people call the file, e.g. 'UCI Online Retail'. */
+  readonly title: string;
+  /** Why the sample is of this format, or null when it is not. */
+  readonly detect: (sample: FileSample) => string | null;
+  /** Header names the format cannot do without (checked after detection, or with --format). */
+  readonly requiredColumns: readonly string[];
+  /** For files without a header row: the names of their columns. */
+  readonly headerlessColumns?: readonly string[];
+  /**
+   * Rewrites each line before DuckDB reads it (e.g. Taobao's ="…" order numbers). A format
+   * without it, in UTF-8, is read by DuckDB straight from the file.
+   */
+  readonly cleanLine?: (line: string) => string;
+  /** The entities the file feeds, in the order they are merged. */
+  readonly entities: readonly EntityMapping[];
+  /** SELECT reason, rows over `staged`: rows left out on purpose (they are not rejects). */
+  readonly skipped?: (staged: string) => string;
+}
+
+/** A header cell as a SQL identifier of the staged table. */
+export function column(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
