@@ -241,7 +241,7 @@ describe('bad input leaves the database exactly as it was', () => {
       name: 'a header typo names the closest expected column',
       content: 'id,customer_id,palced_at,status,paid_amount\nX1,C1,2025-01-01,paid,1\n',
       code: 'BAD_HEADER',
-      message: /header column 'palced_at' is not a orders column; did you mean 'placed_at'\?.*expected columns for orders: id, customer_id, placed_at/,
+      message: /header column 'palced_at' is not a column of orders; did you mean 'placed_at'\?.*expected columns for orders: id, customer_id, placed_at/,
     },
     {
       name: 'a missing required column is named',

@@ -61,7 +61,7 @@ export function matchHeader(file: string, kind: EntityKind, header: readonly str
     const candidates = expectedNames.filter((name) => !present.has(name));
     throw new AppError(
       'BAD_HEADER',
-      `${file}: header column '${firstUnknown}' is not a ${kind} column${suggest(firstUnknown, candidates)} (${expected})`,
+      `${file}: header column '${firstUnknown}' is not a column of ${kind}${suggest(firstUnknown, candidates)} (${expected})`,
     );
   }
   const firstMissing = problems.missing[0];
