@@ -27,7 +27,7 @@ import {
   typedTable,
   undoLoad,
 } from './entity-rows.js';
-import { findStoreFormat, sampleFile, STORE_FORMATS } from './formats/index.js';
+import { findStoreFormat, sampleFile, STORE_FORMAT_NAMES, STORE_FORMATS } from './formats/index.js';
 import type { StoreFormat } from './formats/store-format.js';
 import { describeNotUtf8, inspectFile, verifyFile, type InspectedFile, type VerifiedFile } from './inspect-file.js';
 import { detectKind, matchHeader } from './match-header.js';
@@ -155,7 +155,7 @@ async function nextBatchId(store: Store): Promise<number> {
 async function importCanonical(store: Store, file: InspectedFile, options: ImportOptions): Promise<ImportResult> {
   if (file.encoding !== 'utf-8') throw describeNotUtf8(file);
   const header = await readHeader(store, file);
-  const kind = options.kind ?? detectKind(file.path, header);
+  const kind = options.kind ?? detectKind(file.path, header, STORE_FORMAT_NAMES);
   const match = matchHeader(file.path, kind, header);
   const run = startRun(file, options);
   const presentColumns = new Set(match.columns.keys());

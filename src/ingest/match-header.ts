@@ -71,8 +71,11 @@ export function matchHeader(file: string, kind: EntityKind, header: readonly str
   return { kind, columns: new Map(header.map((name) => [normalise(name), name])) };
 }
 
-/** Picks the one entity whose columns the header fits; throws when none or several fit. */
-export function detectKind(file: string, header: readonly string[]): EntityKind {
+/**
+ * Picks the one entity whose columns the header fits; throws when none or several fit.
+ * `storeFormats` names the store exports that were tried first, for the message.
+ */
+export function detectKind(file: string, header: readonly string[], storeFormats: readonly string[] = []): EntityKind {
   const fitting = ENTITY_KINDS.filter((kind) => {
     const problems = findProblems(kind, header);
     return problems.unknown.length === 0 && problems.missing.length === 0;
@@ -90,6 +93,6 @@ export function detectKind(file: string, header: readonly string[]): EntityKind 
   if (nearest && nearest.problems.unknown.length < header.length) matchHeader(file, nearest.kind, header);
   throw new AppError(
     'BAD_HEADER',
-    `${file}: the header (${shown}) is not one of the canonical kinds (${ENTITY_KINDS.join(', ')}); give --kind, or see docs/data-model.md`,
+    `${file}: the header (${shown}) is neither a known store export${storeFormats.length ? ` (${storeFormats.join(', ')})` : ''} nor a canonical file (${ENTITY_KINDS.join(', ')}); give --format or --kind, or see docs/data-model.md and docs/formats.md`,
   );
 }
