@@ -18,7 +18,7 @@ const out: string[] = [
   '- **Booleans** accept `true/false`, `yes/no`, `1/0`, `是/否`. **Gender** accepts `male/female/unknown`, `m/f`, `男/女`.',
   '- An empty cell is a missing value; a column with a default takes the default.',
   '- Every stored row also carries `batch_id` (the import batch that last wrote it), `first_imported_at` and `updated_at`.',
-  '- A row is identified by its **key**: importing a row whose key is stored updates it when a value differs and leaves it alone otherwise. Two rows with the same key in one file are rejected (the later one).',
+  '- A row is identified by its **key**: importing a row whose key is stored updates it when a value differs and leaves it alone otherwise. Two rows with the same key in one file are rejected (the later one). Only the columns a file has are compared and written: a column the file lacks keeps its stored value (a new row takes the default), so a partial file never erases what another file gave.',
   '',
   `Order statuses: ${ORDER_STATUSES.map((s) => `\`${s}\``).join(', ')}. GMV counts \`paid\`, \`shipped\`, \`completed\` and \`refunded\` orders (a refunded order was paid; its refund is subtracted in net GMV). \`unpaid\` and \`cancelled\` orders are kept but are never GMV.`,
   '',

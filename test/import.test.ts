@@ -214,6 +214,25 @@ describe('idempotence and upsert', () => {
     expect(rows).toEqual([{ status: 'completed', n: 9 }]);
   });
 
+  it('a file with fewer columns updates only the columns it has', async () => {
+    await importFile(store, exampleFile('customers'), importOptions());
+    const path = join(files, 'names.csv');
+    writeFileSync(path, 'id,name\nC001,王芳芳\nC002,李强\nC099,新客户\n');
+    const result = await importFile(store, path, importOptions());
+    expect({ inserted: result.inserted, updated: result.updated, unchanged: result.unchanged }).toEqual({
+      inserted: 1,
+      updated: 1,
+      unchanged: 1,
+    });
+    const rows = await store.query(
+      raw(`SELECT id, name, email, gender, member_since IS NOT NULL AS member FROM customers WHERE id IN ('C001', 'C099') ORDER BY id`),
+    );
+    expect(rows).toEqual([
+      { id: 'C001', name: '王芳芳', email: 'wangfang@example.com', gender: 'female', member: true },
+      { id: 'C099', name: '新客户', email: null, gender: 'unknown', member: false },
+    ]);
+  });
+
   it('upserts keys with empty parts (anonymous sessions) without duplicating them', async () => {
     await importFile(store, exampleFile('sessions'), importOptions());
     await importFile(store, exampleFile('sessions'), importOptions());
