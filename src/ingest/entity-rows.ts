@@ -15,6 +15,7 @@ import {
   buildDuplicateKeysSql,
   buildInsertSql,
   buildKeyExpression,
+  type EmptyCellRule,
 } from './merge-rows.js';
 import { buildTypedRowsSql } from './typed-rows.js';
 
@@ -139,8 +140,9 @@ export async function loadRows(
   typedRows: string,
   provided: ReadonlySet<string>,
   batchId: number,
-  onProgress?: (progress: QueryProgress) => void,
+  options: { readonly emptyCells?: EmptyCellRule; readonly onProgress?: (progress: QueryProgress) => void } = {},
 ): Promise<LoadedRows> {
+  const { onProgress } = options;
   const table = quoteIdent(ENTITIES[kind].table);
   const key = buildKeyExpression(kind);
   const progress = onProgress ? { onProgress } : undefined;
@@ -156,7 +158,7 @@ export async function loadRows(
     return { kind, into: 'table', rows: stats?.rows ?? 0, bad: stats?.bad ?? 0, keys: (stats?.keys ?? 0) + (stats?.bad ?? 0) };
   }
   const changes = changesTable(kind);
-  await store.run(raw(`CREATE TEMP TABLE ${changes} AS ${buildChangesSql(kind, typedRows, provided)}`), progress);
+  await store.run(raw(`CREATE TEMP TABLE ${changes} AS ${buildChangesSql(kind, typedRows, provided, options.emptyCells)}`), progress);
   const [stats] = await store.query<{ rows: number; bad: number; keys: number }>(
     raw(`SELECT count(*)::INTEGER AS rows, count(*) FILTER (WHERE bad)::INTEGER AS bad,
         count(DISTINCT ${key}) FILTER (WHERE NOT bad)::INTEGER AS keys FROM ${changes}`),

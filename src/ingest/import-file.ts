@@ -171,7 +171,7 @@ async function importCanonical(store: Store, file: InspectedFile, options: Impor
     // Most files are clean and are then done; a dirty one is undone and takes the slow path.
     run.report('writing', 0);
     let loaded = await guardRead(file, run.verification, () =>
-      loadRows(store, kind, typedFromFile, presentColumns, batchId, run.progress('writing')),
+      loadRows(store, kind, typedFromFile, presentColumns, batchId, { onProgress: run.progress('writing') }),
     );
     const verified = await run.verification;
     const rowsRead = loaded.rows;
@@ -184,7 +184,9 @@ async function importCanonical(store: Store, file: InspectedFile, options: Impor
       rejected = await summariseRejects(store, file.path, options);
       throwIfTooManyRejects(file.path, rowsRead, rejected, options);
       run.report('writing');
-      loaded = await loadRows(store, kind, goodTypedRows(kind), presentColumns, batchId, run.progress('writing'));
+      loaded = await loadRows(store, kind, goodTypedRows(kind), presentColumns, batchId, {
+        onProgress: run.progress('writing'),
+      });
     }
     const changes = await keepGoodRows(store, loaded, batchId);
     const format = `${CANONICAL_FORMAT} ${file.container}${file.gzip ? ' (gzip)' : ''}`;
@@ -239,7 +241,10 @@ async function importStoreExport(
       run.report('writing');
       const entities: EntityChanges[] = [];
       for (const entity of format.entities) {
-        const loaded = await loadRows(store, entity.kind, goodTypedRows(entity.kind), new Set(entity.provides), batchId);
+        // A store export's empty cell means "not known here": it never erases a stored value.
+        const loaded = await loadRows(store, entity.kind, goodTypedRows(entity.kind), new Set(entity.provides), batchId, {
+          emptyCells: 'keeps-stored',
+        });
         entities.push(await keepGoodRows(store, loaded, batchId));
       }
       return finishImport(store, {

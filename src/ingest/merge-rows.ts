@@ -31,22 +31,36 @@ export function buildDuplicateKeysSql(kind: EntityKind, typedTable: string): str
     ) WHERE line <> first_line`;
 }
 
+/** How a provided but empty cell meets a stored value. */
+export const EMPTY_CELL_RULES = ['replaces', 'keeps-stored'] as const;
+export type EmptyCellRule = (typeof EMPTY_CELL_RULES)[number];
+
 /**
  * Classifies each typed row against the stored table: `change` is inserted, updated or
  * unchanged, judged on the provided columns; the row's other columns keep their stored values.
+ * With 'keeps-stored', an empty provided cell also keeps the stored value: a store export's
+ * empty cell means "not known here" (a POS order without a billing name), not "erase".
  */
-export function buildChangesSql(kind: EntityKind, typedRows: string, provided: ReadonlySet<string>): string {
+export function buildChangesSql(
+  kind: EntityKind,
+  typedRows: string,
+  provided: ReadonlySet<string>,
+  emptyCells: EmptyCellRule = 'replaces',
+): string {
   const entity = ENTITIES[kind];
   const valueColumns = entity.columns.filter((c) => !entity.key.includes(c.name));
-  const compared = valueColumns.filter((c) => provided.has(c.name)).map((c) => quoteIdent(c.name));
+  const merged = (name: string): string => {
+    const column = quoteIdent(name);
+    if (provided.has(name)) return emptyCells === 'keeps-stored' ? `coalesce(n.${column}, o.${column})` : `n.${column}`;
+    return `CASE WHEN o.first_imported_at IS NULL THEN n.${column} ELSE o.${column} END`;
+  };
+  const compared = valueColumns.filter((c) => provided.has(c.name));
   const differs = compared.length
-    ? `(${compared.map((c) => `n.${c}`).join(', ')}) IS DISTINCT FROM (${compared.map((c) => `o.${c}`).join(', ')})`
+    ? `(${compared.map((c) => merged(c.name)).join(', ')}) IS DISTINCT FROM (${compared.map((c) => `o.${quoteIdent(c.name)}`).join(', ')})`
     : 'false';
-  const columns = entity.columns.map((c) => {
-    const name = quoteIdent(c.name);
-    if (entity.key.includes(c.name) || provided.has(c.name)) return `n.${name}`;
-    return `CASE WHEN o.first_imported_at IS NULL THEN n.${name} ELSE o.${name} END AS ${name}`;
-  });
+  const columns = entity.columns.map((c) =>
+    entity.key.includes(c.name) ? `n.${quoteIdent(c.name)}` : `${merged(c.name)} AS ${quoteIdent(c.name)}`,
+  );
   return `SELECT ${columns.join(', ')}, n.bad,
       CASE WHEN o.first_imported_at IS NULL THEN 'inserted' WHEN ${differs} THEN 'updated' ELSE 'unchanged' END AS change,
       o.first_imported_at AS previous_first_imported_at
