@@ -8,15 +8,26 @@ import type { InspectedFile } from '../inspect-file.js';
 import { parseCsvHeader } from '../read-file.js';
 import { onlineRetail } from './online-retail.js';
 import type { FileSample, StoreFormat } from './store-format.js';
-// (taobao imports)
-// (shopify imports)
-// (cdnow and userbehavior imports)
+import { taobaoItems } from './taobao-items.js';
+import { taobaoOrders, taobaoQianniu } from './taobao-orders.js';
+import { taobaoRefunds } from './taobao-refunds.js';
+import { shopifyCustomers } from './shopify-customers.js';
+import { shopifyOrders } from './shopify-orders.js';
+import { cdnow, cdnowElog, cdnowSample } from './cdnow.js';
+import { userBehavior } from './userbehavior.js';
 
 export const STORE_FORMATS: readonly StoreFormat[] = [
-  // (taobao formats)
-  // (shopify formats)
+  taobaoOrders,
+  taobaoQianniu,
+  taobaoItems,
+  taobaoRefunds,
+  shopifyOrders,
+  shopifyCustomers,
   onlineRetail,
-  // (cdnow and userbehavior formats)
+  cdnow,
+  cdnowSample,
+  cdnowElog,
+  userBehavior,
 ];
 
 export const STORE_FORMAT_NAMES = STORE_FORMATS.map((format) => format.name);
