@@ -17,13 +17,15 @@
  * give byte-identical files: one seeded generator is consumed in a fixed order, and no clock is read. Times are
  * kept as whole seconds since the period start in the store's local time (Asia/Shanghai, UTC+08:00 all year,
  * China has no daylight saving), which makes formatting a table lookup.
+ *
+ * This module holds the options and truth types, the model's parameters and the per-customer simulation; the
+ * parts it draws on sit beside it: calendar.ts (period, day indices, timestamps), seasonality.ts (hours of the
+ * day, festivals), bgnbd-calibration.ts (solving α), catalogue.ts (SKUs and prices), basket.ts (order lines and
+ * refunds to the cent), people.ts (names, addresses, contacts), csv-writer.ts (buffered output) and random.ts.
  */
 
-import { once } from 'node:events';
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { finished } from 'node:stream/promises';
 import { PROVINCES } from '../domain/regions.js';
 import { AppError } from '../errors.js';
 import {
@@ -34,7 +36,41 @@ import {
   type Gender,
   type OrderStatus,
 } from '../store/entities.js';
+import { buildBasket, refundLine, refundPart, refundWholeOrder, type Basket, type Line } from './basket.js';
+import { calibratePurchaseModel, getAcquisitionFraction } from './bgnbd-calibration.js';
+import {
+  createCalendar,
+  formatDay,
+  formatPad2,
+  formatTimestamp,
+  parseDate,
+  SECONDS_PER_DAY,
+  SECONDS_PER_WEEK,
+  type Calendar,
+} from './calendar.js';
+import { buildCatalogue, CATEGORIES, sampleCategoryIndex, type Sku } from './catalogue.js';
+import { CsvWriter, quoteCsv } from './csv-writer.js';
+import {
+  sampleBirthday,
+  sampleBirthYear,
+  sampleCity,
+  sampleEmail,
+  sampleName,
+  samplePhone,
+  sampleProvince,
+} from './people.js';
 import { Random, WeightedChoice } from './random.js';
+import {
+  buildSeasonality,
+  DOUBLE_11_MIDNIGHT_SHARE,
+  getSecondOfDay,
+  MEMBER_DAY,
+  PEAKS,
+  type SeasonalPeak,
+} from './seasonality.js';
+
+export { computeExpectedRepeatPurchases } from './bgnbd-calibration.js';
+export type { SeasonalPeak } from './seasonality.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Public API
@@ -58,16 +94,6 @@ export interface GeneratedStore {
   /** Data rows written per entity (header excluded). */
   rows: Record<EntityKind, number>;
   truth: GeneratorTruth;
-}
-
-export interface SeasonalPeak {
-  name: string;
-  month: number;
-  day: number;
-  /** Purchases this many days or fewer from the peak may move to it. */
-  window_days: number;
-  /** Probability that such a purchase moves to the peak day. */
-  shift_probability: number;
 }
 
 export interface GeneratorAnomaly {
@@ -208,25 +234,24 @@ export async function generateStore(
   const files = Object.fromEntries(
     ENTITY_KINDS.map((kind) => [kind, join(dir, STORE_FILE_NAMES[kind])]),
   ) as Record<EntityKind, string>;
-  const sinks = Object.fromEntries(ENTITY_KINDS.map((kind) => [kind, new CsvSink(files[kind])])) as Record<
-    EntityKind,
-    CsvSink
-  >;
+  const writers = Object.fromEntries(
+    ENTITY_KINDS.map((kind) => [kind, new CsvWriter(files[kind])]),
+  ) as Record<EntityKind, CsvWriter>;
   try {
     for (const kind of ENTITY_KINDS)
-      sinks[kind].writeHeader(ENTITIES[kind].columns.map((column) => column.name));
-    const generator = new StoreGenerator(resolved, calendar, sinks);
+      writers[kind].writeHeader(ENTITIES[kind].columns.map((column) => column.name));
+    const generator = new StoreGenerator(resolved, calendar, writers);
     const total = resolved.customers;
     for (let index = 0; index < total; index++) {
       generator.generateCustomer(index);
       for (const kind of ENTITY_KINDS) {
-        if (sinks[kind].isFull()) await sinks[kind].flush();
+        if (writers[kind].isFull()) await writers[kind].flush();
       }
       if (onProgress !== undefined && (index + 1) % 1000 === 0) onProgress(index + 1, total);
     }
-    for (const kind of ENTITY_KINDS) await sinks[kind].close();
+    for (const kind of ENTITY_KINDS) await writers[kind].close();
     if (onProgress !== undefined && total % 1000 !== 0) onProgress(total, total);
-    const rows = Object.fromEntries(ENTITY_KINDS.map((kind) => [kind, sinks[kind].rows])) as Record<
+    const rows = Object.fromEntries(ENTITY_KINDS.map((kind) => [kind, writers[kind].rows])) as Record<
       EntityKind,
       number
     >;
@@ -234,7 +259,9 @@ export async function generateStore(
     await writeFile(join(dir, 'truth.json'), `${JSON.stringify(truth, null, 2)}\n`);
     return { dir, files, rows, truth };
   } catch (error) {
-    for (const kind of ENTITY_KINDS) sinks[kind].destroy();
+    // Leave no truncated store behind (nor the truth of an earlier one beside it).
+    for (const kind of ENTITY_KINDS) writers[kind].destroy();
+    await Promise.all([...Object.values(files), join(dir, 'truth.json')].map((file) => rm(file, { force: true })));
     throw error;
   }
 }
@@ -303,501 +330,8 @@ const CHANNEL_WEIGHTS: Record<string, number> = { mobile: 0.8, pc: 0.12, 'mini-p
 const JOIN_CHANNELS = ['tmall', 'douyin', 'wechat', 'xiaohongshu', 'weibo', 'offline'] as const;
 const JOIN_CHANNEL_WEIGHTS = [30, 25, 20, 15, 5, 5];
 
-const PEAKS: readonly SeasonalPeak[] = [
-  { name: '双11', month: 11, day: 11, window_days: 10, shift_probability: 0.4 },
-  { name: '618', month: 6, day: 18, window_days: 10, shift_probability: 0.25 },
-];
-// 会员日 on the 8th of every month: a short pull (±3 days), weaker than the two national festivals.
-const MEMBER_DAY = { day_of_month: 8, window_days: 3, shift_probability: 0.15 };
-// Share of purchases moved to 双11 that land in its first two hours, the midnight rush when presales are paid.
-const DOUBLE_11_MIDNIGHT_SHARE = 0.3;
-
 const RATING_WEIGHTS = [3, 4, 8, 25, 60]; // 1★…5★
 const RATING_WEIGHTS_AFTER_REFUND = [25, 20, 25, 15, 15];
-
-// Orders and visits per hour of day, Beijing time: a lunch bump and the evening peak at 21:00.
-// prettier-ignore
-const HOURLY_WEIGHTS = [
-  3.0, 1.5, 0.7, 0.4, 0.3, 0.3, 0.6, 1.5, 2.8, 3.8, 4.8, 5.0, 5.2, 5.0, 4.8, 4.8, 4.6, 4.4, 4.5, 5.3, 6.5, 7.5, 7.0, 5.0,
-];
-
-const SECONDS_PER_DAY = 86_400;
-const SECONDS_PER_WEEK = 604_800;
-const STORE_UTC_OFFSET_MS = 8 * 3_600_000;
-
-// ---------------------------------------------------------------------------------------------------------------
-// Calendar: seconds since the period start, in store time
-
-interface Calendar {
-  startDate: string;
-  endDate: string;
-  days: number;
-  /** Last second of the period (endDate 23:59:59). */
-  endSecond: number;
-  /** Day index → 'YYYY-MM-DD'. */
-  dayLabels: readonly string[];
-  /** UTC milliseconds of the period start (startDate 00:00 at +08:00). */
-  startUtcMs: number;
-}
-
-function parseDate(text: string, field: string): { year: number; month: number; day: number } {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  const [year, month, day] =
-    match === null ? [Number.NaN, Number.NaN, Number.NaN] : match.slice(1).map(Number);
-  if (year === undefined || month === undefined || day === undefined || !isValidDate(year, month, day)) {
-    throw new AppError(
-      'BAD_ARGUMENT',
-      `${field} must be a date written YYYY-MM-DD, got ${JSON.stringify(text)}`,
-    );
-  }
-  return { year, month, day };
-}
-
-function isValidDate(year: number, month: number, day: number): boolean {
-  return (
-    Number.isInteger(year) && month >= 1 && month <= 12 && day >= 1 && day <= getDaysInMonth(year, month)
-  );
-}
-
-function getDaysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
-}
-
-function createCalendar(endDate: string, years: number): Calendar {
-  const end = parseDate(endDate, 'endDate');
-  // The period is the `years` whole years ending on endDate: 2026-10-31 and 2 years start on 2024-11-01.
-  const startUtcMs = Date.UTC(end.year - years, end.month - 1, end.day + 1) - STORE_UTC_OFFSET_MS;
-  const endUtcMs = Date.UTC(end.year, end.month - 1, end.day) - STORE_UTC_OFFSET_MS;
-  const days = Math.round((endUtcMs - startUtcMs) / 86_400_000) + 1;
-  const dayLabels: string[] = [];
-  for (let day = 0; day < days; day++) {
-    dayLabels.push(new Date(startUtcMs + STORE_UTC_OFFSET_MS + day * 86_400_000).toISOString().slice(0, 10));
-  }
-  return {
-    startDate: dayLabels[0] ?? endDate,
-    endDate,
-    days,
-    endSecond: days * SECONDS_PER_DAY - 1,
-    dayLabels,
-    startUtcMs,
-  };
-}
-
-/** Day index of a calendar date relative to the period start (may be outside the period). */
-function getDayIndex(calendar: Calendar, year: number, month: number, day: number): number {
-  return Math.round(
-    (Date.UTC(year, month - 1, day) - STORE_UTC_OFFSET_MS - calendar.startUtcMs) / 86_400_000,
-  );
-}
-
-const PAD2: readonly string[] = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
-
-function formatPad2(value: number): string {
-  return PAD2[value] ?? String(value);
-}
-
-// Cumulative hour-of-day distribution, for a monotone map from a uniform fraction to a second of the day.
-const HOURLY_CUMULATIVE: Float64Array = (() => {
-  const total = HOURLY_WEIGHTS.reduce((sum, weight) => sum + weight, 0);
-  const cumulative = new Float64Array(25);
-  HOURLY_WEIGHTS.forEach((weight, hour) => {
-    cumulative[hour + 1] = (cumulative[hour] ?? 0) + weight / total;
-  });
-  return cumulative;
-})();
-
-/**
- * Second of the day for a fraction u in [0, 1): the inverse of the piecewise-uniform hourly distribution. It is
- * monotone in u, so sorted fractions give sorted times.
- */
-function getSecondOfDay(u: number): number {
-  let hour = 0;
-  while (hour < 23 && (HOURLY_CUMULATIVE[hour + 1] ?? 1) <= u) hour++;
-  const low = HOURLY_CUMULATIVE[hour] ?? 0;
-  const high = HOURLY_CUMULATIVE[hour + 1] ?? 1;
-  const within = high > low ? (u - low) / (high - low) : 0;
-  return hour * 3600 + Math.min(3599, Math.floor(within * 3600));
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// BG/NBD: solving α for the target orders per ordering customer
-
-// 200 × 100 nodes reproduce FHL's E[X(t)] for CDNOW to about 1e-5 (see the test) in under a millisecond per α.
-const DROPOUT_NODES = 200;
-const HORIZON_NODES = 100;
-
-interface Quadrature {
-  nodes: Float64Array;
-  weights: Float64Array;
-}
-
-/**
- * Nodes over p ~ Beta(a, b). Substituting p = u^(1/a) turns p^(a−1) dp into du/a, which removes the
- * singularity at 0 for a < 1; the weights (1 − p)^(b−1) are normalised, which stands in for B(a, b).
- */
-function buildDropoutQuadrature(a: number, b: number, size: number): Quadrature {
-  const nodes = new Float64Array(size);
-  const weights = new Float64Array(size);
-  let total = 0;
-  for (let i = 0; i < size; i++) {
-    const p = Math.pow((i + 0.5) / size, 1 / a);
-    const weight = Math.pow(1 - p, b - 1);
-    nodes[i] = p;
-    weights[i] = weight;
-    total += weight;
-  }
-  for (let i = 0; i < size; i++) weights[i] = (weights[i] ?? 0) / total;
-  return { nodes, weights };
-}
-
-/** Equal-weight nodes over the weeks from first purchase to the period end, acquisition density ∝ e^(g·x). */
-function buildHorizonQuadrature(periodWeeks: number, logGrowth: number, size: number): Quadrature {
-  const nodes = new Float64Array(size);
-  const weights = new Float64Array(size).fill(1 / size);
-  for (let j = 0; j < size; j++)
-    nodes[j] = periodWeeks * (1 - getAcquisitionFraction((j + 0.5) / size, logGrowth));
-  return { nodes, weights };
-}
-
-/** Inverse CDF of the acquisition density ∝ e^(g·x) on [0, 1]. */
-function getAcquisitionFraction(u: number, logGrowth: number): number {
-  if (Math.abs(logGrowth) < 1e-9) return u;
-  return Math.log1p(u * Math.expm1(logGrowth)) / logGrowth;
-}
-
-/**
- * Mean number of repeat purchases by the period end, over acquisition times. Per customer E[X(t) | λ, p] =
- * (1 − e^(−λpt))/p (FHL 2005); the gamma mixing over λ is closed-form, (α/(α + pt))^r, and p is integrated
- * numerically because FHL's closed form for E[X(t)], with its (a + b − 1)/(a − 1) factor and Gauss
- * hypergeometric function, is written for a > 1 and our default a is 0.8.
- */
-function computeMeanRepeatPurchases(
-  alpha: number,
-  r: number,
-  dropout: Quadrature,
-  horizons: Quadrature,
-): number {
-  let total = 0;
-  for (let i = 0; i < dropout.nodes.length; i++) {
-    const p = dropout.nodes[i] ?? 0;
-    let inner = 0;
-    for (let j = 0; j < horizons.nodes.length; j++) {
-      inner += (horizons.weights[j] ?? 0) * (1 - Math.pow(alpha / (alpha + p * (horizons.nodes[j] ?? 0)), r));
-    }
-    total += ((dropout.weights[i] ?? 0) * inner) / p;
-  }
-  return total;
-}
-
-/**
- * Expected number of repeat purchases of a new customer in (0, t] weeks under BG/NBD with the given parameters:
- * E[X(t)] of FHL 2005, computed by the same quadrature the generator solves α with, so it is valid
- * for a ≤ 1 too. Exposed so the quadrature can be checked against the published CDNOW figures.
- *
- * @example computeExpectedRepeatPurchases({ r: 0.2425982, alpha: 4.4136842, a: 0.7929899, b: 2.4261667 }, 52); // ≈ 1.444
- */
-export function computeExpectedRepeatPurchases(
-  params: { r: number; alpha: number; a: number; b: number },
-  weeks: number,
-): number {
-  const dropout = buildDropoutQuadrature(params.a, params.b, DROPOUT_NODES);
-  const horizon: Quadrature = { nodes: Float64Array.of(weeks), weights: Float64Array.of(1) };
-  return computeMeanRepeatPurchases(params.alpha, params.r, dropout, horizon);
-}
-
-/** Share of ordering customers with no repeat purchase: E[(α/(α+T))^r], since BG/NBD never drops out at x = 0. */
-function computeOneTimeBuyerShare(alpha: number, r: number, horizons: Quadrature): number {
-  let total = 0;
-  for (let j = 0; j < horizons.nodes.length; j++) {
-    total += (horizons.weights[j] ?? 0) * Math.pow(alpha / (alpha + (horizons.nodes[j] ?? 0)), r);
-  }
-  return total;
-}
-
-/**
- * α (weeks) such that 1 + E[repeat purchases] equals the target; bisection on log α, as E[X] falls with α.
- * A target of 1 (no repeat buyers at all) ends at the upper bracket, where λ is effectively zero.
- */
-function solveAlpha(targetOrders: number, dropout: Quadrature, horizons: Quadrature): number {
-  const targetRepeats = targetOrders - 1;
-  let low = Math.log(1e-3);
-  let high = Math.log(1e12);
-  if (computeMeanRepeatPurchases(Math.exp(low), BGNBD.r, dropout, horizons) < targetRepeats) {
-    throw new AppError('BAD_ARGUMENT', `ordersPerCustomer ${targetOrders} is more than the period can hold`);
-  }
-  for (let iteration = 0; iteration < 60; iteration++) {
-    const mid = (low + high) / 2;
-    if (computeMeanRepeatPurchases(Math.exp(mid), BGNBD.r, dropout, horizons) > targetRepeats) low = mid;
-    else high = mid;
-  }
-  return Math.exp((low + high) / 2);
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Catalogue: ~200 SKUs of a fashion and beauty store
-
-const CATEGORIES = ['女装', '男装', '鞋靴', '配饰', '美妆', '护肤', '家居', '母婴'] as const;
-type Category = (typeof CATEGORIES)[number];
-
-interface CategorySpec {
-  code: string;
-  size: number;
-  /** Product, list price range in CNY, and its own variants where the category's do not fit. */
-  products: readonly (readonly [
-    name: string,
-    minPrice: number,
-    maxPrice: number,
-    variants?: readonly string[],
-  ])[];
-  prefixes: readonly string[];
-  variants: readonly string[];
-}
-
-const CATALOGUE_SPEC: Record<Category, CategorySpec> = {
-  女装: {
-    code: 'WF',
-    size: 40,
-    products: [
-      ['连衣裙', 129, 599],
-      ['T恤', 59, 159],
-      ['衬衫', 99, 299],
-      ['半身裙', 99, 329],
-      ['针织开衫', 129, 399],
-      ['卫衣', 99, 269],
-      ['风衣', 299, 799],
-      ['羽绒服', 399, 999],
-      ['牛仔裤', 129, 299],
-      ['阔腿裤', 99, 259],
-    ],
-    prefixes: ['法式', '复古', '简约', '宽松', '修身', '纯棉', '真丝', '碎花', '高腰', '设计感'],
-    variants: ['黑色 M', '白色 S', '杏色 M', '雾霾蓝 L', '燕麦色 M', '酒红 S'],
-  },
-  男装: {
-    code: 'MF',
-    size: 25,
-    products: [
-      ['T恤', 59, 169],
-      ['衬衫', 99, 299],
-      ['夹克', 199, 599],
-      ['卫衣', 119, 299],
-      ['休闲裤', 129, 299],
-      ['牛仔裤', 139, 329],
-      ['羽绒服', 399, 999],
-      ['Polo衫', 99, 259],
-    ],
-    prefixes: ['商务', '休闲', '纯棉', '宽松', '修身', '加厚', '轻薄', '美式'],
-    variants: ['黑色 L', '藏青 XL', '灰色 L', '白色 XL', '军绿 M'],
-  },
-  鞋靴: {
-    code: 'SH',
-    size: 25,
-    products: [
-      ['小白鞋', 129, 299],
-      ['运动鞋', 199, 599],
-      ['乐福鞋', 179, 399],
-      ['切尔西靴', 259, 599],
-      ['凉鞋', 99, 259],
-      ['高跟鞋', 159, 399],
-      ['马丁靴', 229, 499],
-    ],
-    prefixes: ['真皮', '软底', '厚底', '百搭', '透气', '复古'],
-    variants: ['黑色 37', '白色 38', '米色 36', '棕色 39', '黑色 41'],
-  },
-  配饰: {
-    code: 'AC',
-    size: 25,
-    products: [
-      ['丝巾', 59, 199],
-      ['棒球帽', 49, 129],
-      ['耳环', 29, 159],
-      ['项链', 59, 299],
-      ['腰带', 59, 199],
-      ['托特包', 129, 499],
-      ['斜挎包', 99, 399],
-      ['发夹', 19, 59],
-    ],
-    prefixes: ['小众', '简约', '复古', '法式', '百搭', '珍珠'],
-    variants: ['金色', '银色', '黑色', '米白', '焦糖色'],
-  },
-  美妆: {
-    code: 'MU',
-    size: 25,
-    products: [
-      ['口红', 79, 329],
-      ['粉底液', 129, 429],
-      ['眼影盘', 99, 399],
-      ['睫毛膏', 59, 199],
-      ['腮红', 69, 259],
-      ['气垫', 129, 399],
-      ['眉笔', 39, 99],
-    ],
-    prefixes: ['哑光', '水润', '持妆', '丝绒', '自然', '控油'],
-    variants: ['#01', '#02', '#03', '#05', '#08', '#12'],
-  },
-  护肤: {
-    code: 'SK',
-    size: 30,
-    products: [
-      ['面霜', 149, 699],
-      ['精华液', 199, 799],
-      ['爽肤水', 89, 299],
-      ['乳液', 99, 329],
-      ['面膜', 49, 199, ['5片装', '10片装', '20片装']],
-      ['防晒霜', 79, 259],
-      ['眼霜', 149, 499],
-      ['洁面乳', 49, 159],
-    ],
-    prefixes: ['保湿', '修护', '美白', '抗初老', '舒缓', '清爽'],
-    variants: ['30ml', '50ml', '100ml', '旅行装', '两支装'],
-  },
-  家居: {
-    code: 'HM',
-    size: 15,
-    products: [
-      ['香薰蜡烛', 49, 199, ['白茶', '无花果', '雪松', '鼠尾草海盐']],
-      ['抱枕', 39, 129],
-      ['浴巾', 49, 159],
-      ['睡衣', 99, 299, ['M', 'L', 'XL']],
-      ['收纳盒', 19, 89, ['小号', '大号', '三件套']],
-      ['马克杯', 29, 99],
-    ],
-    prefixes: ['北欧', '纯棉', '简约', 'ins风', '日式'],
-    variants: ['白色', '灰色', '奶油色', '两件装', '大号'],
-  },
-  母婴: {
-    code: 'BB',
-    size: 15,
-    products: [
-      ['婴儿连体衣', 79, 199],
-      ['儿童T恤', 49, 129],
-      ['婴儿湿巾', 29, 89, ['80抽', '80抽×3包', '80抽×6包']],
-      ['围兜', 19, 59, ['两条装', '三条装']],
-      ['安抚玩具', 39, 129, ['小熊', '兔子', '小象']],
-      ['儿童袜', 19, 49, ['三双装', '五双装']],
-    ],
-    prefixes: ['纯棉', 'A类', '有机棉', '柔软', '可爱'],
-    variants: ['66cm', '73cm', '80cm', '90cm', '三件装'],
-  },
-};
-
-// Which categories a customer mostly buys, by gender: the base for the consumption communities (群落) analysis.
-const CATEGORY_WEIGHTS_BY_GENDER: Record<Gender, readonly number[]> = {
-  female: [30, 2, 10, 10, 18, 20, 5, 5],
-  male: [5, 45, 20, 10, 2, 10, 6, 2],
-  unknown: [18, 18, 14, 10, 10, 15, 8, 7],
-};
-
-interface Sku {
-  code: string;
-  name: string;
-  category: Category;
-  categoryIndex: number;
-  priceCents: number;
-  popularity: number;
-}
-
-interface Catalogue {
-  skus: readonly Sku[];
-  /** Per category, SKUs sorted by price, and their prices for binary search. */
-  byCategory: readonly (readonly Sku[])[];
-  pricesByCategory: readonly Float64Array[];
-  /** All SKUs sorted by price. */
-  byPrice: readonly Sku[];
-  prices: Float64Array;
-}
-
-// The catalogue is the store's, not the customers': it comes from a fixed seed so every demo store sells the same
-// goods whatever the seed, and SKU codes mean the same thing across demo runs.
-const CATALOGUE_SEED = 618_1111;
-
-function buildCatalogue(): Catalogue {
-  const random = new Random(CATALOGUE_SEED);
-  const skus: Sku[] = [];
-  CATEGORIES.forEach((category, categoryIndex) => {
-    const spec = CATALOGUE_SPEC[category];
-    for (let i = 0; i < spec.size; i++) {
-      const product = spec.products[i % spec.products.length];
-      if (product === undefined) throw new Error(`catalogue for ${category} has no products`);
-      const [productName, minPrice, maxPrice, variants = spec.variants] = product;
-      // Log-uniform list price rounded to the ¥x9 price points shops use.
-      const raw = Math.exp(random.sampleUniform(Math.log(minPrice), Math.log(maxPrice)));
-      const price = Math.max(9, Math.round((raw + 1) / 10) * 10 - 1);
-      skus.push({
-        code: `${spec.code}${String(i + 1).padStart(3, '0')}`,
-        name: `${random.pickOne(spec.prefixes)}${productName} ${random.pickOne(variants)}`,
-        category,
-        categoryIndex,
-        priceCents: price * 100,
-        // A few bestsellers and a long tail: Gamma(0.6) weights.
-        popularity: random.sampleGamma(0.6) + 0.02,
-      });
-    }
-  });
-  const byPriceOrder = (x: Sku, y: Sku): number => x.priceCents - y.priceCents || (x.code < y.code ? -1 : 1);
-  const byCategory = CATEGORIES.map((_, index) =>
-    skus.filter((sku) => sku.categoryIndex === index).sort(byPriceOrder),
-  );
-  const byPrice = [...skus].sort(byPriceOrder);
-  return {
-    skus,
-    byCategory,
-    pricesByCategory: byCategory.map((list) => Float64Array.from(list, (sku) => sku.priceCents)),
-    byPrice,
-    prices: Float64Array.from(byPrice, (sku) => sku.priceCents),
-  };
-}
-
-/** Index of the first price ≥ target (or the last index). */
-function findPriceIndex(prices: Float64Array, target: number): number {
-  let low = 0;
-  let high = prices.length - 1;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if ((prices[mid] ?? 0) < target) low = mid + 1;
-    else high = mid;
-  }
-  return low;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// People
-
-// prettier-ignore
-const SURNAMES = [
-  '王', '李', '张', '刘', '陈', '杨', '黄', '赵', '吴', '周', '徐', '孙', '马', '朱', '胡', '郭', '何', '高', '林', '罗',
-  '郑', '梁', '谢', '宋', '唐', '许', '韩', '冯', '邓', '曹', '彭', '曾', '肖', '田', '董', '袁', '潘', '于', '蒋', '蔡',
-  '余', '杜', '叶', '程', '苏', '魏', '吕', '丁', '任', '沈', '欧阳', '上官',
-];
-// Frequency falls roughly as 1/rank among the common surnames; the compound ones are rare.
-const SURNAME_WEIGHTS = SURNAMES.map((surname, rank) => (surname.length > 1 ? 0.05 : 1 / (rank + 3)));
-// prettier-ignore
-const FEMALE_GIVEN = [
-  '婷', '芳', '娜', '敏', '静', '丽', '艳', '霞', '颖', '雪', '琳', '欣', '怡', '佳', '慧', '雨', '萱', '梦', '晓', '倩',
-  '洁', '璐', '思', '悦', '涵', '瑶', '玲', '晶', '月', '彤',
-];
-// prettier-ignore
-const MALE_GIVEN = [
-  '伟', '强', '磊', '军', '洋', '勇', '杰', '涛', '明', '超', '鹏', '浩', '宇', '俊', '博', '文', '斌', '辉', '鑫', '凯',
-  '晨', '轩', '峰', '刚', '健', '亮', '帅', '志', '阳', '毅',
-];
-const NEUTRAL_GIVEN = ['子', '一', '安', '然', '嘉', '晨', '宁', '可', '乐', '诺'];
-const EMAIL_SYLLABLES = [
-  'xiao',
-  'li',
-  'wang',
-  'zhang',
-  'mei',
-  'yu',
-  'chen',
-  'lin',
-  'hao',
-  'jing',
-  'yang',
-  'xin',
-];
-const EMAIL_DOMAINS = ['qq.com', '163.com', '126.com', 'sina.com', 'outlook.com', 'gmail.com'];
-const EMAIL_DOMAIN_WEIGHTS = [50, 25, 10, 5, 6, 4];
-const PHONE_PREFIXES = ['13', '15', '17', '18', '19'];
 
 // ---------------------------------------------------------------------------------------------------------------
 // Feedback texts (some with ASCII commas and quotes, so readers must honour RFC 4180 quoting)
@@ -838,103 +372,7 @@ const RATING_TEXTS: readonly (readonly string[])[] = [
 ];
 
 // ---------------------------------------------------------------------------------------------------------------
-// CSV writing with backpressure
-
-const CHUNK_BYTES = 1 << 20;
-// Lines are joined into short strings first: one buffer write per ~16k characters instead of one per line.
-const PENDING_CHARS = 1 << 14;
-// A UTF-16 code unit never takes more than 3 bytes in UTF-8 (a surrogate pair takes 4 for 2 units).
-const MAX_UTF8_BYTES_PER_UNIT = 3;
-
-/**
- * One CSV file. Lines are gathered into short strings and encoded into a 1 MB buffer; full buffers go to the
- * write stream, and when the stream's queue is full the caller awaits `drain`, so generation never runs more
- * than a few MB ahead of the disk. Encoding into buffers, rather than growing a 1 MB string, keeps the garbage
- * collector out of it: a long-lived string built from thousands of pieces is a rope the collector must trace
- * and copy, which cost more than generating the data.
- */
-class CsvSink {
-  rows = 0;
-  private buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-  private used = 0;
-  private pending = '';
-  private readonly ready: Buffer[] = [];
-  private readonly stream: WriteStream;
-  private error: Error | undefined;
-
-  constructor(path: string) {
-    // Room for a few chunks in the stream's queue lets the disk write one while the next is generated.
-    this.stream = createWriteStream(path, { highWaterMark: 4 * CHUNK_BYTES });
-    this.stream.on('error', (error) => {
-      this.error = error;
-    });
-  }
-
-  writeHeader(columns: readonly string[]): void {
-    this.pending += `${columns.join(',')}\n`;
-  }
-
-  /** Adds one complete data line (with its trailing newline). */
-  append(line: string): void {
-    this.pending += line;
-    this.rows++;
-    if (this.pending.length >= PENDING_CHARS) this.encodePending();
-  }
-
-  private encodePending(): void {
-    const text = this.pending;
-    this.pending = '';
-    this.appendText(text);
-  }
-
-  private appendText(text: string): void {
-    const worstCase = text.length * MAX_UTF8_BYTES_PER_UNIT;
-    if (this.used + worstCase > this.buffer.length) {
-      this.seal();
-      if (worstCase > this.buffer.length) {
-        this.ready.push(Buffer.from(text));
-        return;
-      }
-    }
-    this.used += this.buffer.write(text, this.used);
-  }
-
-  /** Moves the current buffer to the ready queue and starts a new one. */
-  private seal(): void {
-    if (this.used === 0) return;
-    this.ready.push(this.buffer.subarray(0, this.used));
-    this.buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-    this.used = 0;
-  }
-
-  isFull(): boolean {
-    return this.ready.length > 0;
-  }
-
-  async flush(): Promise<void> {
-    if (this.error !== undefined) throw this.error;
-    for (let chunk = this.ready.shift(); chunk !== undefined; chunk = this.ready.shift()) {
-      if (!this.stream.write(chunk)) await once(this.stream, 'drain');
-    }
-  }
-
-  async close(): Promise<void> {
-    this.encodePending();
-    this.seal();
-    await this.flush();
-    this.stream.end();
-    await finished(this.stream);
-  }
-
-  destroy(): void {
-    this.stream.destroy();
-  }
-}
-
-/** A field quoted as RFC 4180 asks when it holds a comma, quote or line break. */
-function quoteCsv(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
-}
+// Rows: the column order and field formatting
 
 function formatCents(cents: number): string {
   const whole = Math.floor(cents / 100);
@@ -973,19 +411,6 @@ function assertColumnsMatchEntities(): void {
 
 // ---------------------------------------------------------------------------------------------------------------
 // The generator
-
-interface Line {
-  sku: Sku;
-  quantity: number;
-  unitCents: number;
-  refundedCents: number;
-}
-
-interface Basket {
-  lines: Line[];
-  discountCents: number;
-  shippingCents: number;
-}
 
 type SessionKind = 'browse' | 'before-purchase' | 'purchase' | 'anonymous';
 
@@ -1100,39 +525,11 @@ class StoreGenerator {
     GENDER_WEIGHTS.male,
     GENDER_WEIGHTS.unknown,
   ]);
-  private readonly provinceChoice = new WeightedChoice(
-    PROVINCES,
-    PROVINCES.map((province) => province.shopperWeight),
-  );
-  // Capital first and heaviest; the weights fall off for the other main cities.
-  private readonly cityChoices = PROVINCES.map(
-    (province) =>
-      new WeightedChoice(
-        province.cities,
-        province.cities.map((_, i) => [45, 25, 18, 12][i] ?? 10),
-      ),
-  );
-  private readonly surnameChoice = new WeightedChoice(SURNAMES, SURNAME_WEIGHTS);
   private readonly channelChoice = new WeightedChoice(
     Object.keys(CHANNEL_WEIGHTS),
     Object.values(CHANNEL_WEIGHTS),
   );
-  private readonly emailDomainChoice = new WeightedChoice(EMAIL_DOMAINS, EMAIL_DOMAIN_WEIGHTS);
   private readonly joinChannelChoice = new WeightedChoice(JOIN_CHANNELS, JOIN_CHANNEL_WEIGHTS);
-  private readonly categoryChoices: Record<Gender, WeightedChoice<number>> = {
-    female: new WeightedChoice(
-      CATEGORIES.map((_, i) => i),
-      CATEGORY_WEIGHTS_BY_GENDER.female,
-    ),
-    male: new WeightedChoice(
-      CATEGORIES.map((_, i) => i),
-      CATEGORY_WEIGHTS_BY_GENDER.male,
-    ),
-    unknown: new WeightedChoice(
-      CATEGORIES.map((_, i) => i),
-      CATEGORY_WEIGHTS_BY_GENDER.unknown,
-    ),
-  };
   private readonly ratingChoice = new WeightedChoice([1, 2, 3, 4, 5], RATING_WEIGHTS);
   private readonly ratingAfterRefundChoice = new WeightedChoice([1, 2, 3, 4, 5], RATING_WEIGHTS_AFTER_REFUND);
   private readonly attributeTexts = JOIN_CHANNELS.map((channel) =>
@@ -1146,7 +543,7 @@ class StoreGenerator {
   constructor(
     private readonly options: Required<GenerateStoreOptions>,
     private readonly calendar: Calendar,
-    private readonly sinks: Record<EntityKind, CsvSink>,
+    private readonly writers: Record<EntityKind, CsvWriter>,
   ) {
     this.random = new Random(options.seed);
     this.idWidth = Math.max(7, String(options.customers).length);
@@ -1156,14 +553,13 @@ class StoreGenerator {
       Math.min(1, DEFAULT_ORDERS_PER_CUSTOMER / options.ordersPerCustomer);
     this.logGrowth = Math.log(ACQUISITION_GROWTH_PER_YEAR) * options.years;
     const periodWeeks = calendar.days / 7;
-    const dropout = buildDropoutQuadrature(BGNBD.a, BGNBD.b, DROPOUT_NODES);
-    const horizons = buildHorizonQuadrature(periodWeeks, this.logGrowth, HORIZON_NODES);
-    this.alpha = solveAlpha(options.ordersPerCustomer, dropout, horizons);
-    this.expectedOrders = 1 + computeMeanRepeatPurchases(this.alpha, BGNBD.r, dropout, horizons);
+    const calibration = calibratePurchaseModel(BGNBD, options.ordersPerCustomer, periodWeeks, this.logGrowth);
+    this.alpha = calibration.alpha;
+    this.expectedOrders = calibration.expectedOrders;
 
     // P(member | one order) = m, P(member | repeat buyer) = 1.5 m, with m set so members are MEMBER_SHARE of all
     // customers once prospects (all members) are counted.
-    const oneTimeShare = computeOneTimeBuyerShare(this.alpha, BGNBD.r, horizons);
+    const oneTimeShare = calibration.oneTimeBuyerShare;
     const memberShareOfOrdering = (MEMBER_SHARE - PROSPECT_SHARE) / (1 - PROSPECT_SHARE);
     let oneOrder = memberShareOfOrdering / (oneTimeShare + MEMBER_ODDS_REPEAT_OVER_ONE * (1 - oneTimeShare));
     let repeat = MEMBER_ODDS_REPEAT_OVER_ONE * oneOrder;
@@ -1174,7 +570,7 @@ class StoreGenerator {
     this.memberProbabilityOneOrder = oneOrder;
     this.memberProbabilityRepeat = repeat;
 
-    const seasonality = this.buildSeasonality();
+    const seasonality = buildSeasonality(calendar);
     this.shiftTarget = seasonality.target;
     this.shiftProbability = seasonality.probability;
     this.double11Days = seasonality.double11Days;
@@ -1197,84 +593,7 @@ class StoreGenerator {
     };
   }
 
-  private buildSeasonality(): {
-    target: Int32Array;
-    probability: Float64Array;
-    double11Days: Set<number>;
-    isSpecialDay: Uint8Array;
-    specialDays: string[];
-  } {
-    const { calendar } = this;
-    const target = new Int32Array(calendar.days).fill(-1);
-    const probability = new Float64Array(calendar.days);
-    const distance = new Int32Array(calendar.days).fill(1 << 30);
-    const double11Days = new Set<number>();
-    const memberDays = new Set<number>();
-    const special = new Set<number>();
-    const firstYear = Number(calendar.startDate.slice(0, 4));
-    const lastYear = Number(calendar.endDate.slice(0, 4));
-    for (let year = firstYear - 1; year <= lastYear + 1; year++) {
-      for (const peak of PEAKS) {
-        const peakDay = getDayIndex(calendar, year, peak.month, peak.day);
-        if (peakDay < 0 || peakDay >= calendar.days) continue;
-        special.add(peakDay);
-        if (peak.name === '双11') double11Days.add(peakDay);
-        for (let day = peakDay - peak.window_days; day <= peakDay + peak.window_days; day++) {
-          if (day < 0 || day >= calendar.days || day === peakDay) continue;
-          const gap = Math.abs(day - peakDay);
-          // The nearest peak wins; at equal distance the stronger one.
-          const current = distance[day] ?? 0;
-          if (gap < current || (gap === current && peak.shift_probability > (probability[day] ?? 0))) {
-            distance[day] = gap;
-            target[day] = peakDay;
-            probability[day] = peak.shift_probability;
-          }
-        }
-      }
-      for (let month = 1; month <= 12; month++) {
-        const memberDay = getDayIndex(calendar, year, month, MEMBER_DAY.day_of_month);
-        if (memberDay < 0 || memberDay >= calendar.days) continue;
-        special.add(memberDay);
-        memberDays.add(memberDay);
-      }
-    }
-    // Member days pull only where no festival does: the festivals' own campaigns dominate their windows.
-    for (const memberDay of memberDays) {
-      if (target[memberDay] !== -1) continue;
-      for (let day = memberDay - MEMBER_DAY.window_days; day <= memberDay + MEMBER_DAY.window_days; day++) {
-        if (day < 0 || day >= calendar.days || day === memberDay || target[day] !== -1 || special.has(day))
-          continue;
-        target[day] = memberDay;
-        probability[day] = MEMBER_DAY.shift_probability;
-      }
-    }
-    const sorted = [...special].sort((x, y) => x - y);
-    const isSpecialDay = new Uint8Array(calendar.days);
-    for (const day of sorted) isSpecialDay[day] = 1;
-    return {
-      target,
-      probability,
-      double11Days,
-      isSpecialDay,
-      specialDays: sorted.map((day) => this.formatDay(day)),
-    };
-  }
-
-  // ----- formatting
-
-  private formatDay(day: number): string {
-    const label = this.calendar.dayLabels[day];
-    if (label === undefined) throw new RangeError(`day ${day} is outside the generated period`);
-    return label;
-  }
-
-  private formatTimestamp(second: number): string {
-    const day = Math.floor(second / SECONDS_PER_DAY);
-    const rest = second - day * SECONDS_PER_DAY;
-    const hour = Math.floor(rest / 3600);
-    const minute = Math.floor((rest - hour * 3600) / 60);
-    return `${this.formatDay(day)} ${formatPad2(hour)}:${formatPad2(minute)}:${formatPad2(rest % 60)}`;
-  }
+  // ----- ids
 
   private formatCustomerId(index: number): string {
     return `C${String(index + 1).padStart(this.idWidth, '0')}`;
@@ -1324,11 +643,10 @@ class StoreGenerator {
     const anchor = this.takeAnchorSecond(index);
     const isProspect = random.sampleBernoulli(PROSPECT_SHARE);
     const gender = this.genderChoice.sample(random);
-    const province = this.provinceChoice.sample(random);
-    const cityChoice = this.cityChoices[PROVINCES.indexOf(province)];
-    const city = cityChoice === undefined ? province.cities[0] : cityChoice.sample(random);
-    const name = this.sampleName(gender);
-    const birthYear = this.sampleBirthYear();
+    const province = sampleProvince(random);
+    const city = sampleCity(random, province);
+    const name = sampleName(random, gender);
+    const birthYear = sampleBirthYear(random);
     const shopper: Shopper = {
       customerId,
       gender,
@@ -1383,30 +701,11 @@ class StoreGenerator {
       gender,
       birthYear,
       province: province.name,
-      city: city ?? province.name,
+      city,
       isMember: memberSince >= 0,
       memberSince,
       createdAt: firstSeen,
     });
-  }
-
-  private sampleName(gender: Gender): string {
-    const { random } = this;
-    const pool = gender === 'female' ? FEMALE_GIVEN : gender === 'male' ? MALE_GIVEN : NEUTRAL_GIVEN;
-    const surname = this.surnameChoice.sample(random);
-    // Two-character given names are the norm for people born after 1980; one in four has one character.
-    const given = random.sampleBernoulli(0.25)
-      ? random.pickOne(pool)
-      : random.pickOne(pool) + random.pickOne(pool);
-    return surname + given;
-  }
-
-  /** Birth year, 1965–2008, peaking among those born 1985–1995 (85后 and 90后). */
-  private sampleBirthYear(): number {
-    for (;;) {
-      const year = Math.round(this.random.sampleNormal(1991, 7));
-      if (year >= 1965 && year <= 2008) return year;
-    }
   }
 
   private samplePrimaryCategory(gender: Gender, birthYear: number): number {
@@ -1414,7 +713,7 @@ class StoreGenerator {
     if (gender === 'female' && birthYear >= 1988 && birthYear <= 1998 && this.random.sampleBernoulli(0.12)) {
       return CATEGORIES.indexOf('母婴');
     }
-    return this.categoryChoices[gender].sample(this.random);
+    return sampleCategoryIndex(this.random, gender);
   }
 
   /**
@@ -1532,7 +831,7 @@ class StoreGenerator {
     const guest: Shopper = {
       customerId: '',
       gender: 'unknown',
-      primaryCategory: this.categoryChoices.unknown.sample(random),
+      primaryCategory: sampleCategoryIndex(random, 'unknown'),
       nu: random.sampleGamma(GAMMA_GAMMA.q, GAMMA_GAMMA.gamma),
       fussiness: 1,
     };
@@ -1556,7 +855,7 @@ class StoreGenerator {
 
   private writeUnpaidOrder(customerId: string, placed: number, status: OrderStatus, shopper: Shopper): void {
     const value = this.sampleOrderValueCents(shopper.nu);
-    const basket = this.buildBasket(value, 0, 0, shopper);
+    const basket = buildBasket(this.random, this.catalogue, value, 0, 0, shopper);
     const orderId = this.takeOrderId();
     this.writeOrderRow(orderId, customerId, placed, -1, status, 0, 0, 0, 0, basket);
     this.writeLines(orderId, basket.lines);
@@ -1585,7 +884,14 @@ class StoreGenerator {
     const discountRate = random.sampleBernoulli(onSpecialDay ? 0.85 : isMemberOrder ? 0.5 : 0.3)
       ? random.sampleUniform(0.03, onSpecialDay ? 0.25 : 0.15)
       : 0;
-    const basket = this.buildBasket(paidCents - shippingCents, discountRate, shippingCents, shopper);
+    const basket = buildBasket(
+      random,
+      this.catalogue,
+      paidCents - shippingCents,
+      discountRate,
+      shippingCents,
+      shopper,
+    );
     const paidAt = Math.min(end, placed + Math.max(3, Math.floor(random.sampleExponential(1 / 90))));
     const shippedAt = paidAt + this.sampleDaysAsSeconds(0.1, 1.5);
     const order: PaidOrder = {
@@ -1650,7 +956,7 @@ class StoreGenerator {
       const text = random.sampleBernoulli(0.4) ? random.pickOne(REJECTION_TEXTS) : '';
       this.writeFeedback(order.customerId, order.id, 'rejection', 0, at, text);
       this.counts.rejectedOrders++;
-      return { refundAt: at, refundedCents: this.refundWholeOrder(basket, paidCents), fullRefund: true };
+      return { refundAt: at, refundedCents: refundWholeOrder(basket, paidCents), fullRefund: true };
     }
     if (spikeLine >= 0 && random.sampleBernoulli(spike.probability)) {
       // The bad batch: the faulty line is refunded after use.
@@ -1658,8 +964,8 @@ class StoreGenerator {
       if (at > end) return none;
       this.writeFeedback(order.customerId, order.id, 'refund', 0, at, random.pickOne(SPIKE_REFUND_TEXTS));
       return basket.lines.length === 1
-        ? { refundAt: at, refundedCents: this.refundWholeOrder(basket, paidCents), fullRefund: true }
-        : { refundAt: at, refundedCents: this.refundLine(basket, spikeLine), fullRefund: false };
+        ? { refundAt: at, refundedCents: refundWholeOrder(basket, paidCents), fullRefund: true }
+        : { refundAt: at, refundedCents: refundLine(basket, spikeLine), fullRefund: false };
     }
     if (random.sampleBernoulli(Math.min(0.6, REFUND_RATE * fussiness))) {
       const partial = random.sampleBernoulli(PARTIAL_REFUND_SHARE);
@@ -1673,8 +979,8 @@ class StoreGenerator {
       const text = random.sampleBernoulli(0.7) ? random.pickOne(REFUND_TEXTS) : '';
       this.writeFeedback(order.customerId, order.id, 'refund', 0, at, text);
       return partial
-        ? { refundAt: at, refundedCents: this.refundPart(basket, paidCents), fullRefund: false }
-        : { refundAt: at, refundedCents: this.refundWholeOrder(basket, paidCents), fullRefund: true };
+        ? { refundAt: at, refundedCents: refundPart(random, basket, paidCents), fullRefund: false }
+        : { refundAt: at, refundedCents: refundWholeOrder(basket, paidCents), fullRefund: true };
     }
     return none;
   }
@@ -1704,162 +1010,6 @@ class StoreGenerator {
         this.counts.ratings++;
       }
     }
-  }
-
-  /** Full refund: every line gets its share of the goods after discount; the order also gets its shipping back. */
-  private refundWholeOrder(basket: Basket, paidCents: number): number {
-    const goodsAfterDiscount = paidCents - basket.shippingCents;
-    const goods = getGoodsCents(basket.lines);
-    let assigned = 0;
-    for (let i = basket.lines.length - 1; i >= 1; i--) {
-      const line = basket.lines[i];
-      if (line === undefined) continue;
-      line.refundedCents = Math.floor((line.quantity * line.unitCents * goodsAfterDiscount) / goods);
-      assigned += line.refundedCents;
-    }
-    const first = basket.lines[0];
-    if (first !== undefined) first.refundedCents = goodsAfterDiscount - assigned;
-    return paidCents;
-  }
-
-  /** Partial refund: one line of a multi-line order, or part of the price of a single item (price protection, flaws). */
-  private refundPart(basket: Basket, paidCents: number): number {
-    if (basket.lines.length > 1) return this.refundLine(basket, this.random.sampleInt(basket.lines.length));
-    const line = basket.lines[0];
-    if (line === undefined) return 0;
-    const refund = Math.max(
-      100,
-      Math.round((paidCents - basket.shippingCents) * this.random.sampleUniform(0.1, 0.4)),
-    );
-    line.refundedCents = Math.min(refund, paidCents - basket.shippingCents);
-    return line.refundedCents;
-  }
-
-  /** Refunds one line at its value after its share of the order discount. */
-  private refundLine(basket: Basket, index: number): number {
-    const line = basket.lines[index];
-    if (line === undefined) return 0;
-    const goods = getGoodsCents(basket.lines);
-    const lineValue = line.quantity * line.unitCents;
-    line.refundedCents = Math.floor((lineValue * (goods - basket.discountCents)) / goods);
-    return line.refundedCents;
-  }
-
-  /**
-   * Lines whose goods total, less the discount, is exactly `dueCents` (the paid amount without shipping): SKUs
-   * are picked near the price each line should carry, then prices are scaled to the exact total; the residue of
-   * rounding goes to the first line, which always has quantity 1, so paid = Σ quantity × price − discount +
-   * shipping holds to the cent.
-   */
-  private buildBasket(
-    dueCents: number,
-    discountRate: number,
-    shippingCents: number,
-    shopper: Shopper,
-  ): Basket {
-    const { random } = this;
-    const goodsTarget = Math.round(dueCents / (1 - discountRate));
-    const lines: Line[] = [];
-    const lineCount = this.sampleLineCount(goodsTarget);
-    // Random split of the goods value over the lines.
-    const shares = Array.from({ length: lineCount }, () => random.sampleUniform(0.5, 1.5));
-    const shareTotal = shares.reduce((sum, share) => sum + share, 0);
-    for (let i = 0; i < lineCount; i++) {
-      const category =
-        i === 0 || random.sampleBernoulli(0.6)
-          ? shopper.primaryCategory
-          : this.categoryChoices[shopper.gender].sample(random);
-      const sku = this.pickSku(category, (goodsTarget * (shares[i] ?? 1)) / shareTotal, lines);
-      const quantity = i === 0 ? 1 : this.sampleQuantity(sku);
-      lines.push({ sku, quantity, unitCents: sku.priceCents, refundedCents: 0 });
-    }
-    // Big spenders buy more pieces: add lines, then units, until list prices come near the value.
-    for (let guard = 0; guard < 16 && goodsTarget > 1.6 * getListCents(lines); guard++) {
-      if (lines.length < 4) {
-        const missing = goodsTarget - getListCents(lines);
-        const sku = this.pickSku(shopper.primaryCategory, missing, lines);
-        lines.push({ sku, quantity: 1, unitCents: sku.priceCents, refundedCents: 0 });
-      } else {
-        const line = lines[1 + random.sampleInt(lines.length - 1)];
-        if (line !== undefined && line.quantity < 6) line.quantity++;
-      }
-    }
-    // Small values: drop lines, then fall back to the cheapest fitting item anywhere in the shop.
-    while (lines.length > 1 && goodsTarget < 0.6 * getListCents(lines)) lines.pop();
-    if (goodsTarget < 0.6 * getListCents(lines)) {
-      const sku = this.pickNearestSku(goodsTarget);
-      lines[0] = { sku, quantity: 1, unitCents: sku.priceCents, refundedCents: 0 };
-    }
-    // Scale list prices to the actual total (campaign prices, coupons) and put the rounding residue on line 0.
-    const factor = goodsTarget / getListCents(lines);
-    let assigned = 0;
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i];
-      if (line === undefined) continue;
-      line.unitCents = Math.max(1, Math.round(line.sku.priceCents * factor));
-      assigned += line.quantity * line.unitCents;
-    }
-    const first = lines[0];
-    if (first === undefined) throw new Error('basket has no line');
-    first.unitCents = goodsTarget - assigned;
-    if (first.unitCents < 1) throw new Error(`basket pricing failed for ${goodsTarget} cents`);
-    return { lines, discountCents: goodsTarget - dueCents, shippingCents };
-  }
-
-  private sampleLineCount(goodsCents: number): number {
-    const draw = this.random.nextFloat();
-    const weights =
-      goodsCents < 8000
-        ? [0.85, 0.97, 1, 1]
-        : goodsCents < 30000
-          ? [0.55, 0.83, 0.95, 1]
-          : [0.35, 0.7, 0.9, 1];
-    const index = weights.findIndex((cumulative) => draw < cumulative);
-    return index < 0 ? 1 : index + 1;
-  }
-
-  private sampleQuantity(sku: Sku): number {
-    const draw = this.random.nextFloat();
-    // Cheap things come in twos and threes (socks, masks, hair clips); clothes mostly one at a time.
-    if (sku.priceCents < 6000) return draw < 0.7 ? 1 : draw < 0.92 ? 2 : 3;
-    return draw < 0.93 ? 1 : 2;
-  }
-
-  /** A SKU of the category priced near the target, by popularity among its seven price neighbours, not already in the basket. */
-  private pickSku(categoryIndex: number, targetCents: number, taken: readonly Line[]): Sku {
-    const list = this.catalogue.byCategory[categoryIndex] ?? [];
-    const prices = this.catalogue.pricesByCategory[categoryIndex];
-    if (prices === undefined || list.length === 0) return this.pickNearestSku(targetCents, taken);
-    const centre = findPriceIndex(prices, targetCents);
-    const low = Math.max(0, centre - 3);
-    const high = Math.min(list.length - 1, centre + 3);
-    let total = 0;
-    for (let i = low; i <= high; i++) {
-      const sku = list[i];
-      if (sku !== undefined && !taken.some((line) => line.sku === sku)) total += sku.popularity;
-    }
-    if (total === 0) return this.pickNearestSku(targetCents, taken);
-    let target = this.random.nextFloat() * total;
-    for (let i = low; i <= high; i++) {
-      const sku = list[i];
-      if (sku === undefined || taken.some((line) => line.sku === sku)) continue;
-      target -= sku.popularity;
-      if (target < 0) return sku;
-    }
-    return this.pickNearestSku(targetCents, taken);
-  }
-
-  /** The SKU closest in price to the target in the whole shop, not already in the basket. */
-  private pickNearestSku(targetCents: number, taken: readonly Line[] = []): Sku {
-    const { byPrice, prices } = this.catalogue;
-    const centre = findPriceIndex(prices, targetCents);
-    for (let offset = 0; offset < byPrice.length; offset++) {
-      for (const index of [centre - offset, centre + offset]) {
-        const sku = byPrice[index];
-        if (sku !== undefined && !taken.some((line) => line.sku === sku)) return sku;
-      }
-    }
-    throw new Error('catalogue exhausted');
   }
 
   // ----- sessions
@@ -1997,41 +1147,22 @@ class StoreGenerator {
     const { isMember } = customer;
     // Members fill in more of their profile: birthday for the birthday gift, phone for the membership card.
     const birthday = random.sampleBernoulli(isMember ? 0.9 : 0.5)
-      ? this.formatBirthday(customer.birthYear)
+      ? sampleBirthday(random, customer.birthYear)
       : '';
-    const phone = random.sampleBernoulli(isMember ? 1 : 0.6)
-      ? `${random.pickOne(PHONE_PREFIXES)}${String(random.sampleInt(1e9)).padStart(9, '0')}`
-      : '';
-    const email = random.sampleBernoulli(isMember ? 0.375 : 0.1) ? this.sampleEmail() : '';
+    const phone = random.sampleBernoulli(isMember ? 1 : 0.6) ? samplePhone(random) : '';
+    const email = random.sampleBernoulli(isMember ? 0.375 : 0.1) ? sampleEmail(random) : '';
     const emailConsent = email !== '' && random.sampleBernoulli(isMember ? 0.8 : 0.2);
     const smsConsent = phone !== '' && random.sampleBernoulli(isMember ? 0.7 : 0.1);
     const attributes = isMember && random.sampleBernoulli(0.12) ? this.pickJoinChannelAttribute() : '';
-    this.sinks.customers.append(
+    this.writers.customers.append(
       `${customer.customerId},${customer.name},${customer.gender},${birthday},${customer.province},${customer.city},${phone},${email},${emailConsent},${smsConsent},${
-        customer.memberSince >= 0 ? this.formatTimestamp(customer.memberSince) : ''
-      },${this.formatTimestamp(customer.createdAt)},${attributes}\n`,
+        customer.memberSince >= 0 ? formatTimestamp(this.calendar, customer.memberSince) : ''
+      },${formatTimestamp(this.calendar, customer.createdAt)},${attributes}\n`,
     );
   }
 
   private pickJoinChannelAttribute(): string {
     return this.attributeTexts[this.joinChannelChoice.sampleIndex(this.random)] ?? '';
-  }
-
-  private formatBirthday(year: number): string {
-    const month = this.random.sampleIntBetween(1, 12);
-    const day = this.random.sampleIntBetween(1, getDaysInMonth(year, month));
-    return `${year}-${formatPad2(month)}-${formatPad2(day)}`;
-  }
-
-  private sampleEmail(): string {
-    const { random } = this;
-    const domain = this.emailDomainChoice.sample(random);
-    // QQ mail addresses are QQ numbers; elsewhere a pinyin handle with digits.
-    const local =
-      domain === 'qq.com'
-        ? String(random.sampleIntBetween(10_000_000, 3_999_999_999))
-        : `${random.pickOne(EMAIL_SYLLABLES)}${random.pickOne(EMAIL_SYLLABLES)}${random.sampleIntBetween(1, 9999)}`;
-    return `${local}@${domain}`;
   }
 
   private writeOrderRow(
@@ -2048,17 +1179,17 @@ class StoreGenerator {
   ): void {
     const itemCount = basket.lines.reduce((sum, line) => sum + line.quantity, 0);
     const channel = this.channelChoice.sample(this.random);
-    this.sinks.orders.append(
-      `${orderId},${customerId},${this.formatTimestamp(placed)},${paidAt >= 0 ? this.formatTimestamp(paidAt) : ''},${status},${formatCents(
+    this.writers.orders.append(
+      `${orderId},${customerId},${formatTimestamp(this.calendar, placed)},${paidAt >= 0 ? formatTimestamp(this.calendar, paidAt) : ''},${status},${formatCents(
         paidCents,
       )},${formatCents(shippingCents)},${formatCents(discountCents)},${formatCents(refundedCents)},${itemCount},${channel},demo\n`,
     );
   }
 
   private writeLines(orderId: string, lines: readonly Line[]): void {
-    const sink = this.sinks['order-lines'];
+    const writer = this.writers['order-lines'];
     for (const line of lines) {
-      sink.append(
+      writer.append(
         `${orderId},${line.sku.code},${line.sku.name},${line.sku.category},${line.quantity},${formatCents(line.unitCents)},${formatCents(
           line.refundedCents,
         )}\n`,
@@ -2067,8 +1198,8 @@ class StoreGenerator {
   }
 
   private writeSession(customerId: string, anonymousId: string, session: Session): void {
-    this.sinks.sessions.append(
-      `${customerId},${anonymousId},${this.formatTimestamp(session.start)},${session.pageViews},${session.duration},${
+    this.writers.sessions.append(
+      `${customerId},${anonymousId},${formatTimestamp(this.calendar, session.start)},${session.pageViews},${session.duration},${
         session.pageViews === 1
       },${session.cartAdds},${session.favourites},${session.purchases}\n`,
     );
@@ -2082,8 +1213,8 @@ class StoreGenerator {
     at: number,
     text: string,
   ): void {
-    this.sinks.feedback.append(
-      `${customerId},${orderId},${kind},${rating > 0 ? rating : ''},${this.formatTimestamp(at)},${quoteCsv(text)}\n`,
+    this.writers.feedback.append(
+      `${customerId},${orderId},${kind},${rating > 0 ? rating : ''},${formatTimestamp(this.calendar, at)},${quoteCsv(text)}\n`,
     );
   }
 
@@ -2153,16 +1284,16 @@ class StoreGenerator {
       anomalies: [
         {
           kind: 'activity_drop',
-          from: this.formatDay(this.activityDrop.from),
-          to: this.formatDay(this.activityDrop.to),
+          from: formatDay(calendar, this.activityDrop.from),
+          to: formatDay(calendar, this.activityDrop.to),
           description:
             'Browsing sessions partly lost (site outage): activity falls below its trailing average.',
           keep_probability: this.activityDrop.keep,
         },
         {
           kind: 'refund_spike',
-          from: this.formatDay(this.refundSpike.from),
-          to: this.formatDay(this.refundSpike.to),
+          from: formatDay(calendar, this.refundSpike.from),
+          to: formatDay(calendar, this.refundSpike.to),
           description: `A bad batch of ${this.refundSpike.sku.name}: its orders are refunded far more often.`,
           sku: this.refundSpike.sku.code,
           refund_probability: this.refundSpike.probability,
@@ -2184,10 +1315,10 @@ class StoreGenerator {
         partially_refunded_orders: counts.partiallyRefundedOrders,
         rejected_orders: counts.rejectedOrders,
         shifted_purchases: counts.shiftedPurchases,
-        order_lines: this.sinks['order-lines'].rows,
-        sessions: this.sinks.sessions.rows,
+        order_lines: this.writers['order-lines'].rows,
+        sessions: this.writers.sessions.rows,
         anonymous_sessions: counts.anonymousSessions,
-        feedback: this.sinks.feedback.rows,
+        feedback: this.writers.feedback.rows,
         complaints: counts.complaints,
         ratings: counts.ratings,
         gmv: formatCents(counts.gmvCents),
@@ -2198,14 +1329,6 @@ class StoreGenerator {
       },
     };
   }
-}
-
-function getListCents(lines: readonly Line[]): number {
-  return lines.reduce((sum, line) => sum + line.quantity * line.sku.priceCents, 0);
-}
-
-function getGoodsCents(lines: readonly Line[]): number {
-  return lines.reduce((sum, line) => sum + line.quantity * line.unitCents, 0);
 }
 
 function roundTo(value: number, digits: number): number {
