@@ -284,10 +284,10 @@ describe('bad input leaves the database exactly as it was', () => {
       message: /binary file/,
     },
     {
-      name: 'an xlsx workbook',
+      name: 'a ZIP archive that is not an xlsx workbook',
       content: Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x06, 0x00]),
       code: 'BAD_FILE',
-      message: /ZIP archive \(an \.xlsx workbook is one\)/,
+      message: /ZIP archive but not a readable Excel workbook \(\.xlsx\)/,
     },
     {
       name: 'a bad value with --max-rejects 0',

@@ -153,6 +153,12 @@ async function nextBatchId(store: Store): Promise<number> {
 
 /** A canonical file: one optimistic pass, and the slow path only when a row is bad. */
 async function importCanonical(store: Store, file: InspectedFile, options: ImportOptions): Promise<ImportResult> {
+  if (file.workbook) {
+    throw new AppError(
+      'BAD_FILE',
+      `${file.path} is an Excel workbook, which is read only as a store export (taobao-qianniu); for a canonical import save the sheet as CSV (UTF-8)`,
+    );
+  }
   if (file.encoding !== 'utf-8') throw describeNotUtf8(file);
   const header = await readHeader(store, file);
   const kind = options.kind ?? detectKind(file.path, header, STORE_FORMAT_NAMES);

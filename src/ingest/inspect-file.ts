@@ -2,7 +2,8 @@
  * First look at an input file, before any of it reaches the database: does it exist, is it
  * compressed, is it CSV, JSON Lines or Parquet, is it text at all, and is that text UTF-8.
  * Only the first 64 KiB (decompressed) are read here; the whole file is checked while it loads
- * (see verifyFile).
+ * (see verifyFile). An Excel workbook (.xlsx) is the exception: its sheets are streamed once to
+ * learn their headers, and it is accepted only when a store format recognises them.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
@@ -10,6 +11,8 @@ import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { AppError } from '../errors.js';
+import { sampleFile, STORE_FORMATS } from './formats/index.js';
+import { sampleWorkbook, type WorkbookOutline } from './read-xlsx.js';
 
 export const CONTAINERS = ['csv', 'jsonl', 'parquet'] as const;
 export const TEXT_ENCODINGS = ['utf-8', 'gb18030'] as const;
@@ -31,12 +34,18 @@ export interface InspectedFile {
   readonly detectedBy: string;
   /** Rows the file holds, estimated from the sample (for progress only; 0 when unknown). */
   readonly estimatedRows: number;
+  /**
+   * For an Excel workbook (.xlsx): its sheets. It is then read as one CSV table (see
+   * read-xlsx.ts), `head` is the start of that table, and only a store format reads it.
+   */
+  readonly workbook?: WorkbookOutline;
 }
 
 const HEAD_BYTES = 64 * 1024;
 
+const ZIP_SIGNATURE = [0x50, 0x4b, 0x03, 0x04];
+
 const BINARY_SIGNATURES: readonly { readonly bytes: readonly number[]; readonly name: string }[] = [
-  { bytes: [0x50, 0x4b, 0x03, 0x04], name: 'a ZIP archive (an .xlsx workbook is one)' },
   { bytes: [0xd0, 0xcf, 0x11, 0xe0], name: 'an old Excel/Office file (.xls)' },
   { bytes: [0x25, 0x50, 0x44, 0x46], name: 'a PDF document' },
   { bytes: [0x89, 0x50, 0x4e, 0x47], name: 'a PNG image' },
@@ -58,6 +67,7 @@ export async function inspectFile(path: string): Promise<InspectedFile> {
 
   const raw = await readStart(path, HEAD_BYTES);
   const gzip = raw[0] === 0x1f && raw[1] === 0x8b;
+  if (!gzip && startsWith(raw, ZIP_SIGNATURE)) return inspectWorkbook(path, stats.size);
   if (!gzip) {
     const known = BINARY_SIGNATURES.find((signature) => startsWith(raw, signature.bytes));
     if (known) throw new AppError('BAD_FILE', `${path} is ${known.name}, not a CSV, JSON Lines or Parquet file`);
@@ -121,6 +131,38 @@ export async function inspectFile(path: string): Promise<InspectedFile> {
     encoding,
     firstNonUtf8Line,
   };
+}
+
+/**
+ * An .xlsx workbook (a ZIP archive) is read only when a store format recognises its sheets:
+ * canonical files are CSV, JSON Lines or Parquet.
+ */
+async function inspectWorkbook(path: string, size: number): Promise<InspectedFile> {
+  const { outline, head } = await sampleWorkbook(path);
+  const sheets = outline.sheets.map((sheet) => `${sheet.name} (${sheet.rows} rows)`).join(', ');
+  const file: InspectedFile = {
+    path,
+    size,
+    gzip: false,
+    container: 'csv',
+    head,
+    encoding: 'utf-8',
+    firstNonUtf8Line: null,
+    detectedBy: `Excel workbook by its ZIP signature, sheets ${sheets}`,
+    estimatedRows: outline.sheets.reduce((total, sheet) => total + sheet.rows, 0),
+    workbook: outline,
+  };
+  const sample = sampleFile(file);
+  if (!STORE_FORMATS.some((format) => format.detect(sample) !== null)) {
+    const described = outline.sheets
+      .map((sheet) => `${sheet.name}: ${sheet.header.slice(0, 6).join(', ')}${sheet.header.length > 6 ? ', …' : ''}`)
+      .join('; ');
+    throw new AppError(
+      'BAD_FILE',
+      `${path} is an Excel workbook (${described}) that is not a store export huiyuan reads from .xlsx; save the sheet as CSV (UTF-8) and import that`,
+    );
+  }
+  return file;
 }
 
 async function readStart(path: string, bytes: number): Promise<Buffer> {
