@@ -27,8 +27,8 @@
  *   canonical customers file of id and member_since, which this export then never erases.
  * - Total Spent and Total Orders are not kept: they are what the orders give.
  */
-import { column, type StoreFormat } from './store-format.js';
-import { withOptionalColumns, withoutApostrophe } from './shopify-orders.js';
+import { withoutApostrophe } from './shopify-orders.js';
+import { column, type StoreFormat, withOptionalColumns } from './store-format.js';
 
 const OPTIONAL_COLUMNS = [
   'Customer ID',

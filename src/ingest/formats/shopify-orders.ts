@@ -44,7 +44,7 @@
  * - A leading apostrophe (Shopify's guard against spreadsheets eating leading zeros of zips
  *   and phones) is dropped.
  */
-import { column, type StoreFormat } from './store-format.js';
+import { column, type StoreFormat, withOptionalColumns } from './store-format.js';
 
 const REQUIRED_COLUMNS = [
   'Name',
@@ -75,15 +75,6 @@ const OPTIONAL_COLUMNS = [
   'Source',
   'Outstanding Balance',
 ] as const;
-
-/**
- * The staged rows with every one of `names` as a column, NULL when the file lacks it: the
- * UNION BY NAME with an empty row set adds the missing columns and leaves present ones alone.
- */
-export function withOptionalColumns(staged: string, names: readonly string[]): string {
-  const empty = names.map((name) => `NULL::VARCHAR AS ${column(name)}`).join(', ');
-  return `(FROM ${staged} UNION ALL BY NAME (SELECT ${empty} WHERE false))`;
-}
 
 /** A cell without Shopify's leading apostrophe ('02134, '+16135550142). */
 export function withoutApostrophe(cell: string): string {

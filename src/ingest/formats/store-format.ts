@@ -54,3 +54,12 @@ export interface StoreFormat {
 export function column(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
+
+/**
+ * `staged` with the named columns added as empty where the file lacks them, so one SELECT
+ * serves every layout of a format (stores leave columns out of their exports).
+ */
+export function withOptionalColumns(staged: string, names: readonly string[]): string {
+  const empty = names.map((name) => `NULL::VARCHAR AS ${column(name)}`).join(', ');
+  return `(FROM ${staged} UNION ALL BY NAME (SELECT ${empty} WHERE false))`;
+}

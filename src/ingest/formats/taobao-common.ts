@@ -11,7 +11,7 @@
 import { PROVINCES, normalizeProvince } from '../../domain/regions.js';
 import type { OrderStatus } from '../../store/entities.js';
 import { ROW_COLUMN, SHEET_COLUMN } from '../read-xlsx.js';
-import { column } from './store-format.js';
+import { column, withOptionalColumns } from './store-format.js';
 
 /** Every header name the Taobao formats read, in any layout. */
 const TAOBAO_COLUMNS = [
@@ -67,8 +67,7 @@ export const col = (name: TaobaoColumn): string => column(name);
  * them with NULL), so one SELECT serves every layout.
  */
 export function withColumns(staged: string): string {
-  const empty = TAOBAO_COLUMNS.map((name) => `NULL::VARCHAR AS ${column(name)}`).join(', ');
-  return `(SELECT * FROM (SELECT ${empty}, NULL::BIGINT AS line LIMIT 0) UNION ALL BY NAME SELECT * FROM ${staged})`;
+  return withOptionalColumns(staged, TAOBAO_COLUMNS);
 }
 
 /** Whether the file has the column at all (not just empty cells), as a SQL boolean. */
