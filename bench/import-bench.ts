@@ -94,14 +94,20 @@ async function main(): Promise<void> {
     rmSync(db, { force: true });
     rmSync(`${db}.wal`, { force: true });
     firsts.push(await measure(cli));
-    console.log(`run ${run + 1}: floor ${floors.at(-1)?.seconds.toFixed(2)} s, import ${firsts.at(-1)?.seconds.toFixed(2)} s`);
+    console.log(
+      `run ${run + 1}: floor ${floors.at(-1)?.seconds.toFixed(2)} s, import ${firsts.at(-1)?.seconds.toFixed(2)} s`,
+    );
   }
   console.log(firsts.at(-1)?.output.trim());
   const again = await measure(cli);
   console.log(again.output.trim());
   const floor = { seconds: median(floors.map((f) => f.seconds)), rows: floors[0]?.rows ?? 0 };
-  const first = { seconds: median(firsts.map((f) => f.seconds)), peakRssMb: Math.max(...firsts.map((f) => f.peakRssMb)) };
-  const spread = (values: number[]): string => `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)} s`;
+  const first = {
+    seconds: median(firsts.map((f) => f.seconds)),
+    peakRssMb: Math.max(...firsts.map((f) => f.peakRssMb)),
+  };
+  const spread = (values: number[]): string =>
+    `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)} s`;
 
   const ratio = first.seconds / floor.seconds;
   const rows = floor.rows;
@@ -129,7 +135,10 @@ function writeSection(path: string, name: string, body: string): void {
   const text = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
   const section = `${begin}\n${body}\n${end}`;
   const pattern = new RegExp(`${begin}[\\s\\S]*?${end}`);
-  writeFileSync(path, pattern.test(text) ? text.replace(pattern, section) : `${text.trimEnd()}\n\n${section}\n`);
+  writeFileSync(
+    path,
+    pattern.test(text) ? text.replace(pattern, section) : `${text.trimEnd()}\n\n${section}\n`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -4,7 +4,13 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ENTITIES, ENTITY_KINDS, FEEDBACK_KINDS, getStorageType, ORDER_STATUSES } from '../src/store/entities.js';
+import {
+  ENTITIES,
+  ENTITY_KINDS,
+  FEEDBACK_KINDS,
+  getStorageType,
+  ORDER_STATUSES,
+} from '../src/store/entities.js';
 
 const out: string[] = [
   '# Data model',
@@ -13,7 +19,7 @@ const out: string[] = [
   '',
   'Conventions:',
   '',
-  "- **Timestamps** are `YYYY-MM-DD HH:MM:SS` (or ISO 8601). A timestamp without an offset is read in the store's timezone (config `timezone`, default `Asia/Shanghai`); one with an offset (`Z`, `+08:00`) is taken as written. Days, months and \"as of a date\" are cut in the store's timezone.",
+  '- **Timestamps** are `YYYY-MM-DD HH:MM:SS` (or ISO 8601). A timestamp without an offset is read in the store\'s timezone (config `timezone`, default `Asia/Shanghai`); one with an offset (`Z`, `+08:00`) is taken as written. Days, months and "as of a date" are cut in the store\'s timezone.',
   '- **Money** is an exact decimal with at most two decimals (`DECIMAL(18,2)`); a cell such as `12.345` is rejected rather than rounded. Sums stay exact over millions of orders.',
   '- **Booleans** accept `true/false`, `yes/no`, `1/0`, `是/否`. **Gender** accepts `male/female/unknown`, `m/f`, `男/女`.',
   '- An empty cell is a missing value; a column with a default takes the default.',
@@ -38,7 +44,7 @@ for (const kind of ENTITY_KINDS) {
     '|---|---|---|---|---|',
     ...entity.columns.map(
       (c) =>
-        `| \`${c.name}\` | ${getStorageType(c.type)} (${c.type}) | ${c.required ? 'yes' : ''} | ${c.default ?? ''} | ${c.description.replaceAll("|", "\\|")} |`,
+        `| \`${c.name}\` | ${getStorageType(c.type)} (${c.type}) | ${c.required ? 'yes' : ''} | ${c.default ?? ''} | ${c.description.replaceAll('|', '\\|')} |`,
     ),
   );
   if (entity.rowChecks.length) {

@@ -31,7 +31,9 @@ describe('huiyuan CLI', () => {
   });
 
   it('imports files and reports status as JSON with plain snake_case figures', () => {
-    const files = ['customers', 'orders', 'order-lines', 'sessions', 'feedback'].map((k) => join(EXAMPLES, `${k}.csv`));
+    const files = ['customers', 'orders', 'order-lines', 'sessions', 'feedback'].map((k) =>
+      join(EXAMPLES, `${k}.csv`),
+    );
     const imported = runCli(['--db', db, 'import', ...files]);
     expect(imported.status).toBe(0);
     expect(imported.stdout).toContain('inserted 8');
@@ -41,7 +43,9 @@ describe('huiyuan CLI', () => {
     const orders = readCsv(join(EXAMPLES, 'orders.csv'));
     expect(json.counts.orders).toBe(orders.length);
     expect(json.counts.guest_orders).toBe(orders.filter((o) => o.customer_id === '').length);
-    expect(json.counts.members).toBe(readCsv(join(EXAMPLES, 'customers.csv')).filter((c) => c.member_since !== '').length);
+    expect(json.counts.members).toBe(
+      readCsv(join(EXAMPLES, 'customers.csv')).filter((c) => c.member_since !== '').length,
+    );
     expect(typeof json.gmv).toBe('string');
   });
 
@@ -51,7 +55,11 @@ describe('huiyuan CLI', () => {
   });
 
   it('an unknown --kind is one line and exit 2', () => {
-    expectOneLineError(runCli(['--db', db, 'import', 'x.csv', '--kind', 'ordres']), 2, /argument 'ordres' is invalid/);
+    expectOneLineError(
+      runCli(['--db', db, 'import', 'x.csv', '--kind', 'ordres']),
+      2,
+      /argument 'ordres' is invalid/,
+    );
   });
 
   it('an unknown command says so, suggests the closest one, and exits 2', () => {
@@ -67,7 +75,10 @@ describe('huiyuan CLI', () => {
 
   it('a GBK file is one line naming the encoding and exit 5', () => {
     const path = join(dir, 'gbk.csv');
-    writeFileSync(path, Buffer.concat([Buffer.from('id,name\nC1,'), Buffer.from([0xcd, 0xf5]), Buffer.from('\n')]));
+    writeFileSync(
+      path,
+      Buffer.concat([Buffer.from('id,name\nC1,'), Buffer.from([0xcd, 0xf5]), Buffer.from('\n')]),
+    );
     expectOneLineError(runCli(['--db', db, 'import', path]), 5, /not UTF-8 \(it looks like GBK/);
   });
 
@@ -78,7 +89,11 @@ describe('huiyuan CLI', () => {
   });
 
   it('a bad number flag is one line and exit 2', () => {
-    expectOneLineError(runCli(['--db', db, 'import', 'x.csv', '--max-rejects', 'many']), 2, /expected a whole number/);
+    expectOneLineError(
+      runCli(['--db', db, 'import', 'x.csv', '--max-rejects', 'many']),
+      2,
+      /expected a whole number/,
+    );
   });
 
   it('--verbose shows the stack of an error', () => {
@@ -89,7 +104,10 @@ describe('huiyuan CLI', () => {
 
   it('rejected rows are listed with file and line, and the exit code says so', () => {
     const path = join(dir, 'orders-bad.csv');
-    writeFileSync(path, 'id,placed_at,status,paid_amount\nB1,2025-01-01 10:00,paid,1\nB2,2025-01-01 10:00,paid,abc\n');
+    writeFileSync(
+      path,
+      'id,placed_at,status,paid_amount\nB1,2025-01-01 10:00,paid,1\nB2,2025-01-01 10:00,paid,abc\n',
+    );
     const run = runCli(['--db', db, 'import', path]);
     expect(run.status).toBe(6);
     expect(run.stderr).toContain(`${path}:3 orders column paid_amount 'abc'`);

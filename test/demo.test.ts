@@ -59,10 +59,18 @@ describe('huiyuan demo', () => {
   });
 
   it('loading the same demo again changes no stored row', async () => {
-    const before = await fingerprint(temp.store, ['customers', 'orders', 'order_lines', 'sessions', 'feedback']);
+    const before = await fingerprint(temp.store, [
+      'customers',
+      'orders',
+      'order_lines',
+      'sessions',
+      'feedback',
+    ]);
     const again = await loadDemo(temp.store, { ...options, rejectsDir: join(temp.dir, 'rejects') });
     for (const result of again.imports) expect(result.unchanged).toBe(demo.generated.rows[result.kind]);
-    expect(await fingerprint(temp.store, ['customers', 'orders', 'order_lines', 'sessions', 'feedback'])).toBe(before);
+    expect(
+      await fingerprint(temp.store, ['customers', 'orders', 'order_lines', 'sessions', 'feedback']),
+    ).toBe(before);
   });
 });
 
@@ -71,11 +79,20 @@ describe('huiyuan generate', () => {
     const dir = makeTempDir();
     const generated = runCli(['generate', '--out', dir, '--customers', '500', '--seed', '3']);
     expect(generated.status).toBe(0);
-    const files = ['customers.csv', 'orders.csv', 'order_lines.csv', 'sessions.csv', 'feedback.csv'].map((f) => join(dir, f));
+    const files = ['customers.csv', 'orders.csv', 'order_lines.csv', 'sessions.csv', 'feedback.csv'].map(
+      (f) => join(dir, f),
+    );
     for (const [index, file] of files.entries()) {
       const rows = readCsv(file).length;
       expect(generated.stdout).toContain(`${file}  ${rows.toLocaleString('en-US')} rows`);
-      const imported = runCli(['--db', join(dir, 'g.duckdb'), 'import', file, '--kind', ENTITY_KINDS[index]!]);
+      const imported = runCli([
+        '--db',
+        join(dir, 'g.duckdb'),
+        'import',
+        file,
+        '--kind',
+        ENTITY_KINDS[index]!,
+      ]);
       expect(imported.status).toBe(0);
       expect(imported.stdout).toContain(`rows read ${rows.toLocaleString('en-US')} · rejected 0`);
       expect(imported.stdout).toContain(`inserted ${rows.toLocaleString('en-US')} · updated 0`);

@@ -42,7 +42,9 @@ export async function fingerprint(store: Store, tables = FINGERPRINTED_TABLES): 
   const parts = await Promise.all(
     tables.map(async (table) => {
       const [row] = await store.query<{ n: string; digest: string | null }>(
-        raw(`SELECT count(*)::VARCHAR AS n, md5(string_agg(t::VARCHAR, '|' ORDER BY t::VARCHAR)) AS digest FROM ${table} t`),
+        raw(
+          `SELECT count(*)::VARCHAR AS n, md5(string_agg(t::VARCHAR, '|' ORDER BY t::VARCHAR)) AS digest FROM ${table} t`,
+        ),
       );
       return `${table}:${row?.n}:${row?.digest}`;
     }),
@@ -52,7 +54,11 @@ export async function fingerprint(store: Store, tables = FINGERPRINTED_TABLES): 
 
 /** Reads a CSV file independently of the importer. */
 export function readCsv(path: string): Record<string, string>[] {
-  return parse<Record<string, string>>(readFileSync(path), { columns: true, skip_empty_lines: true, bom: true });
+  return parse<Record<string, string>>(readFileSync(path), {
+    columns: true,
+    skip_empty_lines: true,
+    bom: true,
+  });
 }
 
 /** Cents of a decimal string, exactly. */
@@ -75,7 +81,10 @@ export interface CliRun {
 }
 
 /** Runs the built CLI (bin/huiyuan.js) the way a user does. */
-export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliRun {
+export function runCli(
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): CliRun {
   const result = spawnSync(process.execPath, [join(ROOT, 'bin', 'huiyuan.js'), ...args], {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, ...options.env },

@@ -74,7 +74,9 @@ async function storedRows(kind: EntityKind): Promise<Map<string, Record<string, 
     if (c.type === 'json') return `json(${name})::VARCHAR AS ${name}`;
     return `${name}::VARCHAR AS ${name}`;
   });
-  const rows = await store.query<Record<string, string | null>>(raw(`SELECT ${select.join(', ')} FROM ${entity.table}`));
+  const rows = await store.query<Record<string, string | null>>(
+    raw(`SELECT ${select.join(', ')} FROM ${entity.table}`),
+  );
   return new Map(rows.map((row) => [entity.key.map((k) => row[k] ?? '').join('|'), row]));
 }
 
@@ -120,15 +122,22 @@ describe('round trip', () => {
     }
     writeFileSync(path, lines.join('\n'));
     await importFile(store, path, importOptions());
-    const [row] = await store.query<{ gmv: string }>(raw(`SELECT sum(paid_amount)::VARCHAR AS gmv FROM orders`));
+    const [row] = await store.query<{ gmv: string }>(
+      raw(`SELECT sum(paid_amount)::VARCHAR AS gmv FROM orders`),
+    );
     expect(row?.gmv).toBe(centsToString(expected));
   });
 
   it('trims spaces around cells and treats blank cells as empty', async () => {
     const path = join(files, 'spaced.csv');
-    writeFileSync(path, 'id,customer_id,placed_at,status,paid_amount,channel\n  S1 , C9 , 2025-01-01 10:00:00 , paid , 12.50 ,   \n');
+    writeFileSync(
+      path,
+      'id,customer_id,placed_at,status,paid_amount,channel\n  S1 , C9 , 2025-01-01 10:00:00 , paid , 12.50 ,   \n',
+    );
     await importFile(store, path, importOptions());
-    const rows = await store.query(raw(`SELECT id, customer_id, status, paid_amount::VARCHAR AS paid, channel FROM orders`));
+    const rows = await store.query(
+      raw(`SELECT id, customer_id, status, paid_amount::VARCHAR AS paid, channel FROM orders`),
+    );
     expect(rows).toEqual([{ id: 'S1', customer_id: 'C9', status: 'paid', paid: '12.50', channel: null }]);
   });
 
@@ -166,7 +175,9 @@ describe('other containers', () => {
 
   it('imports Parquet to the same rows as CSV', async () => {
     const parquet = join(files, 'orders.parquet');
-    await store.run(raw(`COPY (SELECT * FROM read_csv('${exampleFile('orders')}', all_varchar = true)) TO '${parquet}'`));
+    await store.run(
+      raw(`COPY (SELECT * FROM read_csv('${exampleFile('orders')}', all_varchar = true)) TO '${parquet}'`),
+    );
     const fromParquet = await importFile(store, parquet, importOptions());
     expect(fromParquet.format).toBe('canonical parquet');
     expect(fromParquet.inserted).toBe(8);
@@ -192,13 +203,18 @@ describe('idempotence and upsert', () => {
       expect(again.inserted + again.updated).toBe(0);
       expect(again.unchanged).toBe(readCsv(exampleFile(kind)).length);
     }
-    expect(await fingerprint(store, ['customers', 'orders', 'order_lines', 'sessions', 'feedback'])).toBe(before);
+    expect(await fingerprint(store, ['customers', 'orders', 'order_lines', 'sessions', 'feedback'])).toBe(
+      before,
+    );
   });
 
   it('a changed row updates, a new row inserts, the rest stay unchanged', async () => {
     await importFile(store, exampleFile('orders'), importOptions());
     const text = readFileSync(exampleFile('orders'), 'utf8')
-      .replace('O1007,C005,2025-01-05 08:30:00,2025-01-05 08:31:00,paid,66.60', 'O1007,C005,2025-01-05 08:30:00,2025-01-05 08:31:00,completed,66.60')
+      .replace(
+        'O1007,C005,2025-01-05 08:30:00,2025-01-05 08:31:00,paid,66.60',
+        'O1007,C005,2025-01-05 08:30:00,2025-01-05 08:31:00,completed,66.60',
+      )
       .concat('O1009,C003,2025-02-01 10:00:00,2025-02-01 10:00:30,paid,10.00,0,0,0,1,mobile,tmall\n');
     const path = join(files, 'orders.csv');
     writeFileSync(path, text);
@@ -225,7 +241,9 @@ describe('idempotence and upsert', () => {
       unchanged: 1,
     });
     const rows = await store.query(
-      raw(`SELECT id, name, email, gender, member_since IS NOT NULL AS member FROM customers WHERE id IN ('C001', 'C099') ORDER BY id`),
+      raw(
+        `SELECT id, name, email, gender, member_since IS NOT NULL AS member FROM customers WHERE id IN ('C001', 'C099') ORDER BY id`,
+      ),
     );
     expect(rows).toEqual([
       { id: 'C001', name: '王芳芳', email: 'wangfang@example.com', gender: 'female', member: true },
@@ -247,7 +265,9 @@ describe('idempotence and upsert', () => {
       .filter((row) => (GMV_STATUSES as readonly string[]).includes(row.status ?? ''))
       .reduce((sum, row) => sum + toCents(row.paid_amount ?? '0'), 0n);
     const [row] = await store.query<{ gmv: string }>(
-      raw(`SELECT sum(paid_amount)::VARCHAR AS gmv FROM orders WHERE status IN ('paid','shipped','completed','refunded')`),
+      raw(
+        `SELECT sum(paid_amount)::VARCHAR AS gmv FROM orders WHERE status IN ('paid','shipped','completed','refunded')`,
+      ),
     );
     expect(row?.gmv).toBe(centsToString(expected));
   });
@@ -255,12 +275,20 @@ describe('idempotence and upsert', () => {
 
 describe('bad input leaves the database exactly as it was', () => {
   const header = 'id,customer_id,placed_at,status,paid_amount';
-  const cases: { name: string; content: string | Buffer; file?: string; code: AppError['code']; message: RegExp; kind?: EntityKind }[] = [
+  const cases: {
+    name: string;
+    content: string | Buffer;
+    file?: string;
+    code: AppError['code'];
+    message: RegExp;
+    kind?: EntityKind;
+  }[] = [
     {
       name: 'a header typo names the closest expected column',
       content: 'id,customer_id,palced_at,status,paid_amount\nX1,C1,2025-01-01,paid,1\n',
       code: 'BAD_HEADER',
-      message: /header column 'palced_at' is not a column of orders; did you mean 'placed_at'\?.*expected columns for orders: id, customer_id, placed_at/,
+      message:
+        /header column 'palced_at' is not a column of orders; did you mean 'placed_at'\?.*expected columns for orders: id, customer_id, placed_at/,
     },
     {
       name: 'a missing required column is named',
@@ -271,7 +299,11 @@ describe('bad input leaves the database exactly as it was', () => {
     },
     {
       name: 'a GBK file is named as not UTF-8',
-      content: Buffer.concat([Buffer.from('id,name\nC9,'), Buffer.from([0xcd, 0xf5, 0xb7, 0xbc]), Buffer.from('\n')]),
+      content: Buffer.concat([
+        Buffer.from('id,name\nC9,'),
+        Buffer.from([0xcd, 0xf5, 0xb7, 0xbc]),
+        Buffer.from('\n'),
+      ]),
       code: 'BAD_ENCODING',
       message: /line 2 is not UTF-8 \(it looks like GBK\/GB18030/,
     },

@@ -20,7 +20,9 @@ describe('schema', () => {
   it.each(ENTITY_KINDS)('the %s table has exactly the columns and types of its entity spec', async (kind) => {
     const entity = ENTITIES[kind];
     const columns = await temp.store.query<{ column_name: string; data_type: string }>(
-      raw(`SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '${entity.table}' ORDER BY ordinal_position`),
+      raw(
+        `SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '${entity.table}' ORDER BY ordinal_position`,
+      ),
     );
     const expected = [
       ...entity.columns.map((c) => [c.name, getStorageType(c.type)]),
@@ -44,7 +46,9 @@ describe('schema', () => {
 
   it('refuses a database written by a newer huiyuan, naming both versions', async () => {
     const path = temp.store.path;
-    await temp.store.run(raw(`INSERT INTO schema_migrations VALUES (${LATEST_SCHEMA_VERSION + 1}, current_timestamp)`));
+    await temp.store.run(
+      raw(`INSERT INTO schema_migrations VALUES (${LATEST_SCHEMA_VERSION + 1}, current_timestamp)`),
+    );
     await temp.store.close();
     const error = await DuckDBStore.open({ path, timezone: 'Asia/Shanghai' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AppError);
@@ -52,13 +56,17 @@ describe('schema', () => {
     expect((error as AppError).message).toContain(
       `schema version ${LATEST_SCHEMA_VERSION + 1}, written by a newer huiyuan; this huiyuan knows versions up to ${LATEST_SCHEMA_VERSION}`,
     );
-    temp = { ...temp, store: await DuckDBStore.open({ path: join(temp.dir, 'other.duckdb'), timezone: 'UTC' }) };
+    temp = {
+      ...temp,
+      store: await DuckDBStore.open({ path: join(temp.dir, 'other.duckdb'), timezone: 'UTC' }),
+    };
   });
 
   it('names a missing database folder', async () => {
-    const error = await DuckDBStore.open({ path: join(temp.dir, 'no', 'such', 'x.duckdb'), timezone: 'UTC' }).catch(
-      (e: unknown) => e,
-    );
+    const error = await DuckDBStore.open({
+      path: join(temp.dir, 'no', 'such', 'x.duckdb'),
+      timezone: 'UTC',
+    }).catch((e: unknown) => e);
     expect((error as AppError).message).toMatch(/database folder .*no\/such does not exist/);
   });
 });

@@ -87,7 +87,9 @@ export async function getStatus(store: Store, lastImports = 5): Promise<StoreSta
     net_gmv: string;
   }>(buildStatusQuery());
   if (!row) throw new Error('status query returned no row');
-  const imports = await store.query<ImportBatchSummary & Record<string, string | number>>(buildLastImportsQuery(lastImports));
+  const imports = await store.query<ImportBatchSummary & Record<string, string | number>>(
+    buildLastImportsQuery(lastImports),
+  );
   return {
     database: store.path,
     schema_version: store.schemaVersion,

@@ -21,7 +21,12 @@ export interface CommandContext {
 }
 
 export function createContext(options: GlobalOptions): CommandContext {
-  const config = loadConfig({ dbFlag: options.db, configFlag: options.config, env: process.env, cwd: process.cwd() });
+  const config = loadConfig({
+    dbFlag: options.db,
+    configFlag: options.config,
+    env: process.env,
+    cwd: process.cwd(),
+  });
   return {
     config,
     verbose: options.verbose ?? false,

@@ -23,7 +23,8 @@ export function formatDuration(ms: number): string {
 
 /** Commander parser for a non-negative whole number flag. */
 export function parseCount(value: string): number {
-  if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError(`expected a whole number ≥ 0, found '${value}'`);
+  if (!/^\d+$/.test(value.trim()))
+    throw new InvalidArgumentError(`expected a whole number ≥ 0, found '${value}'`);
   return Number(value);
 }
 

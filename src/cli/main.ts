@@ -13,7 +13,9 @@ import { createContext, type CommandContext, type GlobalOptions } from './contex
 
 export function buildProgram(): Command {
   const program = new Command('huiyuan')
-    .description('huiyuan (会员): member-marketing engine for online stores — RFM, tiers, lifecycle, KPIs, alerts')
+    .description(
+      'huiyuan (会员): member-marketing engine for online stores — RFM, tiers, lifecycle, KPIs, alerts',
+    )
     .option('--db <path>', 'database file (default: $HUIYUAN_DB, else ./huiyuan.duckdb)')
     .option('--config <path>', 'config file (default: huiyuan.config.json beside the database)')
     .option('--verbose', 'show stack traces and internal detail on errors')
@@ -52,6 +54,7 @@ export async function main(argv: readonly string[]): Promise<void> {
 }
 
 function describeStack(error: AppError): string {
-  const cause = error.cause instanceof Error ? `\ncaused by: ${error.cause.stack ?? error.cause.message}` : '';
+  const cause =
+    error.cause instanceof Error ? `\ncaused by: ${error.cause.stack ?? error.cause.message}` : '';
   return `${error.stack ?? ''}${cause}`;
 }

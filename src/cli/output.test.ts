@@ -4,7 +4,14 @@ import { renderCsv, renderTable } from './output.js';
 
 describe('output', () => {
   it('aligns columns by display width, counting CJK characters as two', () => {
-    const text = renderTable({ columns: ['tier', 'n'], rows: [['会员', 1], ['vip', 10]], numeric: new Set(['n']) });
+    const text = renderTable({
+      columns: ['tier', 'n'],
+      rows: [
+        ['会员', 1],
+        ['vip', 10],
+      ],
+      numeric: new Set(['n']),
+    });
     expect(text.split('\n')).toEqual(['tier   n', '────  ──', '会员   1', 'vip   10']);
   });
 

@@ -22,12 +22,19 @@ const text = (cell: Cell): string => (cell === null ? '' : String(cell));
 /** Renders a table with columns aligned by display width (CJK characters are two wide). */
 export function renderTable(table: Table): string {
   const cells = [table.columns, ...table.rows.map((row) => row.map(text))];
-  const widths = table.columns.map((_, index) => Math.max(...cells.map((row) => stringWidth(text(row[index] ?? '')))));
+  const widths = table.columns.map((_, index) =>
+    Math.max(...cells.map((row) => stringWidth(text(row[index] ?? '')))),
+  );
   const pad = (value: string, index: number): string => {
     const gap = ' '.repeat(Math.max(0, (widths[index] ?? 0) - stringWidth(value)));
     return table.numeric?.has(table.columns[index] ?? '') ? gap + value : value + gap;
   };
-  const lines = cells.map((row) => row.map((cell, index) => pad(text(cell), index)).join('  ').trimEnd());
+  const lines = cells.map((row) =>
+    row
+      .map((cell, index) => pad(text(cell), index))
+      .join('  ')
+      .trimEnd(),
+  );
   const rule = widths.map((width) => '─'.repeat(width)).join('  ');
   return [lines[0], rule, ...lines.slice(1)].join('\n');
 }

@@ -10,10 +10,12 @@ const dir = mkdtempSync(join(tmpdir(), 'huiyuan-config-'));
 describe('loadConfig', () => {
   it('takes --db over HUIYUAN_DB over ./huiyuan.duckdb', () => {
     expect(loadConfig({ env: {}, cwd: dir }).databasePath).toBe(join(dir, 'huiyuan.duckdb'));
-    expect(loadConfig({ env: { HUIYUAN_DB: 'env.duckdb' }, cwd: dir }).databasePath).toBe(join(dir, 'env.duckdb'));
-    expect(loadConfig({ dbFlag: 'flag.duckdb', env: { HUIYUAN_DB: 'env.duckdb' }, cwd: dir }).databasePath).toBe(
-      join(dir, 'flag.duckdb'),
+    expect(loadConfig({ env: { HUIYUAN_DB: 'env.duckdb' }, cwd: dir }).databasePath).toBe(
+      join(dir, 'env.duckdb'),
     );
+    expect(
+      loadConfig({ dbFlag: 'flag.duckdb', env: { HUIYUAN_DB: 'env.duckdb' }, cwd: dir }).databasePath,
+    ).toBe(join(dir, 'flag.duckdb'));
   });
 
   it('defaults the timezone to Asia/Shanghai', () => {
@@ -48,12 +50,16 @@ describe('loadConfig', () => {
       return null;
     })();
     expect(error).toBeInstanceOf(AppError);
-    expect((error as AppError).message).toMatch(/unknown field 'timezon'; known fields: timezone, memory_limit/);
+    expect((error as AppError).message).toMatch(
+      /unknown field 'timezon'; known fields: timezone, memory_limit/,
+    );
   });
 
   it('names broken JSON', () => {
     const path = join(dir, 'broken.json');
     writeFileSync(path, '{"timezone": ');
-    expect(() => loadConfig({ configFlag: path, env: {}, cwd: dir })).toThrow(/broken\.json is not valid JSON/);
+    expect(() => loadConfig({ configFlag: path, env: {}, cwd: dir })).toThrow(
+      /broken\.json is not valid JSON/,
+    );
   });
 });

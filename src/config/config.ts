@@ -52,7 +52,10 @@ export const DEFAULT_DATABASE_FILE = 'huiyuan.duckdb';
 export const CONFIG_FILE_NAME = 'huiyuan.config.json';
 
 export function loadConfig(sources: ConfigSources): Config {
-  const databasePath = resolve(sources.cwd, sources.dbFlag ?? sources.env.HUIYUAN_DB ?? DEFAULT_DATABASE_FILE);
+  const databasePath = resolve(
+    sources.cwd,
+    sources.dbFlag ?? sources.env.HUIYUAN_DB ?? DEFAULT_DATABASE_FILE,
+  );
   const configPath = sources.configFlag
     ? resolve(sources.cwd, sources.configFlag)
     : join(dirname(databasePath), CONFIG_FILE_NAME);

@@ -261,7 +261,9 @@ export async function generateStore(
   } catch (error) {
     // Leave no truncated store behind (nor the truth of an earlier one beside it).
     for (const kind of ENTITY_KINDS) writers[kind].destroy();
-    await Promise.all([...Object.values(files), join(dir, 'truth.json')].map((file) => rm(file, { force: true })));
+    await Promise.all(
+      [...Object.values(files), join(dir, 'truth.json')].map((file) => rm(file, { force: true })),
+    );
     throw error;
   }
 }

@@ -45,13 +45,19 @@ export interface RejectSummary {
 export const NO_REJECTS: RejectSummary = { count: 0, byReason: [], first: [], file: null };
 
 export async function dropWorkTables(store: Store): Promise<void> {
-  const tables = [STAGED_TABLE, REJECTS_TABLE, ...ENTITY_KINDS.flatMap((kind) => [typedTable(kind), changesTable(kind)])];
+  const tables = [
+    STAGED_TABLE,
+    REJECTS_TABLE,
+    ...ENTITY_KINDS.flatMap((kind) => [typedTable(kind), changesTable(kind)]),
+  ];
   await store.run(raw(tables.map((table) => `DROP TABLE IF EXISTS ${table};`).join('\n')));
 }
 
 export async function createRejectsTable(store: Store): Promise<void> {
   await store.run(
-    raw(`CREATE TEMP TABLE ${REJECTS_TABLE} (entity VARCHAR, line BIGINT, "column" VARCHAR, "value" VARCHAR, reason VARCHAR)`),
+    raw(
+      `CREATE TEMP TABLE ${REJECTS_TABLE} (entity VARCHAR, line BIGINT, "column" VARCHAR, "value" VARCHAR, reason VARCHAR)`,
+    ),
   );
 }
 
@@ -67,7 +73,9 @@ export async function checkRows(
 ): Promise<void> {
   const typed = typedTable(kind);
   await store.run(
-    raw(`CREATE TEMP TABLE ${typed} AS ${buildTypedRowsSql({ kind, source, presentColumns, detailed: true })}`),
+    raw(
+      `CREATE TEMP TABLE ${typed} AS ${buildTypedRowsSql({ kind, source, presentColumns, detailed: true })}`,
+    ),
   );
   const keyNames = ENTITIES[kind].key.join(', ');
   await store.run(
@@ -96,7 +104,13 @@ export async function summariseRejects(
     raw(`SELECT "column", reason, count(DISTINCT (entity, line))::INTEGER AS rows FROM ${REJECTS_TABLE}
       GROUP BY ALL ORDER BY rows DESC, "column"`),
   );
-  const first = await store.query<{ line: number; entity: EntityKind; column: string; value: string | null; reason: string }>({
+  const first = await store.query<{
+    line: number;
+    entity: EntityKind;
+    column: string;
+    value: string | null;
+    reason: string;
+  }>({
     sql: `SELECT line::INTEGER AS line, entity, "column", "value", reason FROM ${REJECTS_TABLE} ORDER BY line, entity LIMIT $1`,
     params: [options.shownRejects ?? 5],
   });
@@ -140,13 +154,18 @@ export async function loadRows(
   typedRows: string,
   provided: ReadonlySet<string>,
   batchId: number,
-  options: { readonly emptyCells?: EmptyCellRule; readonly onProgress?: (progress: QueryProgress) => void } = {},
+  options: {
+    readonly emptyCells?: EmptyCellRule;
+    readonly onProgress?: (progress: QueryProgress) => void;
+  } = {},
 ): Promise<LoadedRows> {
   const { onProgress } = options;
   const table = quoteIdent(ENTITIES[kind].table);
   const key = buildKeyExpression(kind);
   const progress = onProgress ? { onProgress } : undefined;
-  const [existing] = await store.query<{ any: boolean }>(raw(`SELECT EXISTS (SELECT 1 FROM ${table}) AS any`));
+  const [existing] = await store.query<{ any: boolean }>(
+    raw(`SELECT EXISTS (SELECT 1 FROM ${table}) AS any`),
+  );
   if (!existing?.any) {
     await store.run({ sql: buildInsertSql(kind, typedRows, 'flag-bad'), params: [batchId] }, progress);
     const [stats] = await store.query<{ rows: number; bad: number; keys: number }>({
@@ -155,15 +174,30 @@ export async function loadRows(
         FROM ${table} WHERE batch_id IN ($1, -$1)`,
       params: [batchId],
     });
-    return { kind, into: 'table', rows: stats?.rows ?? 0, bad: stats?.bad ?? 0, keys: (stats?.keys ?? 0) + (stats?.bad ?? 0) };
+    return {
+      kind,
+      into: 'table',
+      rows: stats?.rows ?? 0,
+      bad: stats?.bad ?? 0,
+      keys: (stats?.keys ?? 0) + (stats?.bad ?? 0),
+    };
   }
   const changes = changesTable(kind);
-  await store.run(raw(`CREATE TEMP TABLE ${changes} AS ${buildChangesSql(kind, typedRows, provided, options.emptyCells)}`), progress);
+  await store.run(
+    raw(`CREATE TEMP TABLE ${changes} AS ${buildChangesSql(kind, typedRows, provided, options.emptyCells)}`),
+    progress,
+  );
   const [stats] = await store.query<{ rows: number; bad: number; keys: number }>(
     raw(`SELECT count(*)::INTEGER AS rows, count(*) FILTER (WHERE bad)::INTEGER AS bad,
         count(DISTINCT ${key}) FILTER (WHERE NOT bad)::INTEGER AS keys FROM ${changes}`),
   );
-  return { kind, into: 'changes', rows: stats?.rows ?? 0, bad: stats?.bad ?? 0, keys: (stats?.keys ?? 0) + (stats?.bad ?? 0) };
+  return {
+    kind,
+    into: 'changes',
+    rows: stats?.rows ?? 0,
+    bad: stats?.bad ?? 0,
+    keys: (stats?.keys ?? 0) + (stats?.bad ?? 0),
+  };
 }
 
 /** Removes everything a load wrote, so the rows can be loaded again after checking. */
@@ -187,7 +221,10 @@ export interface EntityChanges {
   readonly refundedOrders?: number;
 }
 
-async function countOrderKinds(store: Store, rows: { sql: string; params: number[] }): Promise<Partial<EntityChanges>> {
+async function countOrderKinds(
+  store: Store,
+  rows: { sql: string; params: number[] },
+): Promise<Partial<EntityChanges>> {
   const [row] = await store.query<{ guests: number; refunded: number }>({
     sql: `SELECT count(*) FILTER (WHERE customer_id IS NULL)::INTEGER AS guests,
         count(*) FILTER (WHERE refunded_amount > 0)::INTEGER AS refunded FROM ${rows.sql}`,
@@ -197,12 +234,20 @@ async function countOrderKinds(store: Store, rows: { sql: string; params: number
 }
 
 /** Removes the flagged bad rows, or applies the good changes, and counts what happened. */
-export async function keepGoodRows(store: Store, loaded: LoadedRows, batchId: number): Promise<EntityChanges> {
+export async function keepGoodRows(
+  store: Store,
+  loaded: LoadedRows,
+  batchId: number,
+): Promise<EntityChanges> {
   const { kind } = loaded;
   if (loaded.into === 'table') {
     const table = quoteIdent(ENTITIES[kind].table);
-    if (loaded.bad > 0) await store.run({ sql: `DELETE FROM ${table} WHERE batch_id = -$1`, params: [batchId] });
-    const orders = kind === 'orders' ? await countOrderKinds(store, { sql: `${table} WHERE batch_id = $1`, params: [batchId] }) : {};
+    if (loaded.bad > 0)
+      await store.run({ sql: `DELETE FROM ${table} WHERE batch_id = -$1`, params: [batchId] });
+    const orders =
+      kind === 'orders'
+        ? await countOrderKinds(store, { sql: `${table} WHERE batch_id = $1`, params: [batchId] })
+        : {};
     return { kind, inserted: loaded.rows - loaded.bad, updated: 0, unchanged: 0, ...orders };
   }
   const changes = changesTable(kind);
@@ -214,6 +259,13 @@ export async function keepGoodRows(store: Store, loaded: LoadedRows, batchId: nu
   if (count('updated') + count('inserted') > 0) {
     await store.run({ sql: buildInsertSql(kind, changes, 'changed-only'), params: [batchId] });
   }
-  const orders = kind === 'orders' ? await countOrderKinds(store, { sql: `${changes} WHERE NOT bad`, params: [] }) : {};
-  return { kind, inserted: count('inserted'), updated: count('updated'), unchanged: count('unchanged'), ...orders };
+  const orders =
+    kind === 'orders' ? await countOrderKinds(store, { sql: `${changes} WHERE NOT bad`, params: [] }) : {};
+  return {
+    kind,
+    inserted: count('inserted'),
+    updated: count('updated'),
+    unchanged: count('unchanged'),
+    ...orders,
+  };
 }

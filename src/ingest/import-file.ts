@@ -29,7 +29,13 @@ import {
 } from './entity-rows.js';
 import { findStoreFormat, sampleFile, STORE_FORMAT_NAMES, STORE_FORMATS } from './formats/index.js';
 import type { StoreFormat } from './formats/store-format.js';
-import { describeNotUtf8, inspectFile, verifyFile, type InspectedFile, type VerifiedFile } from './inspect-file.js';
+import {
+  describeNotUtf8,
+  inspectFile,
+  verifyFile,
+  type InspectedFile,
+  type VerifiedFile,
+} from './inspect-file.js';
 import { detectKind, matchHeader } from './match-header.js';
 import { prepareText } from './prepare-text.js';
 import { fileSourceSql, guardRead, readHeader, stagedCsvSql } from './read-file.js';
@@ -137,7 +143,12 @@ function startRun(file: InspectedFile, options: ImportOptions): Run {
   };
 }
 
-function throwIfTooManyRejects(path: string, rowsRead: number, rejected: RejectSummary, options: ImportOptions): void {
+function throwIfTooManyRejects(
+  path: string,
+  rowsRead: number,
+  rejected: RejectSummary,
+  options: ImportOptions,
+): void {
   if (rejected.count <= (options.maxRejects ?? 0)) return;
   throw new AppError(
     'TOO_MANY_REJECTS',
@@ -152,7 +163,11 @@ async function nextBatchId(store: Store): Promise<number> {
 }
 
 /** A canonical file: one optimistic pass, and the slow path only when a row is bad. */
-async function importCanonical(store: Store, file: InspectedFile, options: ImportOptions): Promise<ImportResult> {
+async function importCanonical(
+  store: Store,
+  file: InspectedFile,
+  options: ImportOptions,
+): Promise<ImportResult> {
   if (file.workbook) {
     throw new AppError(
       'BAD_FILE',
@@ -235,9 +250,13 @@ async function importStoreExport(
       );
       const verified = await run.verification;
       const staged = stagedWithLines(prepared.firstDataLine);
-      const [count] = await store.query<{ rows: number }>(raw(`SELECT count(*)::INTEGER AS rows FROM ${STAGED_TABLE}`));
+      const [count] = await store.query<{ rows: number }>(
+        raw(`SELECT count(*)::INTEGER AS rows FROM ${STAGED_TABLE}`),
+      );
       const rowsRead = count?.rows ?? 0;
-      const skipped = format.skipped ? await store.query<{ reason: string; rows: number }>(raw(format.skipped(staged))) : [];
+      const skipped = format.skipped
+        ? await store.query<{ reason: string; rows: number }>(raw(format.skipped(staged)))
+        : [];
 
       for (const entity of format.entities) {
         await checkRows(store, entity.kind, `(${entity.select(staged)})`, new Set(entity.provides));
@@ -248,9 +267,16 @@ async function importStoreExport(
       const entities: EntityChanges[] = [];
       for (const entity of format.entities) {
         // A store export's empty cell means "not known here": it never erases a stored value.
-        const loaded = await loadRows(store, entity.kind, goodTypedRows(entity.kind), new Set(entity.provides), batchId, {
-          emptyCells: 'keeps-stored',
-        });
+        const loaded = await loadRows(
+          store,
+          entity.kind,
+          goodTypedRows(entity.kind),
+          new Set(entity.provides),
+          batchId,
+          {
+            emptyCells: 'keeps-stored',
+          },
+        );
         entities.push(await keepGoodRows(store, loaded, batchId));
       }
       return finishImport(store, {
@@ -271,12 +297,20 @@ async function importStoreExport(
   }
 }
 
-function checkRequiredColumns(file: InspectedFile, format: StoreFormat, detectedBy: string, header: readonly string[]): void {
+function checkRequiredColumns(
+  file: InspectedFile,
+  format: StoreFormat,
+  detectedBy: string,
+  header: readonly string[],
+): void {
   const present = new Set(header.map((name) => name.trim()));
   const missing = format.requiredColumns.filter((name) => !present.has(name));
   if (missing.length === 0) return;
   const detected = detectFormat(file);
-  const looksLike = detected !== format.name ? `; the file looks like ${detected === CANONICAL_FORMAT ? 'a canonical file' : detected}` : '';
+  const looksLike =
+    detected !== format.name
+      ? `; the file looks like ${detected === CANONICAL_FORMAT ? 'a canonical file' : detected}`
+      : '';
   throw new AppError(
     'BAD_HEADER',
     `${file.path}: read as ${format.name} (${detectedBy}), but the header lacks ${missing.map((m) => `'${m}'`).join(', ')}${looksLike} (${format.title} needs: ${format.requiredColumns.join(', ')})`,

@@ -70,7 +70,8 @@ export async function inspectFile(path: string): Promise<InspectedFile> {
   if (!gzip && startsWith(raw, ZIP_SIGNATURE)) return inspectWorkbook(path, stats.size);
   if (!gzip) {
     const known = BINARY_SIGNATURES.find((signature) => startsWith(raw, signature.bytes));
-    if (known) throw new AppError('BAD_FILE', `${path} is ${known.name}, not a CSV, JSON Lines or Parquet file`);
+    if (known)
+      throw new AppError('BAD_FILE', `${path} is ${known.name}, not a CSV, JSON Lines or Parquet file`);
   }
   if (!gzip && startsWith(raw, [0x50, 0x41, 0x52, 0x31])) {
     return {
@@ -88,10 +89,16 @@ export async function inspectFile(path: string): Promise<InspectedFile> {
 
   const start = gzip ? gunzipStart(path, raw) : raw;
   if (startsWith(start, [0x50, 0x41, 0x52, 0x31])) {
-    throw new AppError('BAD_FILE', `${path} is a gzipped Parquet file; Parquet compresses itself, give it unzipped`);
+    throw new AppError(
+      'BAD_FILE',
+      `${path} is a gzipped Parquet file; Parquet compresses itself, give it unzipped`,
+    );
   }
   if (start.includes(0)) {
-    throw new AppError('BAD_FILE', `${path} is a binary file (it contains NUL bytes), not CSV, JSON Lines or Parquet text`);
+    throw new AppError(
+      'BAD_FILE',
+      `${path} is a binary file (it contains NUL bytes), not CSV, JSON Lines or Parquet text`,
+    );
   }
   const { head, encoding, firstNonUtf8Line } = decodeStart(start);
   if (head.trim() === '') throw new AppError('BAD_FILE', `${path} is empty (only blank lines)`);
@@ -119,7 +126,10 @@ export async function inspectFile(path: string): Promise<InspectedFile> {
   if (firstChar === '[') {
     throw new AppError('BAD_FILE', `${path} is a JSON array; give JSON Lines (one object per line) instead`);
   }
-  const why = extension === '.csv' || extension === '.txt' || extension === '.tsv' ? `extension ${extension}` : 'text that is not JSON';
+  const why =
+    extension === '.csv' || extension === '.txt' || extension === '.tsv'
+      ? `extension ${extension}`
+      : 'text that is not JSON';
   return {
     path,
     size: stats.size,
@@ -155,7 +165,10 @@ async function inspectWorkbook(path: string, size: number): Promise<InspectedFil
   const sample = sampleFile(file);
   if (!STORE_FORMATS.some((format) => format.detect(sample) !== null)) {
     const described = outline.sheets
-      .map((sheet) => `${sheet.name}: ${sheet.header.slice(0, 6).join(', ')}${sheet.header.length > 6 ? ', …' : ''}`)
+      .map(
+        (sheet) =>
+          `${sheet.name}: ${sheet.header.slice(0, 6).join(', ')}${sheet.header.length > 6 ? ', …' : ''}`,
+      )
       .join('; ');
     throw new AppError(
       'BAD_FILE',
@@ -179,11 +192,18 @@ async function readStart(path: string, bytes: number): Promise<Buffer> {
 /** Decompresses the first bytes of a gzip file; a truncated tail is fine here, garbage is not. */
 function gunzipStart(path: string, compressed: Buffer): Buffer {
   try {
-    return gunzipSync(compressed, { finishFlush: 2 /* Z_SYNC_FLUSH: accept a partial stream */ }).subarray(0, HEAD_BYTES);
+    return gunzipSync(compressed, { finishFlush: 2 /* Z_SYNC_FLUSH: accept a partial stream */ }).subarray(
+      0,
+      HEAD_BYTES,
+    );
   } catch (error) {
-    throw new AppError('BAD_FILE', `${path} starts like gzip but cannot be decompressed: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw new AppError(
+      'BAD_FILE',
+      `${path} starts like gzip but cannot be decompressed: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 
@@ -193,7 +213,11 @@ const UTF8_BOM = '\uFEFF';
  * Decodes the sample: a BOM or valid UTF-8 means UTF-8; anything else is read as GB18030, the
  * superset of the GBK that Excel and Taobao write on Chinese systems.
  */
-function decodeStart(bytes: Buffer): { head: string; encoding: TextEncoding; firstNonUtf8Line: number | null } {
+function decodeStart(bytes: Buffer): {
+  head: string;
+  encoding: TextEncoding;
+  firstNonUtf8Line: number | null;
+} {
   // The sample may end inside a multi-byte character: drop up to 3 trailing bytes of it.
   let end = bytes.length;
   for (let back = 1; back <= 3 && end - back >= 0; back++) {
@@ -207,7 +231,11 @@ function decodeStart(bytes: Buffer): { head: string; encoding: TextEncoding; fir
   const sample = bytes.subarray(0, end);
   try {
     const text = new TextDecoder('utf-8', { fatal: true }).decode(sample);
-    return { head: text.startsWith(UTF8_BOM) ? text.slice(1) : text, encoding: 'utf-8', firstNonUtf8Line: null };
+    return {
+      head: text.startsWith(UTF8_BOM) ? text.slice(1) : text,
+      encoding: 'utf-8',
+      firstNonUtf8Line: null,
+    };
   } catch {
     // A GB18030 sample may also end inside a two-byte character; the lost character is harmless here.
     return {
@@ -264,9 +292,13 @@ export async function verifyFile(file: InspectedFile): Promise<VerifiedFile> {
     if (gunzip) {
       gunzip.on('error', (error) =>
         reject(
-          new AppError('BAD_FILE', `${file.path}: the gzip data is truncated or corrupt (${error.message}); nothing was imported`, {
-            cause: error,
-          }),
+          new AppError(
+            'BAD_FILE',
+            `${file.path}: the gzip data is truncated or corrupt (${error.message}); nothing was imported`,
+            {
+              cause: error,
+            },
+          ),
         ),
       );
       gunzip.on('end', resolvePromise);

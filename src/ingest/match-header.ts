@@ -40,14 +40,18 @@ function suggest(name: string, candidates: readonly string[]): string {
   if (candidates.length === 0) return '';
   const best = closest(normalise(name), [...candidates]);
   // Only suggest a name that is plausibly a typo of this one.
-  return distance(normalise(name), best) <= Math.max(2, Math.floor(best.length / 3)) ? `; did you mean '${best}'?` : '';
+  return distance(normalise(name), best) <= Math.max(2, Math.floor(best.length / 3))
+    ? `; did you mean '${best}'?`
+    : '';
 }
 
 /** Matches the header to `kind`, or throws BAD_HEADER naming what is wrong and where. */
 export function matchHeader(file: string, kind: EntityKind, header: readonly string[]): HeaderMatch {
   const problems = findProblems(kind, header);
   const expectedNames = ENTITIES[kind].columns.map((c) => c.name);
-  const expected = `expected columns for ${kind}: ${expectedNames.join(', ')} (required: ${ENTITIES[kind].columns
+  const expected = `expected columns for ${kind}: ${expectedNames.join(', ')} (required: ${ENTITIES[
+    kind
+  ].columns
     .filter((c) => c.required)
     .map((c) => c.name)
     .join(', ')})`;
@@ -75,7 +79,11 @@ export function matchHeader(file: string, kind: EntityKind, header: readonly str
  * Picks the one entity whose columns the header fits; throws when none or several fit.
  * `storeFormats` names the store exports that were tried first, for the message.
  */
-export function detectKind(file: string, header: readonly string[], storeFormats: readonly string[] = []): EntityKind {
+export function detectKind(
+  file: string,
+  header: readonly string[],
+  storeFormats: readonly string[] = [],
+): EntityKind {
   const fitting = ENTITY_KINDS.filter((kind) => {
     const problems = findProblems(kind, header);
     return problems.unknown.length === 0 && problems.missing.length === 0;
@@ -83,11 +91,17 @@ export function detectKind(file: string, header: readonly string[], storeFormats
   if (fitting.length === 1 && fitting[0] !== undefined) return fitting[0];
   const shown = header.slice(0, 8).join(', ') + (header.length > 8 ? ', …' : '');
   if (fitting.length > 1) {
-    throw new AppError('BAD_ARGUMENT', `${file}: the header (${shown}) fits ${fitting.join(' and ')}; say which with --kind`);
+    throw new AppError(
+      'BAD_ARGUMENT',
+      `${file}: the header (${shown}) fits ${fitting.join(' and ')}; say which with --kind`,
+    );
   }
   // Name the closest kind so a typo in one header name still points the right way.
   const ranked = ENTITY_KINDS.map((kind) => ({ kind, problems: findProblems(kind, header) })).sort(
-    (x, y) => x.problems.unknown.length + x.problems.missing.length - (y.problems.unknown.length + y.problems.missing.length),
+    (x, y) =>
+      x.problems.unknown.length +
+      x.problems.missing.length -
+      (y.problems.unknown.length + y.problems.missing.length),
   );
   const nearest = ranked[0];
   if (nearest && nearest.problems.unknown.length < header.length) matchHeader(file, nearest.kind, header);

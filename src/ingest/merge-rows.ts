@@ -51,7 +51,8 @@ export function buildChangesSql(
   const valueColumns = entity.columns.filter((c) => !entity.key.includes(c.name));
   const merged = (name: string): string => {
     const column = quoteIdent(name);
-    if (provided.has(name)) return emptyCells === 'keeps-stored' ? `coalesce(n.${column}, o.${column})` : `n.${column}`;
+    if (provided.has(name))
+      return emptyCells === 'keeps-stored' ? `coalesce(n.${column}, o.${column})` : `n.${column}`;
     return `CASE WHEN o.first_imported_at IS NULL THEN n.${column} ELSE o.${column} END`;
   };
   const compared = valueColumns.filter((c) => provided.has(c.name));
@@ -79,7 +80,11 @@ export function buildDeleteReplacedSql(kind: EntityKind, changesTable: string): 
  *   (or the whole load undone) before the transaction commits;
  * - 'changed-only': the good inserted and updated rows of a changes table.
  */
-export function buildInsertSql(kind: EntityKind, sourceTable: string, mode: 'flag-bad' | 'changed-only'): string {
+export function buildInsertSql(
+  kind: EntityKind,
+  sourceTable: string,
+  mode: 'flag-bad' | 'changed-only',
+): string {
   const entity = ENTITIES[kind];
   const columns = entity.columns.map((c) => quoteIdent(c.name));
   const batch = mode === 'flag-bad' ? 'CASE WHEN bad THEN -$1 ELSE $1 END' : '$1';

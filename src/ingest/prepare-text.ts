@@ -28,10 +28,22 @@ export async function prepareText(file: InspectedFile, format: StoreFormat): Pro
       rmSync(path, { force: true });
       throw error;
     }
-    return { path, temporary: true, gzip: false, dialect: { delimiter: ',', names: file.workbook.columns }, firstDataLine: 2 };
+    return {
+      path,
+      temporary: true,
+      gzip: false,
+      dialect: { delimiter: ',', names: file.workbook.columns },
+      firstDataLine: 2,
+    };
   }
   if (file.encoding === 'utf-8' && !format.cleanLine && !headerless) {
-    return { path: file.path, temporary: false, gzip: file.gzip, dialect: parseCsvHeader(file.head), firstDataLine: 2 };
+    return {
+      path: file.path,
+      temporary: false,
+      gzip: file.gzip,
+      dialect: parseCsvHeader(file.head),
+      firstDataLine: 2,
+    };
   }
   const output = createWriteStream(path);
   const compressed = createReadStream(file.path);

@@ -95,7 +95,11 @@ export function fileSourceSql(file: InspectedFile, columns: ReadonlyMap<string, 
 }
 
 /** Runs work that reads the file, turning DuckDB's read errors into the user's words. */
-export async function guardRead<T>(file: InspectedFile, verification: Promise<VerifiedFile>, work: () => Promise<T>): Promise<T> {
+export async function guardRead<T>(
+  file: InspectedFile,
+  verification: Promise<VerifiedFile>,
+  work: () => Promise<T>,
+): Promise<T> {
   try {
     return await work();
   } catch (error) {
@@ -112,28 +116,41 @@ export function describeReadError(file: InspectedFile, error: unknown): AppError
   const line = /on Line: (\d+)/i.exec(message)?.[1];
   const where = line ? `${file.path}:${line}` : file.path;
   if (/Invalid unicode|not utf-8/i.test(message)) {
-    return new AppError('BAD_ENCODING', `${where}: text is not UTF-8; canonical files must be UTF-8: re-save the file as UTF-8`, {
-      cause: error,
-    });
+    return new AppError(
+      'BAD_ENCODING',
+      `${where}: text is not UTF-8; canonical files must be UTF-8: re-save the file as UTF-8`,
+      {
+        cause: error,
+      },
+    );
   }
   const columns = /Expected Number of Columns: (\d+) Found: (\d+)/.exec(message);
   if (columns) {
-    return new AppError('BAD_FILE', `${where}: row has ${columns[2]} fields but the header has ${columns[1]}`, {
-      cause: error,
-    });
+    return new AppError(
+      'BAD_FILE',
+      `${where}: row has ${columns[2]} fields but the header has ${columns[1]}`,
+      {
+        cause: error,
+      },
+    );
   }
   if (/unterminated quote|quote/i.test(message) && line) {
     return new AppError('BAD_FILE', `${where}: a quoted field is not closed`, { cause: error });
   }
   if (/malformed JSON|JSON/i.test(message) && file.container === 'jsonl') {
-    return new AppError('BAD_FILE', `${where}: not valid JSON Lines: ${firstLine(message)}`, { cause: error });
+    return new AppError('BAD_FILE', `${where}: not valid JSON Lines: ${firstLine(message)}`, {
+      cause: error,
+    });
   }
   if (/parquet|magic/i.test(message)) {
-    return new AppError('BAD_FILE', `${file.path}: not a readable Parquet file: ${firstLine(message)}`, { cause: error });
+    return new AppError('BAD_FILE', `${file.path}: not a readable Parquet file: ${firstLine(message)}`, {
+      cause: error,
+    });
   }
-  return new AppError('BAD_FILE', `${where}: cannot read as ${file.container}: ${firstLine(message)}`, { cause: error });
+  return new AppError('BAD_FILE', `${where}: cannot read as ${file.container}: ${firstLine(message)}`, {
+    cause: error,
+  });
 }
-
 
 /** A text file ready for DuckDB: UTF-8 CSV with a header row (see prepare-text.ts). */
 export interface PreparedText {

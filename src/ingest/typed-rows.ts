@@ -5,7 +5,13 @@
  * a reject; the others are clean. Built as SQL text from the entity spec, so the rules can be
  * read and tested without a database.
  */
-import { ENTITIES, FEEDBACK_KINDS, ORDER_STATUSES, type ColumnSpec, type EntityKind } from '../store/entities.js';
+import {
+  ENTITIES,
+  FEEDBACK_KINDS,
+  ORDER_STATUSES,
+  type ColumnSpec,
+  type EntityKind,
+} from '../store/entities.js';
 import { quoteIdent, quoteLiteral } from '../store/sql.js';
 
 const TRUE_WORDS = ['true', 't', 'yes', 'y', '1', '是'];
@@ -100,7 +106,8 @@ export interface TypedRowsOptions {
  * A cell without its surrounding spaces. trim() copies every string, which costs more than all
  * the parsing together on a large file; most cells have no spaces, so test before trimming.
  */
-const trimmedCell = (cell: string): string => `CASE WHEN ${cell} LIKE ' %' OR ${cell} LIKE '% ' THEN trim(${cell}) ELSE ${cell} END`;
+const trimmedCell = (cell: string): string =>
+  `CASE WHEN ${cell} LIKE ' %' OR ${cell} LIKE '% ' THEN trim(${cell}) ELSE ${cell} END`;
 
 const problemStruct = (column: string, value: string, reason: string): string =>
   `{'column': ${quoteLiteral(column)}, 'value': ${value}, 'reason': ${reason}}`;
@@ -118,7 +125,8 @@ export function buildTypedRowsSql(options: TypedRowsOptions): string {
   // Three levels so each cell is trimmed and parsed once: DuckDB does not share the work of
   // an expression written twice.
   const trimmed = `SELECT ${line}${
-    present.map((c) => `NULLIF(${trimmedCell(quoteIdent(c.name))}, '') AS ${rawName(c.name)}`).join(', ') || '1 AS no_columns'
+    present.map((c) => `NULLIF(${trimmedCell(quoteIdent(c.name))}, '') AS ${rawName(c.name)}`).join(', ') ||
+    '1 AS no_columns'
   } FROM ${options.source}`;
   const parsed = `SELECT ${line}${[
     ...present.map((c) => rawName(c.name)),
@@ -128,7 +136,8 @@ export function buildTypedRowsSql(options: TypedRowsOptions): string {
     }),
   ].join(', ')} FROM (${trimmed})`;
 
-  const unparsable = (c: ColumnSpec): string => `(${rawName(c.name)} IS NOT NULL AND ${quoteIdent(c.name)} IS NULL)`;
+  const unparsable = (c: ColumnSpec): string =>
+    `(${rawName(c.name)} IS NOT NULL AND ${quoteIdent(c.name)} IS NULL)`;
   const missing = (c: ColumnSpec): string => `${rawName(c.name)} IS NULL`;
   const badConditions = [
     ...present.flatMap((c) => (c.required ? [missing(c), unparsable(c)] : [unparsable(c)])),

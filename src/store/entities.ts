@@ -59,32 +59,62 @@ export interface EntitySpec {
 }
 
 const money = (name: string, description: string, required = false): ColumnSpec =>
-  required ? { name, type: 'money', required, description } : { name, type: 'money', default: '0', description };
+  required
+    ? { name, type: 'money', required, description }
+    : { name, type: 'money', default: '0', description };
 
 export const ENTITIES: Record<EntityKind, EntitySpec> = {
   customers: {
     kind: 'customers',
     table: 'customers',
     key: ['id'],
-    description: 'Everyone who bought or joined: a member has a member_since date, a plain customer has none.',
+    description:
+      'Everyone who bought or joined: a member has a member_since date, a plain customer has none.',
     columns: [
-      { name: 'id', type: 'text', required: true, description: "The store's own customer id (买家会员名, Shopify id, …)." },
+      {
+        name: 'id',
+        type: 'text',
+        required: true,
+        description: "The store's own customer id (买家会员名, Shopify id, …).",
+      },
       { name: 'name', type: 'text', description: 'Display name.' },
-      { name: 'gender', type: 'gender', default: "'unknown'", description: 'male | female | unknown (also 男/女, m/f).' },
-      { name: 'birthday', type: 'date', description: 'Date of birth, YYYY-MM-DD; gives age and generation (80后…).' },
+      {
+        name: 'gender',
+        type: 'gender',
+        default: "'unknown'",
+        description: 'male | female | unknown (also 男/女, m/f).',
+      },
+      {
+        name: 'birthday',
+        type: 'date',
+        description: 'Date of birth, YYYY-MM-DD; gives age and generation (80后…).',
+      },
       { name: 'province', type: 'text', description: 'Province (short standard name, e.g. 广东, 北京).' },
       { name: 'city', type: 'text', description: 'City, e.g. 广州.' },
       { name: 'phone', type: 'text', description: 'Mobile phone, as text.' },
       { name: 'email', type: 'text', description: 'E-mail address.' },
-      { name: 'email_consent', type: 'boolean', default: 'false', description: 'Agreed to marketing e-mail.' },
+      {
+        name: 'email_consent',
+        type: 'boolean',
+        default: 'false',
+        description: 'Agreed to marketing e-mail.',
+      },
       { name: 'sms_consent', type: 'boolean', default: 'false', description: 'Agreed to marketing SMS.' },
       {
         name: 'member_since',
         type: 'timestamp',
         description: 'When the customer joined the member programme (入会时间); empty = not a member.',
       },
-      { name: 'created_at', type: 'timestamp', description: "When the store's system first saw the customer." },
-      { name: 'attributes', type: 'json', description: 'Free-form attributes as a JSON object, e.g. {"vip_card":"A12"}.' },
+      {
+        name: 'created_at',
+        type: 'timestamp',
+        description: "When the store's system first saw the customer.",
+      },
+      {
+        name: 'attributes',
+        type: 'json',
+        description: 'Free-form attributes as a JSON object, e.g. {"vip_card":"A12"}.',
+      },
     ],
     rowChecks: [],
   },
@@ -92,17 +122,29 @@ export const ENTITIES: Record<EntityKind, EntitySpec> = {
     kind: 'orders',
     table: 'orders',
     key: ['id'],
-    description: 'One row per order. An order without customer_id is a guest order: it counts only in store totals.',
+    description:
+      'One row per order. An order without customer_id is a guest order: it counts only in store totals.',
     columns: [
-      { name: 'id', type: 'text', required: true, description: 'Order number, kept as text (Taobao numbers have 19 digits).' },
+      {
+        name: 'id',
+        type: 'text',
+        required: true,
+        description: 'Order number, kept as text (Taobao numbers have 19 digits).',
+      },
       { name: 'customer_id', type: 'text', description: 'Buyer; empty = guest order.' },
-      { name: 'placed_at', type: 'timestamp', required: true, description: 'When the order was placed (下单时间).' },
+      {
+        name: 'placed_at',
+        type: 'timestamp',
+        required: true,
+        description: 'When the order was placed (下单时间).',
+      },
       { name: 'paid_at', type: 'timestamp', description: 'When it was paid (付款时间); empty while unpaid.' },
       {
         name: 'status',
         type: 'order_status',
         required: true,
-        description: 'unpaid | paid | shipped | completed | refunded | cancelled. unpaid and cancelled are not GMV.',
+        description:
+          'unpaid | paid | shipped | completed | refunded | cancelled. unpaid and cancelled are not GMV.',
       },
       money('paid_amount', 'Amount the buyer paid, shipping included (实付金额); GMV.', true),
       money('shipping', 'Shipping charged (邮费).'),
@@ -112,8 +154,16 @@ export const ENTITIES: Record<EntityKind, EntitySpec> = {
         'Amount refunded so far (退款金额); net GMV = paid − refunded. A refund-only order (paid 0, status refunded) records the return of a purchase outside the data.',
       ),
       { name: 'item_count', type: 'integer', description: 'Number of items (件数, 客单量).' },
-      { name: 'channel', type: 'text', description: 'Sales channel or device: mobile, pc, app, mini-program, store.' },
-      { name: 'source', type: 'text', description: 'Where the order came from: shop or export format, e.g. tmall, shopify.' },
+      {
+        name: 'channel',
+        type: 'text',
+        description: 'Sales channel or device: mobile, pc, app, mini-program, store.',
+      },
+      {
+        name: 'source',
+        type: 'text',
+        description: 'Where the order came from: shop or export format, e.g. tmall, shopify.',
+      },
     ],
     rowChecks: [
       { column: 'paid_amount', when: 'paid_amount < 0', reason: 'paid_amount is negative' },
@@ -135,7 +185,12 @@ export const ENTITIES: Record<EntityKind, EntitySpec> = {
     description: 'Items of an order, one row per SKU.',
     columns: [
       { name: 'order_id', type: 'text', required: true, description: 'The order this line belongs to.' },
-      { name: 'sku', type: 'text', required: true, description: 'SKU or item code (商家编码); unique within an order.' },
+      {
+        name: 'sku',
+        type: 'text',
+        required: true,
+        description: 'SKU or item code (商家编码); unique within an order.',
+      },
       { name: 'name', type: 'text', description: 'Item title (宝贝标题).' },
       { name: 'category', type: 'text', description: 'Item category.' },
       { name: 'quantity', type: 'integer', required: true, description: 'Units bought.' },
@@ -155,13 +210,31 @@ export const ENTITIES: Record<EntityKind, EntitySpec> = {
     description: 'Browsing visits: page views, dwell and bounce, for the activity tags.',
     columns: [
       { name: 'customer_id', type: 'text', description: 'Visitor who is a known customer.' },
-      { name: 'anonymous_id', type: 'text', description: 'Cookie or device id when the visitor is not known.' },
+      {
+        name: 'anonymous_id',
+        type: 'text',
+        description: 'Cookie or device id when the visitor is not known.',
+      },
       { name: 'started_at', type: 'timestamp', required: true, description: 'Start of the visit.' },
       { name: 'page_views', type: 'integer', required: true, description: 'Pages viewed (PV).' },
-      { name: 'duration_seconds', type: 'integer', default: '0', description: 'Dwell time in seconds (停留时间).' },
-      { name: 'bounced', type: 'boolean', description: 'Left after one page (跳失); empty = page_views ≤ 1.' },
+      {
+        name: 'duration_seconds',
+        type: 'integer',
+        default: '0',
+        description: 'Dwell time in seconds (停留时间).',
+      },
+      {
+        name: 'bounced',
+        type: 'boolean',
+        description: 'Left after one page (跳失); empty = page_views ≤ 1.',
+      },
       { name: 'cart_adds', type: 'integer', default: '0', description: 'Add-to-cart events in the visit.' },
-      { name: 'favourites', type: 'integer', default: '0', description: 'Favourite (收藏) events in the visit.' },
+      {
+        name: 'favourites',
+        type: 'integer',
+        default: '0',
+        description: 'Favourite (收藏) events in the visit.',
+      },
       { name: 'purchases', type: 'integer', default: '0', description: 'Purchase events in the visit.' },
     ],
     rowChecks: [
@@ -182,13 +255,22 @@ export const ENTITIES: Record<EntityKind, EntitySpec> = {
     columns: [
       { name: 'customer_id', type: 'text', description: 'Who gave the feedback.' },
       { name: 'order_id', type: 'text', description: 'The order it is about.' },
-      { name: 'kind', type: 'feedback_kind', required: true, description: 'refund | rejection | complaint | rating.' },
+      {
+        name: 'kind',
+        type: 'feedback_kind',
+        required: true,
+        description: 'refund | rejection | complaint | rating.',
+      },
       { name: 'rating', type: 'rating', description: 'Stars 1–5; required when kind is rating.' },
       { name: 'created_at', type: 'timestamp', required: true, description: 'When it happened.' },
       { name: 'text', type: 'text', description: 'What the customer wrote.' },
     ],
     rowChecks: [
-      { column: 'rating', when: "kind = 'rating' AND rating IS NULL", reason: 'a rating needs a rating of 1–5' },
+      {
+        column: 'rating',
+        when: "kind = 'rating' AND rating IS NULL",
+        reason: 'a rating needs a rating of 1–5',
+      },
       {
         column: 'customer_id',
         when: 'customer_id IS NULL AND order_id IS NULL',

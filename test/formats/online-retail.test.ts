@@ -8,11 +8,20 @@ import { gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importFile, type ImportResult } from '../../src/ingest/import-file.js';
-import { centsToString, fingerprint, makeTempDir, openTempStore, runCli, SHARED_DATA, type TempStore } from '../helpers.js';
+import {
+  centsToString,
+  fingerprint,
+  makeTempDir,
+  openTempStore,
+  runCli,
+  SHARED_DATA,
+  type TempStore,
+} from '../helpers.js';
 
 const FILE = join(SHARED_DATA, 'online-retail', 'OnlineRetail.csv.gz');
 const available = existsSync(FILE);
-if (!available && !process.env.CI) console.warn(`skipped: ${FILE} is not here (the shared data folder is absent)`);
+if (!available && !process.env.CI)
+  console.warn(`skipped: ${FILE} is not here (the shared data folder is absent)`);
 
 interface Expected {
   orders: number;
@@ -33,7 +42,8 @@ function toMillis(text: string): bigint {
 }
 
 /** Thousandths to cents, half away from zero. */
-const roundToCents = (millis: bigint): bigint => (millis >= 0n ? (millis + 5n) / 10n : -((-millis + 5n) / 10n));
+const roundToCents = (millis: bigint): bigint =>
+  millis >= 0n ? (millis + 5n) / 10n : -((-millis + 5n) / 10n);
 
 function reduceRawFile(): Expected {
   const rows = parse<Record<string, string>>(gunzipSync(readFileSync(FILE)), { columns: true });
@@ -79,7 +89,16 @@ function reduceRawFile(): Expected {
     }
     if (entry.customers.size === 0) guestOrders++;
   }
-  return { orders: invoices.size, guestOrders, refundOrders, customers: customers.size, lines: lines.size, gmvCents, refundedCents, skipped };
+  return {
+    orders: invoices.size,
+    guestOrders,
+    refundOrders,
+    customers: customers.size,
+    lines: lines.size,
+    gmvCents,
+    refundedCents,
+    skipped,
+  };
 }
 
 describe.skipIf(!available && !process.env.CI)('online-retail on the real UCI file', () => {
@@ -129,7 +148,12 @@ describe.skipIf(!available && !process.env.CI)('online-retail on the real UCI fi
     expect(status.counts.guest_orders).toBe(expected.guestOrders);
     expect(status.gmv).toBe(centsToString(expected.gmvCents));
     expect(status.refunded).toBe(centsToString(expected.refundedCents));
-    temp = { ...temp, store: await (await import('../../src/store/duckdb/duckdb-store.js')).DuckDBStore.open({ path: db, timezone: 'Asia/Shanghai' }) };
+    temp = {
+      ...temp,
+      store: await (
+        await import('../../src/store/duckdb/duckdb-store.js')
+      ).DuckDBStore.open({ path: db, timezone: 'Asia/Shanghai' }),
+    };
   });
 
   it('re-importing the file changes nothing', async () => {
@@ -141,7 +165,9 @@ describe.skipIf(!available && !process.env.CI)('online-retail on the real UCI fi
 
   it('given as a canonical orders file, names what is missing and imports nothing', async () => {
     const before = await fingerprint(temp.store);
-    const error = await importFile(temp.store, FILE, { kind: 'orders', rejectsDir: makeTempDir() }).catch((e: unknown) => e);
+    const error = await importFile(temp.store, FILE, { kind: 'orders', rejectsDir: makeTempDir() }).catch(
+      (e: unknown) => e,
+    );
     expect(String(error)).toMatch(/header column 'InvoiceNo' is not a column of orders/);
     expect(await fingerprint(temp.store)).toBe(before);
   });

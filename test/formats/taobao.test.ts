@@ -592,9 +592,13 @@ describe('taobao-qianniu (千牛 workbook: 订单表 + 子订单表)', () => {
     const path = await writeWorkbook('订单导出.xlsx', sheets);
     const before = await fingerprint(store);
     for (const options of [{ kind: 'orders' as const }, { format: 'canonical' }]) {
-      const error = await importFile(store, path, { ...importOptions(), ...options }).catch((e: unknown) => e);
+      const error = await importFile(store, path, { ...importOptions(), ...options }).catch(
+        (e: unknown) => e,
+      );
       expect((error as AppError).code).toBe('BAD_FILE');
-      expect((error as AppError).message).toMatch(/is an Excel workbook, which is read only as a store export/);
+      expect((error as AppError).message).toMatch(
+        /is an Excel workbook, which is read only as a store export/,
+      );
     }
     expect(await fingerprint(store)).toBe(before);
   });

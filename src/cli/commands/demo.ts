@@ -17,7 +17,9 @@ interface DemoOptions {
 export function registerDemo(program: Command, getContext: () => CommandContext): void {
   program
     .command('demo')
-    .description('fill the database with a realistic synthetic store (two years of orders) and show what is in it')
+    .description(
+      'fill the database with a realistic synthetic store (two years of orders) and show what is in it',
+    )
     .option('--customers <n>', 'customers to generate', parsePositive, DEFAULT_DEMO_CUSTOMERS)
     .option('--seed <s>', 'random seed; the same seed gives the same store', parseCount, DEFAULT_DEMO_SEED)
     .option('-q, --quiet', 'no progress bar')
@@ -36,7 +38,12 @@ export function registerDemo(program: Command, getContext: () => CommandContext)
             onGenerateProgress: (done, total) =>
               bar.update({ label: 'demo', stage: 'generate', percentage: (100 * done) / total, rows: done }),
             onImportProgress: (p) =>
-              bar.update({ label: p.file.replace(/.*\//, ''), stage: p.stage, percentage: p.percentage, rows: p.rowsProcessed }),
+              bar.update({
+                label: p.file.replace(/.*\//, ''),
+                stage: p.stage,
+                percentage: p.percentage,
+                rows: p.rowsProcessed,
+              }),
           });
           bar.stop();
           const truth = demo.generated.truth;

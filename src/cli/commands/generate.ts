@@ -46,7 +46,13 @@ export function registerGenerate(program: Command, _getContext: () => CommandCon
             seed: options.seed,
             ...(options.ordersPerCustomer ? { ordersPerCustomer: options.ordersPerCustomer } : {}),
           },
-          (done, total) => bar.update({ label: 'generate', stage: 'customers', percentage: (100 * done) / total, rows: done }),
+          (done, total) =>
+            bar.update({
+              label: 'generate',
+              stage: 'customers',
+              percentage: (100 * done) / total,
+              rows: done,
+            }),
         );
         bar.stop();
         for (const kind of ENTITY_KINDS) {

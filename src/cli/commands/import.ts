@@ -17,10 +17,19 @@ interface ImportCommandOptions {
 export function registerImport(program: Command, getContext: () => CommandContext): void {
   program
     .command('import')
-    .description('import canonical files (CSV, JSON Lines or Parquet, gzip or not); each file is atomic and idempotent')
+    .description(
+      'import canonical files (CSV, JSON Lines or Parquet, gzip or not); each file is atomic and idempotent',
+    )
     .argument('<files...>', 'files to import, in order')
-    .addOption(new Option('--kind <kind>', 'what the files hold (default: detected from the header)').choices(ENTITY_KINDS))
-    .option('--format <name>', `the file's format: canonical, ${STORE_FORMAT_NAMES.join(', ')} (default: detected from the header)`)
+    .addOption(
+      new Option('--kind <kind>', 'what the files hold (default: detected from the header)').choices(
+        ENTITY_KINDS,
+      ),
+    )
+    .option(
+      '--format <name>',
+      `the file's format: canonical, ${STORE_FORMAT_NAMES.join(', ')} (default: detected from the header)`,
+    )
     .option('--max-rejects <n>', 'rejected rows allowed per file before it is aborted', parseCount, 0)
     .option('-q, --quiet', 'print only the summary, no progress bar')
     .action(async (files: string[], options: ImportCommandOptions) => {
@@ -35,7 +44,8 @@ export function registerImport(program: Command, getContext: () => CommandContex
               format: options.format,
               maxRejects: options.maxRejects,
               rejectsDir: context.rejectsDir,
-              onProgress: (p) => bar.update({ label: file, stage: p.stage, percentage: p.percentage, rows: p.rowsProcessed }),
+              onProgress: (p) =>
+                bar.update({ label: file, stage: p.stage, percentage: p.percentage, rows: p.rowsProcessed }),
             });
             bar.stop();
             const lines = [
@@ -46,10 +56,14 @@ export function registerImport(program: Command, getContext: () => CommandContex
                   `  ${e.kind.padEnd(11)} inserted ${formatCount(e.inserted)} · updated ${formatCount(e.updated)} · unchanged ${formatCount(e.unchanged)}`,
               ),
               ...(result.entities.some((e) => e.kind === 'orders')
-                ? [`  orders: ${formatRows(result.guestOrders, 'guest order')} · ${formatRows(result.refundedOrders, 'order')} with refunds`]
+                ? [
+                    `  orders: ${formatRows(result.guestOrders, 'guest order')} · ${formatRows(result.refundedOrders, 'order')} with refunds`,
+                  ]
                 : []),
               ...result.skipped.map((s) => `  skipped: ${s.reason} (${formatRows(s.rows)})`),
-              ...result.rejectsByReason.map((r) => `  rejected: ${r.column}: ${r.reason} (${formatRows(r.rows)})`),
+              ...result.rejectsByReason.map(
+                (r) => `  rejected: ${r.column}: ${r.reason} (${formatRows(r.rows)})`,
+              ),
               ...result.firstRejects.map((row) => `  ${formatReject(file, row)}`),
               ...(result.rejectsFile ? [`  all rejected rows: ${result.rejectsFile}`] : []),
             ];

@@ -3,7 +3,14 @@ import type { Command } from 'commander';
 import type { StoreStatus } from '../../analytics/status.js';
 import { type CommandContext, withStore } from '../context.js';
 import { formatCount, formatMoney } from '../format.js';
-import { formatOption, type OutputFormat, renderCsv, renderJson, renderTable, type Table } from '../output.js';
+import {
+  formatOption,
+  type OutputFormat,
+  renderCsv,
+  renderJson,
+  renderTable,
+  type Table,
+} from '../output.js';
 
 export function registerStatus(program: Command, getContext: () => CommandContext): void {
   program
@@ -37,7 +44,10 @@ export function renderStatus(status: StoreStatus, format: OutputFormat): string 
       ['GMV', money(status.gmv)],
       ['refunded', money(status.refunded)],
       ['net GMV', money(status.net_gmv)],
-    ].map(([figure, value]) => [figure ?? '', typeof value === 'number' && format === 'table' ? formatCount(value) : (value ?? null)]),
+    ].map(([figure, value]) => [
+      figure ?? '',
+      typeof value === 'number' && format === 'table' ? formatCount(value) : (value ?? null),
+    ]),
   };
   if (format === 'csv') return renderCsv(figures);
   const imports: Table = {
@@ -60,6 +70,8 @@ export function renderStatus(status: StoreStatus, format: OutputFormat): string 
     '',
     renderTable(figures),
     '',
-    status.last_imports.length ? `last imports:\n${renderTable(imports)}` : 'no imports yet: try `huiyuan demo` or `huiyuan import FILE`',
+    status.last_imports.length
+      ? `last imports:\n${renderTable(imports)}`
+      : 'no imports yet: try `huiyuan demo` or `huiyuan import FILE`',
   ].join('\n');
 }

@@ -44,14 +44,28 @@ export const onlineRetail: StoreFormat = {
     {
       kind: 'customers',
       provides: ['id', 'created_at', 'attributes'],
-      select: (staged) => `SELECT min(line) AS line, ${column('CustomerID')} AS id, min(${column('InvoiceDate')}) AS created_at,
+      select: (
+        staged,
+      ) => `SELECT min(line) AS line, ${column('CustomerID')} AS id, min(${column('InvoiceDate')}) AS created_at,
           json_object('country', arg_max(${column('Country')}, ${column('InvoiceDate')}))::VARCHAR AS attributes
         FROM ${kept(staged)} WHERE ${column('CustomerID')} IS NOT NULL GROUP BY ${column('CustomerID')}`,
     },
     {
       kind: 'orders',
-      provides: ['id', 'customer_id', 'placed_at', 'paid_at', 'status', 'paid_amount', 'refunded_amount', 'item_count', 'source'],
-      select: (staged) => `SELECT min(line) AS line, ${invoice} AS id, min(${column('CustomerID')}) AS customer_id,
+      provides: [
+        'id',
+        'customer_id',
+        'placed_at',
+        'paid_at',
+        'status',
+        'paid_amount',
+        'refunded_amount',
+        'item_count',
+        'source',
+      ],
+      select: (
+        staged,
+      ) => `SELECT min(line) AS line, ${invoice} AS id, min(${column('CustomerID')}) AS customer_id,
           min(${column('InvoiceDate')}) AS placed_at, min(${column('InvoiceDate')}) AS paid_at,
           CASE WHEN bool_or(cancellation) THEN 'refunded' ELSE 'completed' END AS status,
           CASE WHEN bool_or(cancellation) THEN '0.00' ELSE round(sum(qty * price), 2)::VARCHAR END AS paid_amount,

@@ -111,7 +111,9 @@ export class DuckDBStore implements Store {
 
   async #migrate(): Promise<void> {
     await this.run(
-      raw('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER NOT NULL, applied_at TIMESTAMPTZ NOT NULL)'),
+      raw(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER NOT NULL, applied_at TIMESTAMPTZ NOT NULL)',
+      ),
     );
     const [current] = await this.query<{ version: number | null }>(
       raw('SELECT max(version) AS version FROM schema_migrations'),
@@ -126,9 +128,7 @@ export class DuckDBStore implements Store {
     for (const migration of MIGRATIONS.filter((m) => m.version > version)) {
       await this.transaction(async () => {
         for (const statement of migration.statements) await this.run(raw(statement));
-        await this.run(
-          raw(`INSERT INTO schema_migrations VALUES (${migration.version}, current_timestamp)`),
-        );
+        await this.run(raw(`INSERT INTO schema_migrations VALUES (${migration.version}, current_timestamp)`));
       });
     }
     this.#schemaVersion = Math.max(version, LATEST_SCHEMA_VERSION);
@@ -141,7 +141,10 @@ function checkDatabasePath(path: string): void {
     throw new AppError('BAD_ARGUMENT', `database folder ${folder} does not exist (from --db or HUIYUAN_DB)`);
   }
   if (existsSync(path) && statSync(path).isDirectory()) {
-    throw new AppError('BAD_ARGUMENT', `database path ${path} is a folder; give a file such as ${path}/huiyuan.duckdb`);
+    throw new AppError(
+      'BAD_ARGUMENT',
+      `database path ${path} is a folder; give a file such as ${path}/huiyuan.duckdb`,
+    );
   }
 }
 
