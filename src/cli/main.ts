@@ -8,6 +8,7 @@ import { AppError, toAppError } from '../errors.js';
 import { registerDemo } from './commands/demo.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerImport } from './commands/import.js';
+import { registerRfm } from './commands/rfm.js';
 import { registerStatus } from './commands/status.js';
 import { createContext, type CommandContext, type GlobalOptions } from './context.js';
 
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   const getContext = (): CommandContext => (context ??= createContext(program.opts<GlobalOptions>()));
   registerImport(program, getContext);
   registerStatus(program, getContext);
+  registerRfm(program, getContext);
   registerDemo(program, getContext);
   registerGenerate(program, getContext);
   for (const command of program.commands) command.exitOverride();
@@ -32,6 +34,11 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
+  // `huiyuan rfm --members | head` closes the pipe early: that is the reader's choice, not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   const program = buildProgram();
   try {
     await program.parseAsync([...argv]);

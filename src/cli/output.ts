@@ -19,14 +19,18 @@ export interface Table {
 
 const text = (cell: Cell): string => (cell === null ? '' : String(cell));
 
+/** Display width; printable ASCII (most cells) skips string-width, which is slow on long lists. */
+const displayWidth = (value: string): number =>
+  /^[\x20-\x7e]*$/.test(value) ? value.length : stringWidth(value);
+
 /** Renders a table with columns aligned by display width (CJK characters are two wide). */
 export function renderTable(table: Table): string {
   const cells = [table.columns, ...table.rows.map((row) => row.map(text))];
   const widths = table.columns.map((_, index) =>
-    Math.max(...cells.map((row) => stringWidth(text(row[index] ?? '')))),
+    Math.max(...cells.map((row) => displayWidth(text(row[index] ?? '')))),
   );
   const pad = (value: string, index: number): string => {
-    const gap = ' '.repeat(Math.max(0, (widths[index] ?? 0) - stringWidth(value)));
+    const gap = ' '.repeat(Math.max(0, (widths[index] ?? 0) - displayWidth(value)));
     return table.numeric?.has(table.columns[index] ?? '') ? gap + value : value + gap;
   };
   const lines = cells.map((row) =>

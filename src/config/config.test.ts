@@ -63,3 +63,75 @@ describe('loadConfig', () => {
     );
   });
 });
+
+describe('the rfm section', () => {
+  const write = (name: string, json: unknown): string => {
+    const path = join(dir, name);
+    writeFileSync(path, JSON.stringify(json));
+    return path;
+  };
+  const load = (path: string) => loadConfig({ configFlag: path, env: {}, cwd: dir });
+
+  it('defaults to quintiles, equal weights, orders, net and the default segment map', () => {
+    const { rfm } = loadConfig({ env: {}, cwd: dir });
+    expect([rfm.scoring, rfm.weights, rfm.frequency, rfm.monetary]).toEqual([
+      'quintiles',
+      { r: 1, f: 1, m: 1 },
+      'orders',
+      'net',
+    ]);
+    expect(rfm.segments.champions).toEqual([{ r: 5, fm: [4, 5] }]);
+  });
+
+  it('requires breakpoints when scoring is breakpoints', () => {
+    expect(() => load(write('no-breakpoints.json', { rfm: { scoring: 'breakpoints' } }))).toThrow(
+      /field rfm\.breakpoints: expected breakpoints \{ recency_days, frequency, monetary \} when scoring is breakpoints/,
+    );
+  });
+
+  it('names a bad breakpoint list and what was found', () => {
+    const path = write('bad-breakpoints.json', {
+      rfm: {
+        scoring: 'breakpoints',
+        breakpoints: {
+          recency_days: [30, 7, 90, 180],
+          frequency: [1, 2, 3, 5],
+          monetary: [50, 100, 500, 1000],
+        },
+      },
+    });
+    expect(() => load(path)).toThrow(
+      /field rfm\.breakpoints\.recency_days: expected 4 strictly ascending numbers, found \[30,7,90,180\]/,
+    );
+  });
+
+  it('rejects a segment map with an overlap or a gap, naming the cells', () => {
+    const path = write('bad-segments.json', {
+      rfm: {
+        segments: {
+          champions: [{ r: 5, fm: [4, 5] }],
+          loyal: [{ r: [3, 4], fm: [4, 5] }],
+          potential_loyalist: [{ r: [4, 5], fm: [2, 3] }],
+          new: [{ r: 5, fm: 1 }],
+          promising: [{ r: 4, fm: 1 }],
+          need_attention: [{ r: 3, fm: 3 }],
+          about_to_sleep: [{ r: 3, fm: [1, 2] }],
+          at_risk: [{ r: [1, 2], fm: [3, 4] }],
+          cant_lose_them: [{ r: [1, 2], fm: 5 }],
+          hibernating: [
+            { r: 2, fm: [1, 3] },
+            { r: 1, fm: 2 },
+          ],
+        },
+      },
+    });
+    expect(() => load(path)).toThrow(
+      /field rfm\.segments: cell R2×FM3 is in both At Risk and Hibernating; cell R1×FM1 is in no segment/,
+    );
+  });
+
+  it('rejects an unknown segment by name', () => {
+    const path = write('unknown-segment.json', { rfm: { segments: { champs: [{ r: 5, fm: 5 }] } } });
+    expect(() => load(path)).toThrow(/rfm\.segments/);
+  });
+});

@@ -9,6 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_RFM_SEGMENT_MAP, findSegmentMapProblems, RFM_SEGMENTS } from '../domain/rfm-segments.js';
 import { AppError } from '../errors.js';
 
 function isTimezone(name: string): boolean {
@@ -19,6 +20,89 @@ function isTimezone(name: string): boolean {
     return false;
   }
 }
+
+export const RFM_SCORINGS = ['quintiles', 'breakpoints'] as const;
+export const RFM_FREQUENCIES = ['orders', 'order_days'] as const;
+export const RFM_MONETARIES = ['net', 'gross'] as const;
+
+const ascendingCuts = z
+  .array(z.number())
+  .length(4, { message: 'expected 4 ascending numbers' })
+  .refine((cuts) => cuts.every((cut, index) => index === 0 || cut > (cuts[index - 1] ?? cut)), {
+    message: 'expected 4 strictly ascending numbers',
+  });
+
+const score = z.number().int().min(1).max(5);
+const scoreRange = z.union(
+  [
+    score,
+    z
+      .tuple([score, score])
+      .refine(([low, high]) => low <= high, { message: 'expected a range [low, high] with low ≤ high' }),
+  ],
+  {
+    message: 'expected a score 1–5 or a range [low, high] of scores',
+  },
+);
+const cellRange = z.strictObject({ r: scoreRange, fm: scoreRange });
+
+const segmentMapSchema = z
+  .partialRecord(z.enum(RFM_SEGMENTS), z.array(cellRange))
+  .superRefine((map, context) => {
+    const problems = findSegmentMapProblems(map);
+    if (problems.length) context.addIssue({ code: 'custom', message: problems.join('; ') });
+  });
+
+const rfmSchema = z
+  .strictObject({
+    scoring: z
+      .enum(RFM_SCORINGS)
+      .default('quintiles')
+      .describe("Scores 1–5 by quintiles of the scored customers, or by the store's breakpoints."),
+    breakpoints: z
+      .strictObject({
+        recency_days: ascendingCuts,
+        frequency: ascendingCuts,
+        monetary: ascendingCuts.refine(
+          (cuts) => cuts.every((cut) => Math.abs(cut * 100 - Math.round(cut * 100)) < 1e-6),
+          {
+            message: 'expected amounts with at most two decimals',
+          },
+        ),
+      })
+      .optional()
+      .describe(
+        'Four ascending cut points per measure; a value equal to a cut point goes to the bin below it.',
+      ),
+    weights: z
+      .strictObject({
+        r: z.number().nonnegative().default(1),
+        f: z.number().nonnegative().default(1),
+        m: z.number().nonnegative().default(1),
+      })
+      .refine((w) => w.r + w.f + w.m > 0, { message: 'expected at least one weight above 0' })
+      .default({ r: 1, f: 1, m: 1 })
+      .describe('Weights of the total score (wR·R + wF·F + wM·M) / (wR + wF + wM).'),
+    frequency: z
+      .enum(RFM_FREQUENCIES)
+      .default('orders')
+      .describe('Frequency counts purchases, or distinct purchase days.'),
+    monetary: z
+      .enum(RFM_MONETARIES)
+      .default('net')
+      .describe('Monetary is paid minus refunded (net), or paid (gross).'),
+    segments: segmentMapSchema
+      .default(DEFAULT_RFM_SEGMENT_MAP)
+      .describe('Segment → cells of the R × FM grid; must cover the 25 cells exactly once.'),
+  })
+  .superRefine((rfm, context) => {
+    if (rfm.scoring === 'breakpoints' && !rfm.breakpoints)
+      context.addIssue({
+        code: 'custom',
+        path: ['breakpoints'],
+        message: 'expected breakpoints { recency_days, frequency, monetary } when scoring is breakpoints',
+      });
+  });
 
 export const configSchema = z.strictObject({
   timezone: z
@@ -31,9 +115,11 @@ export const configSchema = z.strictObject({
     .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, { message: 'expected a size such as 2GB' })
     .default('1GB')
     .describe('Memory DuckDB may use before it spills to disk.'),
+  rfm: rfmSchema.default(() => rfmSchema.parse({})).describe('RFM scoring and segments.'),
 });
 
 export type StoreConfig = z.infer<typeof configSchema>;
+export type RfmConfig = StoreConfig['rfm'];
 
 export interface Config extends StoreConfig {
   readonly databasePath: string;
@@ -81,7 +167,7 @@ export function parseConfig(text: string, configPath: string): StoreConfig {
     const where = issue.path.length ? ` in ${issue.path.join('.')}` : '';
     throw new AppError(
       'BAD_CONFIG',
-      `${configPath}: unknown field '${issue.keys.join("', '")}'${where}; known fields: ${Object.keys(configSchema.shape).join(', ')}`,
+      `${configPath}: unknown field '${issue.keys.join("', '")}'${where}; known fields: ${listKnownFields(issue.path).join(', ')}`,
     );
   }
   const field = issue?.path.join('.') || '(top level)';
@@ -96,4 +182,16 @@ function describeFound(json: unknown, path: readonly PropertyKey[]): string {
     value = (value as Record<PropertyKey, unknown>)[key];
   }
   return value === undefined ? '' : `, found ${JSON.stringify(value)}`;
+}
+
+/** The field names allowed at a path of the schema (for the unknown-field message). */
+function listKnownFields(path: readonly PropertyKey[]): string[] {
+  const known: Record<string, readonly string[]> = {
+    '': Object.keys(configSchema.shape),
+    rfm: ['scoring', 'breakpoints', 'weights', 'frequency', 'monetary', 'segments'],
+    'rfm.breakpoints': ['recency_days', 'frequency', 'monetary'],
+    'rfm.weights': ['r', 'f', 'm'],
+    'rfm.segments': [...RFM_SEGMENTS],
+  };
+  return [...(known[path.join('.')] ?? ['r', 'fm'])];
 }
