@@ -114,3 +114,20 @@ describe('huiyuan CLI', () => {
     expect(run.stderr).not.toMatch(STACK_LINE);
   });
 });
+
+describe('huiyuan config', () => {
+  it('prints every default, and its output is itself a valid config file', () => {
+    const dir = makeTempDir();
+    const first = runCli(['--db', join(dir, 'x.duckdb'), 'config']);
+    expect(first.status).toBe(0);
+    expect(first.stderr).toContain('none found (defaults only)');
+    const printed = JSON.parse(first.stdout) as { timezone: string; rfm: { weights: Record<string, number> } };
+    expect(printed.timezone).toBe('Asia/Shanghai');
+    expect(printed.rfm.weights).toEqual({ r: 1, f: 1, m: 1 });
+    writeFileSync(join(dir, 'huiyuan.config.json'), first.stdout.replace('"Asia/Shanghai"', '"Europe/London"'));
+    const second = runCli(['--db', join(dir, 'x.duckdb'), 'config']);
+    expect(second.status).toBe(0);
+    expect(second.stderr).toContain(join(dir, 'huiyuan.config.json'));
+    expect({ ...(JSON.parse(second.stdout) as object), timezone: 'Asia/Shanghai' }).toEqual(printed);
+  });
+});

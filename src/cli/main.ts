@@ -5,11 +5,14 @@
  */
 import { Command, CommanderError } from 'commander';
 import { AppError, toAppError } from '../errors.js';
+import { registerConfig } from './commands/config.js';
 import { registerDemo } from './commands/demo.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerImport } from './commands/import.js';
+import { registerLifecycle } from './commands/lifecycle.js';
 import { registerRfm } from './commands/rfm.js';
 import { registerStatus } from './commands/status.js';
+import { registerTiers } from './commands/tiers.js';
 import { createContext, type CommandContext, type GlobalOptions } from './context.js';
 
 export function buildProgram(): Command {
@@ -26,7 +29,10 @@ export function buildProgram(): Command {
   const getContext = (): CommandContext => (context ??= createContext(program.opts<GlobalOptions>()));
   registerImport(program, getContext);
   registerStatus(program, getContext);
+  registerTiers(program, getContext);
+  registerLifecycle(program, getContext);
   registerRfm(program, getContext);
+  registerConfig(program, getContext);
   registerDemo(program, getContext);
   registerGenerate(program, getContext);
   for (const command of program.commands) command.exitOverride();

@@ -11,6 +11,8 @@ import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_RFM_SEGMENT_MAP, findSegmentMapProblems, RFM_SEGMENTS } from '../domain/rfm-segments.js';
 import { AppError } from '../errors.js';
+import { lifecycleConfigSchema } from './lifecycle-config.js';
+import { tiersConfigSchema } from './tiers-config.js';
 
 function isTimezone(name: string): boolean {
   try {
@@ -116,6 +118,10 @@ export const configSchema = z.strictObject({
     .default('1GB')
     .describe('Memory DuckDB may use before it spills to disk.'),
   rfm: rfmSchema.default(() => rfmSchema.parse({})).describe('RFM scoring and segments.'),
+  tiers: tiersConfigSchema.default(() => tiersConfigSchema.parse({})).describe('Tier system (spec section 4).'),
+  lifecycle: lifecycleConfigSchema
+    .default(() => lifecycleConfigSchema.parse({}))
+    .describe('Lifecycle stages (spec section 6).'),
 });
 
 export type StoreConfig = z.infer<typeof configSchema>;
@@ -186,12 +192,36 @@ function describeFound(json: unknown, path: readonly PropertyKey[]): string {
 
 /** The field names allowed at a path of the schema (for the unknown-field message). */
 function listKnownFields(path: readonly PropertyKey[]): string[] {
-  const known: Record<string, readonly string[]> = {
-    '': Object.keys(configSchema.shape),
-    rfm: ['scoring', 'breakpoints', 'weights', 'frequency', 'monetary', 'segments'],
-    'rfm.breakpoints': ['recency_days', 'frequency', 'monetary'],
-    'rfm.weights': ['r', 'f', 'm'],
-    'rfm.segments': [...RFM_SEGMENTS],
-  };
-  return [...(known[path.join('.')] ?? ['r', 'fm'])];
+  let schema: z.core.$ZodType | undefined = configSchema;
+  for (const key of path) {
+    const def: z.core.$ZodTypeDef | undefined = schema ? unwrapSchema(schema)._zod.def : undefined;
+    if (def?.type === 'object') schema = (def as z.core.$ZodObjectDef).shape[String(key)];
+    else if (def?.type === 'array') schema = (def as z.core.$ZodArrayDef).element;
+    else if (def?.type === 'record') schema = (def as z.core.$ZodRecordDef).valueType;
+    else return [];
+  }
+  if (!schema) return [];
+  const def = unwrapSchema(schema)._zod.def;
+  if (def.type === 'object') return Object.keys((def as z.core.$ZodObjectDef).shape);
+  if (def.type === 'record') {
+    const keys = (def as z.core.$ZodRecordDef).keyType._zod.def;
+    if (keys.type === 'enum') return Object.values((keys as z.core.$ZodEnumDef).entries).map(String);
+  }
+  return [];
+}
+
+/** The schema under defaults, optionals and pipes (a preprocess or refine wraps the real shape). */
+function unwrapSchema(schema: z.core.$ZodType): z.core.$ZodType {
+  let current = schema;
+  for (;;) {
+    const def = current._zod.def;
+    if (def.type === 'default' || def.type === 'optional' || def.type === 'nullable' || def.type === 'readonly') {
+      current = (def as z.core.$ZodDefaultDef).innerType;
+    } else if (def.type === 'pipe') {
+      const pipe = def as z.core.$ZodPipeDef;
+      current = pipe.out._zod.def.type === 'transform' ? pipe.in : pipe.out;
+    } else {
+      return current;
+    }
+  }
 }

@@ -103,6 +103,21 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    description: 'tier calibrations (thresholds fixed between calibrations, history kept)',
+    statements: [
+      `CREATE TABLE tier_calibrations (
+        calibrated_on DATE NOT NULL,
+        method VARCHAR NOT NULL,
+        window_months INTEGER NOT NULL,
+        special_days JSON NOT NULL,
+        members BIGINT NOT NULL,
+        tiers JSON NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL
+      )`,
+    ],
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((latest, m) => Math.max(latest, m.version), 0);

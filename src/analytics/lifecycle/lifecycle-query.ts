@@ -1,0 +1,293 @@
+/**
+ * Lifecycle stages as of one or more days, as SQL values the Store runs. One CTE chain
+ * (buildLifecycleRelation) places every counted customer at every requested day, set-oriented:
+ * a single as-of day and the month ends of a flow report are the same query over a different
+ * list of days, so the two can never disagree.
+ *
+ * Definitions (spec section 6, issue 4 item 3; "as of", "counted" and "purchase" as in RFM):
+ * - As of day D = orders placed before the end of D in the store's timezone. Counted: members
+ *   (member_since before the end of D); with allCustomers also every customer with an order by
+ *   then. Guest orders never. A purchase is an order in a GMV status with paid_amount > 0
+ *   (config `purchases`: or a distinct purchase day).
+ * - Purchase days are the distinct days (store timezone) with a purchase; a gap is the number
+ *   of days between two consecutive purchase days of one customer.
+ * - C, the store's typical purchase cycle as of D = the median of every gap, of every customer
+ *   with a customer id (members or not), whose later purchase day is ≤ D: the gaps of the repeat
+ *   buyers. Median as DuckDB's `median` (the mean of the two middle gaps when their number is
+ *   even). Null when no customer has two purchase days yet.
+ * - c, a customer's own cycle = the median of their gaps up to D; C when they have one purchase
+ *   day.
+ * - Churn window W = max(min_churn_days, churn_cycles × C), or churn_days when set; min_churn_days
+ *   when C is null.
+ * - Recency = D − the last purchase day, in days.
+ * - The stage is the first rule that holds, in this order (LIFECYCLE_STAGES):
+ *   prospect     no purchase up to D;
+ *   churned      recency > W;
+ *   at_risk      recency > at_risk_cycles × c (inside W, since churned was tried first);
+ *   loyal        ≥ loyal_min_purchases purchases on days in (D − loyal_window_days, D] and
+ *                recency ≤ loyal_recency_cycles × c;
+ *   reactivated  won back: the gap before the last purchase day is longer than W, i.e. the
+ *                customer had churned and bought again. It lasts while that purchase is the last
+ *                one: the next purchase makes them repeat (or loyal), and going quiet again makes
+ *                them at risk or churned. The gap is judged against W as of D;
+ *   repeat       two or more purchases;
+ *   new          one purchase.
+ *   A rule that needs c is false when c is null (no repeat buyer in the store yet).
+ * - Each placement carries the rule that decided it, in words with the figures, e.g.
+ *   "recency 200 d > churn window 180 d".
+ */
+import type { LifecycleConfig } from '../../config/lifecycle-config.js';
+import { GMV_STATUSES } from '../../store/entities.js';
+import type { Query, SqlValue } from '../../store/sql.js';
+
+export interface LifecycleOptions {
+  /** The as-of day, YYYY-MM-DD in the store's timezone. */
+  readonly asOf: string;
+  /** Also place customers who are not members (as of the day). */
+  readonly allCustomers?: boolean;
+  readonly config: LifecycleConfig;
+}
+
+export interface LifecycleFlowOptions {
+  /** First month reported, YYYY-MM; its flows start from the end of the month before it. */
+  readonly from: string;
+  /** Last month reported, YYYY-MM. */
+  readonly to: string;
+  readonly allCustomers?: boolean;
+  readonly config: LifecycleConfig;
+}
+
+export interface InviteCandidatesOptions {
+  readonly asOf: string;
+  readonly config: LifecycleConfig;
+}
+
+/** Collects parameters while a query's text is written: add(value) returns its `$n`. */
+class ParamList {
+  readonly values: SqlValue[] = [];
+  add(value: SqlValue): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+/** A number for a rule's text: whole numbers without decimals, others to one decimal. */
+const num = (expr: string): string =>
+  `(CASE WHEN ${expr} = round(${expr}) THEN round(${expr})::BIGINT::VARCHAR ELSE round(${expr}, 1)::VARCHAR END)`;
+
+/** The purchase days of every customer with the gap before each (null for the first). */
+function purchaseDaysCte(params: ParamList): string {
+  const statuses = GMV_STATUSES.map((status) => params.add(status)).join(', ');
+  return `purchase_days AS (
+      SELECT customer_id, day, orders,
+        date_diff('day', lag(day) OVER (PARTITION BY customer_id ORDER BY day), day) AS gap
+      FROM (
+        SELECT customer_id, placed_at::DATE AS day, count(*) AS orders
+        FROM orders
+        WHERE customer_id IS NOT NULL AND status IN (${statuses}) AND paid_amount > 0
+        GROUP BY customer_id, placed_at::DATE
+      )
+    )`;
+}
+
+/**
+ * The CTE chain ending in `staged`: one row per (as_of, counted customer) with the figures and
+ * the stage. `days` is a SELECT of one DATE column `as_of` (and an INTEGER `idx`).
+ */
+function buildLifecycleRelation(
+  days: string,
+  allCustomers: boolean,
+  config: LifecycleConfig,
+  params: ParamList,
+): string {
+  const p = {
+    minChurn: params.add(config.min_churn_days),
+    churnCycles: params.add(config.churn_cycles),
+    fixedChurn: params.add(config.churn_days ?? null),
+    loyalMin: params.add(config.loyal_min_purchases),
+    loyalWindow: params.add(config.loyal_window_days),
+    loyalCycles: params.add(config.loyal_recency_cycles),
+    atRiskCycles: params.add(config.at_risk_cycles),
+  };
+  const count = config.purchases === 'orders' ? 'sum(p.orders)' : 'count(*)';
+  const nonMembers = allCustomers
+    ? `UNION SELECT w.idx, w.as_of, f.customer_id FROM windows w JOIN first_orders f ON f.first_at < w.end_at`
+    : '';
+  const firstOrders = allCustomers
+    ? `first_orders AS (
+        SELECT customer_id, min(placed_at) AS first_at FROM orders WHERE customer_id IS NOT NULL GROUP BY customer_id
+      ),`
+    : '';
+  return `WITH
+    dates AS (SELECT idx::INTEGER AS idx, as_of::DATE AS as_of, (as_of::DATE + 1)::TIMESTAMPTZ AS end_at FROM (${days})),
+    ${purchaseDaysCte(params)},
+    store_cycles AS (
+      SELECT d.idx, median(p.gap)::DOUBLE AS store_cycle
+      FROM dates d JOIN purchase_days p ON p.day <= d.as_of AND p.gap IS NOT NULL
+      GROUP BY d.idx
+    ),
+    windows AS (
+      SELECT d.idx, d.as_of, d.end_at, s.store_cycle,
+        coalesce(${p.fixedChurn}::DOUBLE,
+          greatest(${p.minChurn}::DOUBLE, coalesce(${p.churnCycles}::DOUBLE * s.store_cycle, 0))) AS churn_window
+      FROM dates d LEFT JOIN store_cycles s USING (idx)
+    ),
+    ${firstOrders}
+    counted AS (
+      SELECT w.idx, w.as_of, c.id AS customer_id FROM windows w JOIN customers c ON c.member_since < w.end_at
+      ${nonMembers}
+    ),
+    facts AS (
+      SELECT w.idx, p.customer_id, ${count}::INTEGER AS purchases, count(*)::INTEGER AS purchase_days,
+        max(p.day) AS last_purchase,
+        coalesce(${count} FILTER (WHERE p.day > w.as_of - ${p.loyalWindow}::INTEGER), 0)::INTEGER AS recent_purchases,
+        median(p.gap)::DOUBLE AS own_cycle,
+        arg_max(p.gap, p.day) AS last_gap
+      FROM windows w JOIN purchase_days p ON p.day <= w.as_of
+      GROUP BY w.idx, p.customer_id
+    ),
+    measured AS (
+      SELECT c.idx, c.as_of, c.customer_id, w.store_cycle, w.churn_window,
+        coalesce(f.purchases, 0) AS purchases, f.last_purchase,
+        date_diff('day', f.last_purchase, c.as_of)::INTEGER AS recency_days,
+        coalesce(f.recent_purchases, 0) AS recent_purchases,
+        CASE WHEN f.purchases > 0 THEN coalesce(f.own_cycle, w.store_cycle) END AS cycle, f.last_gap::INTEGER AS last_gap
+      FROM counted c JOIN windows w USING (idx) LEFT JOIN facts f USING (idx, customer_id)
+    ),
+    staged AS (
+      SELECT *,
+        CASE
+          WHEN purchases = 0 THEN 'prospect'
+          WHEN recency_days > churn_window THEN 'churned'
+          WHEN recency_days > ${p.atRiskCycles}::DOUBLE * cycle THEN 'at_risk'
+          WHEN recent_purchases >= ${p.loyalMin}::INTEGER AND recency_days <= ${p.loyalCycles}::DOUBLE * cycle THEN 'loyal'
+          WHEN last_gap > churn_window THEN 'reactivated'
+          WHEN purchases >= 2 THEN 'repeat'
+          ELSE 'new'
+        END AS stage
+      FROM measured
+    ),
+    explained AS (
+      SELECT *,
+        CASE stage
+          WHEN 'prospect' THEN 'no purchase up to ' || as_of::VARCHAR
+          WHEN 'churned' THEN format('recency {} d > churn window {} d', recency_days, ${num('churn_window')})
+          WHEN 'at_risk' THEN format('recency {} d > {} × cycle {} d = {} d, within churn window {} d',
+            recency_days, ${num(p.atRiskCycles + '::DOUBLE')}, ${num('cycle')},
+            ${num(`${p.atRiskCycles}::DOUBLE * cycle`)}, ${num('churn_window')})
+          WHEN 'loyal' THEN format('{} purchases in the trailing {} d ≥ {} and recency {} d ≤ {} × cycle {} d = {} d',
+            recent_purchases, ${p.loyalWindow}::INTEGER, ${p.loyalMin}::INTEGER, recency_days,
+            ${num(p.loyalCycles + '::DOUBLE')}, ${num('cycle')}, ${num(`${p.loyalCycles}::DOUBLE * cycle`)})
+          WHEN 'reactivated' THEN format('bought on {} after a gap of {} d > churn window {} d',
+            last_purchase::VARCHAR, last_gap, ${num('churn_window')})
+          WHEN 'repeat' THEN format('{} purchases, recency {} d ≤ churn window {} d',
+            purchases, recency_days, ${num('churn_window')})
+          ELSE format('1 purchase, recency {} d ≤ churn window {} d', recency_days, ${num('churn_window')})
+        END AS rule
+      FROM staged
+    )`;
+}
+
+/** A single day as the `days` relation. */
+function singleDay(asOf: string, params: ParamList): string {
+  return `SELECT 0 AS idx, ${params.add(asOf)}::DATE AS as_of`;
+}
+
+/**
+ * The month ends of from−1 … to (idx 0 is the end of the month before `from`), in the store's
+ * calendar: a month end is a DATE, whose end is cut in the store's timezone like any as-of day.
+ */
+function monthEnds(from: string, to: string, params: ParamList): string {
+  const start = params.add(`${from}-01`);
+  const end = params.add(`${to}-01`);
+  return `SELECT (row_number() OVER (ORDER BY m) - 1) AS idx, (m + INTERVAL 1 MONTH - INTERVAL 1 DAY)::DATE AS as_of
+    FROM generate_series(${start}::DATE - INTERVAL 1 MONTH, ${end}::DATE, INTERVAL 1 MONTH) AS t(m)`;
+}
+
+function build(
+  days: (params: ParamList) => string,
+  allCustomers: boolean,
+  config: LifecycleConfig,
+  select: string,
+): Query {
+  const params = new ParamList();
+  const relation = buildLifecycleRelation(days(params), allCustomers, config, params);
+  return { sql: `${relation}\n${select}`, params: params.values };
+}
+
+/** One row per counted customer as of the day: figures, stage and the rule that placed them. */
+export function buildLifecycleCustomersQuery(options: LifecycleOptions): Query {
+  return build(
+    (params) => singleDay(options.asOf, params),
+    options.allCustomers ?? false,
+    options.config,
+    `SELECT customer_id, stage, purchases, recent_purchases, last_purchase::VARCHAR AS last_purchase, recency_days,
+       cycle AS cycle_days, last_gap AS last_gap_days, rule
+     FROM explained ORDER BY customer_id`,
+  );
+}
+
+/** Customers per stage as of the day (stages with none are absent), with C and W of the day. */
+export function buildLifecycleSummaryQuery(options: LifecycleOptions): Query {
+  return build(
+    (params) => singleDay(options.asOf, params),
+    options.allCustomers ?? false,
+    options.config,
+    `SELECT w.store_cycle, w.churn_window, s.stage, count(s.customer_id)::INTEGER AS customers
+     FROM windows w LEFT JOIN staged s USING (idx) GROUP BY ALL`,
+  );
+}
+
+/**
+ * Month by month from `from` to `to`: customers per stage at each month end, and transitions
+ * from the stage at the previous month end (not_counted when the customer was not counted then)
+ * to the stage at this one. Rows: kind 'stage' (from_stage null) or 'flow' (stage changed).
+ */
+export function buildLifecycleFlowsQuery(options: LifecycleFlowOptions): Query {
+  return build(
+    (params) => monthEnds(options.from, options.to, params),
+    options.allCustomers ?? false,
+    options.config,
+    `SELECT 'window' AS kind, strftime(w.as_of, '%Y-%m') AS month, w.as_of::VARCHAR AS month_end, NULL AS from_stage,
+       NULL AS to_stage, 0 AS customers, w.store_cycle, w.churn_window
+     FROM windows w WHERE w.idx > 0
+     UNION ALL
+     SELECT 'stage', strftime(s.as_of, '%Y-%m'), s.as_of::VARCHAR, NULL, s.stage, count(*)::INTEGER, NULL, NULL
+     FROM staged s WHERE s.idx > 0 GROUP BY ALL
+     UNION ALL
+     SELECT 'flow', strftime(cur.as_of, '%Y-%m'), cur.as_of::VARCHAR, coalesce(prev.stage, 'not_counted'), cur.stage,
+       count(*)::INTEGER, NULL, NULL
+     FROM staged cur LEFT JOIN staged prev ON prev.customer_id = cur.customer_id AND prev.idx = cur.idx - 1
+     WHERE cur.idx > 0 AND cur.stage IS DISTINCT FROM prev.stage
+     GROUP BY ALL
+     ORDER BY month, kind, from_stage, to_stage`,
+  );
+}
+
+/**
+ * Non-members as of the day (no member_since, or joined after the day) with two or more
+ * purchases up to it: the invitation candidates of spec section 2, best first (most purchases,
+ * then highest net spend, then most recent last purchase, then customer id).
+ */
+export function buildInviteCandidatesQuery(options: InviteCandidatesOptions): Query {
+  const params = new ParamList();
+  const asOf = params.add(options.asOf);
+  const statuses = GMV_STATUSES.map((status) => params.add(status)).join(', ');
+  const purchases =
+    options.config.purchases === 'orders'
+      ? 'count(*) FILTER (WHERE o.paid_amount > 0)'
+      : 'count(DISTINCT o.placed_at::DATE) FILTER (WHERE o.paid_amount > 0)';
+  return {
+    sql: `WITH cutoff AS (SELECT (${asOf}::DATE + 1)::TIMESTAMPTZ AS end_at)
+      SELECT o.customer_id, ${purchases}::INTEGER AS purchases,
+        sum(o.paid_amount - o.refunded_amount)::DECIMAL(38,2)::VARCHAR AS net_spend,
+        max(o.placed_at::DATE) FILTER (WHERE o.paid_amount > 0)::VARCHAR AS last_purchase
+      FROM orders o LEFT JOIN customers c ON c.id = o.customer_id
+      WHERE o.customer_id IS NOT NULL AND o.placed_at < (SELECT end_at FROM cutoff) AND o.status IN (${statuses})
+        AND (c.member_since IS NULL OR c.member_since >= (SELECT end_at FROM cutoff))
+      GROUP BY o.customer_id
+      HAVING ${purchases} >= 2
+      ORDER BY purchases DESC, sum(o.paid_amount - o.refunded_amount) DESC, last_purchase DESC, o.customer_id`,
+    params: params.values,
+  };
+}

@@ -1,0 +1,259 @@
+/**
+ * `huiyuan lifecycle [--as-of YYYY-MM-DD] [--all-customers] [--members] [--format table|csv|json]`
+ * `huiyuan lifecycle --flows --from YYYY-MM --to YYYY-MM [--all-customers] [--format …]`
+ * `huiyuan invite-candidates [--as-of YYYY-MM-DD] [--format …]`
+ */
+import { type Command, InvalidArgumentError } from 'commander';
+import type {
+  InviteCandidate,
+  LifecycleCustomer,
+  LifecycleFlows,
+  LifecycleSummary,
+} from '../../analytics/lifecycle/lifecycle.js';
+import {
+  LIFECYCLE_REPORT_ORDER,
+  LIFECYCLE_STAGE_LABELS,
+} from '../../analytics/lifecycle/lifecycle-stages.js';
+import { AppError } from '../../errors.js';
+import { type CommandContext, withStore } from '../context.js';
+import { formatCount, formatMoney } from '../format.js';
+import {
+  formatOption,
+  type OutputFormat,
+  renderCsv,
+  renderJson,
+  renderTable,
+  type Table,
+} from '../output.js';
+import { parseDay } from './rfm.js';
+
+interface LifecycleFlags {
+  readonly asOf?: string;
+  readonly allCustomers?: boolean;
+  readonly members?: boolean;
+  readonly flows?: boolean;
+  readonly from?: string;
+  readonly to?: string;
+  readonly format: OutputFormat;
+}
+
+/** Commander parser for a month YYYY-MM. */
+export function parseMonth(value: string): string {
+  const text = value.trim();
+  const match = /^(\d{4})-(\d{2})$/.exec(text);
+  if (!match || Number(match[2]) < 1 || Number(match[2]) > 12)
+    throw new InvalidArgumentError(`expected a month YYYY-MM, found '${value}'`);
+  return text;
+}
+
+const NO_ORDERS =
+  'the store has no orders yet, so there is nothing to place: try `huiyuan demo` or `huiyuan import FILE`\n';
+
+export function registerLifecycle(program: Command, getContext: () => CommandContext): void {
+  program
+    .command('lifecycle')
+    .description(
+      'lifecycle stages as of the end of a day (default: the day of the last order), or month-by-month flows',
+    )
+    .option('--as-of <day>', 'YYYY-MM-DD in the store timezone', parseDay)
+    .option('--all-customers', 'also place customers who are not members')
+    .option('--members', 'list every customer with stage and the rule that placed them')
+    .option('--flows', 'month-by-month stage counts and transitions (needs --from and --to)')
+    .option('--from <month>', 'first month of --flows, YYYY-MM', parseMonth)
+    .option('--to <month>', 'last month of --flows, YYYY-MM', parseMonth)
+    .addOption(formatOption())
+    .action(async (flags: LifecycleFlags) => {
+      if (flags.flows) {
+        if (!flags.from || !flags.to)
+          throw new AppError('BAD_ARGUMENT', '--flows needs --from YYYY-MM and --to YYYY-MM');
+        if (flags.from > flags.to)
+          throw new AppError('BAD_ARGUMENT', `--from ${flags.from} is after --to ${flags.to}`);
+        if (flags.asOf || flags.members)
+          throw new AppError('BAD_ARGUMENT', '--flows takes --from and --to, not --as-of or --members');
+      } else if (flags.from || flags.to) {
+        throw new AppError('BAD_ARGUMENT', '--from and --to go with --flows');
+      }
+      const lifecycle = await import('../../analytics/lifecycle/lifecycle.js');
+      const { getLastOrderDay } = await import('../../analytics/rfm/rfm.js');
+      const context = getContext();
+      const config = context.config.lifecycle;
+      const allCustomers = flags.allCustomers ?? false;
+      if (flags.flows && flags.from && flags.to) {
+        const options = { from: flags.from, to: flags.to, allCustomers, config };
+        const flows = await withStore(context, (store) => lifecycle.getLifecycleFlows(store, options));
+        process.stdout.write(`${renderLifecycleFlows(flows, flags.format)}\n`);
+        return;
+      }
+      const output = await withStore(context, async (store) => {
+        const asOf = flags.asOf ?? (await getLastOrderDay(store));
+        if (asOf === null) return null;
+        const options = { asOf, allCustomers, config };
+        const summary = await lifecycle.getLifecycleSummary(store, options);
+        const customers = flags.members ? await lifecycle.getLifecycleCustomers(store, options) : null;
+        return { summary, customers };
+      });
+      if (output === null) {
+        process.stderr.write(NO_ORDERS);
+        return;
+      }
+      const text = output.customers
+        ? renderLifecycleCustomers(output.summary, output.customers, flags.format)
+        : renderLifecycleSummary(output.summary, flags.format);
+      process.stdout.write(`${text}\n`);
+    });
+
+  program
+    .command('invite-candidates')
+    .description(
+      'non-members with two or more purchases, best first: whom to invite to join (spec section 2)',
+    )
+    .option('--as-of <day>', 'YYYY-MM-DD in the store timezone', parseDay)
+    .addOption(formatOption())
+    .action(async (flags: { asOf?: string; format: OutputFormat }) => {
+      const { getInviteCandidates } = await import('../../analytics/lifecycle/lifecycle.js');
+      const { getLastOrderDay } = await import('../../analytics/rfm/rfm.js');
+      const context = getContext();
+      const output = await withStore(context, async (store) => {
+        const asOf = flags.asOf ?? (await getLastOrderDay(store));
+        if (asOf === null) return null;
+        return {
+          asOf,
+          candidates: await getInviteCandidates(store, { asOf, config: context.config.lifecycle }),
+        };
+      });
+      if (output === null) {
+        process.stderr.write(NO_ORDERS);
+        return;
+      }
+      process.stdout.write(`${renderInviteCandidates(output.asOf, output.candidates, flags.format)}\n`);
+    });
+}
+
+const percent = (share: number): string => `${(share * 100).toFixed(1)}%`;
+const days = (value: number | null): string => (value === null ? '–' : `${Number(value.toFixed(1))} d`);
+
+export function renderLifecycleSummary(summary: LifecycleSummary, format: OutputFormat): string {
+  if (format === 'json') return renderJson(summary);
+  const human = format === 'table';
+  const table: Table = {
+    columns: ['stage', '阶段', 'customers', 'share'],
+    numeric: new Set(['customers', 'share']),
+    rows: summary.stages.map((s) => [
+      human ? s.name : s.stage,
+      s.label_zh,
+      human ? formatCount(s.customers) : s.customers,
+      human ? percent(s.share) : s.share,
+    ]),
+  };
+  if (format === 'csv') return renderCsv(table);
+  const population = summary.population === 'members' ? 'members' : 'all customers';
+  return [
+    `Lifecycle as of the end of ${summary.as_of}: ${formatCount(summary.customers)} ${population}`,
+    `store purchase cycle C ${days(summary.store_cycle_days)} · churn window ${days(summary.churn_window_days)}`,
+    '',
+    renderTable(table),
+  ].join('\n');
+}
+
+export function renderLifecycleCustomers(
+  summary: LifecycleSummary,
+  customers: readonly LifecycleCustomer[],
+  format: OutputFormat,
+): string {
+  if (format === 'json')
+    return renderJson({
+      as_of: summary.as_of,
+      population: summary.population,
+      store_cycle_days: summary.store_cycle_days,
+      churn_window_days: summary.churn_window_days,
+      customers,
+    });
+  const columns = [
+    'customer_id',
+    'stage',
+    'purchases',
+    'last_purchase',
+    'recency_days',
+    'cycle_days',
+    'rule',
+  ] as const;
+  const table: Table = {
+    columns,
+    numeric: new Set(['purchases', 'recency_days', 'cycle_days']),
+    rows: customers.map((c) => columns.map((column) => c[column])),
+  };
+  return format === 'csv' ? renderCsv(table) : renderTable(table);
+}
+
+export function renderLifecycleFlows(flows: LifecycleFlows, format: OutputFormat): string {
+  if (format === 'json') return renderJson(flows);
+  const human = format === 'table';
+  const name = (stage: keyof typeof LIFECYCLE_STAGE_LABELS): string =>
+    human ? `${LIFECYCLE_STAGE_LABELS[stage].name} ${LIFECYCLE_STAGE_LABELS[stage].zh}` : stage;
+  const table: Table = {
+    columns: ['month', 'from_stage', 'to_stage', 'customers'],
+    numeric: new Set(['customers']),
+    rows: flows.months.flatMap((m) =>
+      m.flows.map((f) => [
+        m.month,
+        name(f.from_stage),
+        name(f.to_stage),
+        human ? formatCount(f.customers) : f.customers,
+      ]),
+    ),
+  };
+  if (format === 'csv') return renderCsv(table);
+  const stages: Table = {
+    columns: [
+      'month',
+      'C',
+      'churn window',
+      ...LIFECYCLE_REPORT_ORDER.map((s) => LIFECYCLE_STAGE_LABELS[s].name),
+    ],
+    numeric: new Set([
+      'C',
+      'churn window',
+      ...LIFECYCLE_REPORT_ORDER.map((s) => LIFECYCLE_STAGE_LABELS[s].name),
+    ]),
+    rows: flows.months.map((m) => [
+      m.month,
+      days(m.store_cycle_days),
+      days(m.churn_window_days),
+      ...LIFECYCLE_REPORT_ORDER.map((s) => formatCount(m.stages[s])),
+    ]),
+  };
+  const population = flows.population === 'members' ? 'members' : 'all customers';
+  return [
+    `Lifecycle flows ${flows.from} … ${flows.to} (${population}), stages at each month end:`,
+    '',
+    renderTable(stages),
+    '',
+    'Stage changes since the previous month end (not yet counted = joined in the month):',
+    '',
+    renderTable(table),
+  ].join('\n');
+}
+
+export function renderInviteCandidates(
+  asOf: string,
+  candidates: readonly InviteCandidate[],
+  format: OutputFormat,
+): string {
+  if (format === 'json') return renderJson({ as_of: asOf, candidates });
+  const table: Table = {
+    columns: ['customer_id', 'purchases', 'net_spend', 'last_purchase'],
+    numeric: new Set(['purchases', 'net_spend']),
+    rows: candidates.map((c) => [
+      c.customer_id,
+      c.purchases,
+      format === 'table' ? formatMoney(c.net_spend) : c.net_spend,
+      c.last_purchase,
+    ]),
+  };
+  if (format === 'csv') return renderCsv(table);
+  return [
+    `Invitation candidates as of the end of ${asOf}: ${formatCount(candidates.length)} non-members with two or more purchases, best first`,
+    '',
+    renderTable(table),
+  ].join('\n');
+}

@@ -1,0 +1,177 @@
+/** `huiyuan tiers [--as-of YYYY-MM-DD] [--calibrate] [--history] [--format table|csv|json]` */
+import type { Command } from 'commander';
+import type { TierCalibration, TierReport } from '../../analytics/tiers/tiers.js';
+import type { TiersConfig } from '../../config/tiers-config.js';
+import { type CommandContext, withStore } from '../context.js';
+import { formatCount, formatMoney } from '../format.js';
+import {
+  formatOption,
+  type OutputFormat,
+  renderCsv,
+  renderJson,
+  renderTable,
+  type Table,
+} from '../output.js';
+import { parseDay } from './rfm.js';
+
+interface TiersFlags {
+  readonly asOf?: string;
+  readonly calibrate?: boolean;
+  readonly history?: boolean;
+  readonly format: OutputFormat;
+}
+
+export function registerTiers(program: Command, getContext: () => CommandContext): void {
+  program
+    .command('tiers')
+    .description(
+      'Tiers as of the end of a day under the latest calibration on or before it, with the stepped check (default day: the last order)',
+    )
+    .option('--as-of <day>', 'YYYY-MM-DD in the store timezone', parseDay)
+    .option('--calibrate', 'cut new thresholds as of the day and store them (history is kept)')
+    .option('--history', 'list the stored calibrations')
+    .addOption(formatOption())
+    .action(async (flags: TiersFlags) => {
+      const tiers = await import('../../analytics/tiers/tiers.js');
+      const { getLastOrderDay } = await import('../../analytics/rfm/rfm.js');
+      const context = getContext();
+      const config = context.config.tiers;
+      const output = await withStore(context, async (store) => {
+        if (flags.history)
+          return { kind: 'history' as const, history: await tiers.listTierCalibrations(store) };
+        const asOf = flags.asOf ?? (await getLastOrderDay(store));
+        if (asOf === null) return null;
+        const options = { asOf, config };
+        if (flags.calibrate) {
+          const calibration = await tiers.calibrateTiers(store, options);
+          await tiers.saveTierCalibration(store, calibration);
+          process.stderr.write(`stored the tier calibration of ${asOf}\n`);
+          return {
+            kind: 'report' as const,
+            report: await tiers.getTierReport(store, options, calibration, true),
+          };
+        }
+        const stored = await tiers.getLatestTierCalibration(store, asOf);
+        if (stored)
+          return { kind: 'report' as const, report: await tiers.getTierReport(store, options, stored, true) };
+        process.stderr.write(
+          `no tier calibration on or before ${asOf}: showing what a calibration as of ${asOf} would give (not stored; run \`huiyuan tiers --calibrate\`)\n`,
+        );
+        const provisional = await tiers.calibrateTiers(store, options);
+        return {
+          kind: 'report' as const,
+          report: await tiers.getTierReport(store, options, provisional, false),
+        };
+      });
+      if (output === null) {
+        process.stderr.write(
+          'the store has no orders yet, so there is nothing to calibrate: try `huiyuan demo` or `huiyuan import FILE`\n',
+        );
+        return;
+      }
+      const text =
+        output.kind === 'history'
+          ? renderTierHistory(output.history, config, flags.format)
+          : renderTierReport(output.report, flags.format);
+      process.stdout.write(`${text}\n`);
+    });
+}
+
+const percent = (share: number | null): string => (share === null ? '' : `${(share * 100).toFixed(1)}%`);
+
+const describeBenefits = (benefits: TiersConfig['levels'][number]['benefits']): string =>
+  [
+    benefits.free_shipping ? 'free shipping 包邮' : null,
+    benefits.discount_percent !== undefined ? `${benefits.discount_percent}% off` : null,
+  ]
+    .filter((part) => part !== null)
+    .join(' + ');
+
+const describeSpecialDays = (days: TiersConfig['special_days']): string => {
+  const parts = [
+    days.monthly.length ? `every month on day ${days.monthly.join(', ')}` : null,
+    days.annual.length ? `every year on ${days.annual.join(', ')}` : null,
+    days.dates.length ? `${formatCount(days.dates.length)} listed dates` : null,
+  ].filter((part) => part !== null);
+  return parts.length ? `special days left out: ${parts.join('; ')}` : 'no special days left out';
+};
+
+export function renderTierReport(report: TierReport, format: OutputFormat): string {
+  if (format === 'json') return renderJson(report);
+  const human = format === 'table';
+  const table: Table = {
+    columns: [
+      'tier',
+      '等级',
+      'threshold',
+      'members',
+      'member_share',
+      'value',
+      'value_share',
+      'contribution_rate',
+      'stepped',
+      'benefits',
+    ],
+    numeric: new Set(['threshold', 'members', 'member_share', 'value', 'value_share', 'contribution_rate']),
+    rows: report.tiers.map((t) => [
+      human ? t.name : t.tier,
+      t.name_zh,
+      human ? (t.threshold === null ? '–' : `≥ ${formatMoney(t.threshold)}`) : t.threshold,
+      human ? formatCount(t.members) : t.members,
+      human ? percent(t.member_share) : t.member_share,
+      human ? formatMoney(t.value) : t.value,
+      human ? percent(t.value_share) : t.value_share,
+      human ? (t.contribution_rate === null ? '' : t.contribution_rate.toFixed(2)) : t.contribution_rate,
+      human ? (t.stepped === null ? '' : t.stepped ? '✓' : '✗') : t.stepped,
+      describeBenefits(t.benefits),
+    ]),
+  };
+  if (format === 'csv') return renderCsv(table);
+  const c = report.calibration;
+  const calibration = c.stored
+    ? `thresholds of the calibration of ${c.calibrated_on} (${c.method}); next calibration due ${c.next_due}${c.overdue ? ' (overdue)' : ''}`
+    : `no stored calibration: thresholds a calibration as of ${c.calibrated_on} (${c.method}) would give, not stored`;
+  return [
+    `Tiers as of the end of ${report.as_of}: ${formatCount(report.members)} members, value ${formatMoney(report.value)}`,
+    `tiers by net spend over the ${report.window_months} months up to the day; value and contribution rate by net spend over the last ${report.contribution_months} months; ${describeSpecialDays(report.special_days)}`,
+    calibration,
+    '',
+    renderTable(table),
+    '',
+    report.stepped
+      ? '✓ contribution rises tier by tier (阶梯式)'
+      : report.broken_steps.map((line) => `✗ ${line}`).join('\n'),
+  ].join('\n');
+}
+
+export function renderTierHistory(
+  history: readonly TierCalibration[],
+  config: TiersConfig,
+  format: OutputFormat,
+): string {
+  if (format === 'json') return renderJson({ calibrations: history });
+  const ids = config.levels.map((level) => level.id);
+  const columns = [
+    'calibrated_on',
+    'method',
+    'members',
+    ...ids.flatMap((id) => [`${id}_threshold`, `${id}_members`]),
+  ];
+  const table: Table = {
+    columns,
+    numeric: new Set(columns.slice(2)),
+    rows: history.map((calibration) => {
+      const byId = new Map(calibration.tiers.map((tier) => [tier.tier, tier]));
+      return [
+        calibration.calibrated_on,
+        calibration.method,
+        calibration.members,
+        ...ids.flatMap((id) => [byId.get(id)?.threshold ?? null, byId.get(id)?.members ?? null]),
+      ];
+    }),
+  };
+  if (format === 'csv') return renderCsv(table);
+  return history.length
+    ? renderTable(table)
+    : 'no tier calibrations stored yet: run `huiyuan tiers --calibrate`';
+}

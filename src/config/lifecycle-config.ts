@@ -1,0 +1,66 @@
+/**
+ * The lifecycle section of the config: every default of spec section 6, changeable by the
+ * store. C is the store's typical purchase cycle, c a member's own cycle (see
+ * src/analytics/lifecycle/lifecycle-query.ts for how both are measured).
+ *
+ * Unknown fields are refused with the field's name and the known ones (checked here rather
+ * than by a strict object, so that the message lists this section's fields).
+ */
+import { z } from 'zod';
+
+export const LIFECYCLE_PURCHASE_COUNTS = ['orders', 'order_days'] as const;
+
+const days = (what: string) =>
+  z
+    .number({ message: `expected a whole number of days ≥ 1 (${what})` })
+    .int({ message: `expected a whole number of days ≥ 1 (${what})` })
+    .min(1, { message: `expected a whole number of days ≥ 1 (${what})` });
+const cycles = (what: string) =>
+  z
+    .number({ message: `expected a number of cycles > 0 (${what})` })
+    .positive({ message: `expected a number of cycles > 0 (${what})` });
+
+const lifecycleShape = {
+  purchases: z
+    .enum(LIFECYCLE_PURCHASE_COUNTS)
+    .default('orders')
+    .describe('A purchase is an order (default) or a distinct purchase day.'),
+  min_churn_days: days('the shortest churn window')
+    .default(180)
+    .describe('Churn window = max(min_churn_days, churn_cycles × C).'),
+  churn_cycles: cycles('churn window in store cycles C').default(3).describe('See min_churn_days.'),
+  churn_days: days('a fixed churn window')
+    .optional()
+    .describe('A fixed churn window in days, used instead of max(min_churn_days, churn_cycles × C).'),
+  loyal_min_purchases: z
+    .number({ message: 'expected a whole number ≥ 1' })
+    .int({ message: 'expected a whole number ≥ 1' })
+    .min(1, { message: 'expected a whole number ≥ 1' })
+    .default(4)
+    .describe('Loyal: at least this many purchases in the trailing loyal_window_days …'),
+  loyal_window_days: days('the trailing window of the loyal count').default(365),
+  loyal_recency_cycles: cycles('loyal recency in own cycles c')
+    .default(1.5)
+    .describe('… and recency ≤ loyal_recency_cycles × c.'),
+  at_risk_cycles: cycles('at-risk recency in own cycles c')
+    .default(2)
+    .describe('At risk: recency > at_risk_cycles × c, still inside the churn window.'),
+};
+
+export const LIFECYCLE_CONFIG_FIELDS = Object.keys(lifecycleShape);
+
+export const lifecycleConfigSchema = z
+  .unknown()
+  .superRefine((value, context) => {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
+    for (const key of Object.keys(value))
+      if (!LIFECYCLE_CONFIG_FIELDS.includes(key))
+        context.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `unknown field; known fields: ${LIFECYCLE_CONFIG_FIELDS.join(', ')}`,
+        });
+  })
+  .pipe(z.object(lifecycleShape, { message: 'expected an object' }));
+
+export type LifecycleConfig = z.infer<typeof lifecycleConfigSchema>;
