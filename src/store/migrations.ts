@@ -118,6 +118,49 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 3,
+    description: 'customer snapshots as of a day, and the stage and tier changes between them',
+    statements: [
+      `CREATE TABLE snapshots (
+        as_of DATE NOT NULL,
+        population VARCHAR NOT NULL,
+        customers BIGINT NOT NULL,
+        tier_calibrated_on DATE,
+        refreshed_at TIMESTAMPTZ NOT NULL
+      )`,
+      `CREATE TABLE customer_snapshots (
+        as_of DATE NOT NULL,
+        customer_id VARCHAR NOT NULL,
+        is_member BOOLEAN NOT NULL,
+        recency_days INTEGER,
+        frequency INTEGER NOT NULL,
+        monetary DECIMAL(38,2) NOT NULL,
+        r TINYINT,
+        f TINYINT,
+        m TINYINT,
+        fm TINYINT,
+        score DOUBLE,
+        segment VARCHAR NOT NULL,
+        tier VARCHAR,
+        tier_value DECIMAL(38,2),
+        stage VARCHAR NOT NULL,
+        stage_rule VARCHAR NOT NULL
+      )`,
+      `CREATE TABLE stage_changes (
+        customer_id VARCHAR NOT NULL,
+        changed_on DATE NOT NULL,
+        from_stage VARCHAR,
+        to_stage VARCHAR NOT NULL
+      )`,
+      `CREATE TABLE tier_changes (
+        customer_id VARCHAR NOT NULL,
+        changed_on DATE NOT NULL,
+        from_tier VARCHAR,
+        to_tier VARCHAR
+      )`,
+    ],
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((latest, m) => Math.max(latest, m.version), 0);
