@@ -10,6 +10,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerImport } from './commands/import.js';
 import { registerLifecycle } from './commands/lifecycle.js';
+import { registerMember } from './commands/member.js';
 import { registerRefresh } from './commands/refresh.js';
 import { registerRfm } from './commands/rfm.js';
 import { registerStatus } from './commands/status.js';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerTiers(program, getContext);
   registerLifecycle(program, getContext);
   registerRefresh(program, getContext);
+  registerMember(program, getContext);
   registerRfm(program, getContext);
   registerConfig(program, getContext);
   registerDemo(program, getContext);

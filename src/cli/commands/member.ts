@@ -1,0 +1,107 @@
+/** `huiyuan member ID [--as-of D] [--format table|json]`: one customer, explained. */
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import type { MemberExplanation } from '../../analytics/member/explain-member.js';
+import { type CommandContext, withStore } from '../context.js';
+import { formatMoney } from '../format.js';
+import { renderJson } from '../output.js';
+import { parseDay } from './rfm.js';
+
+interface MemberFlags {
+  readonly asOf?: string;
+  readonly format: 'table' | 'json';
+}
+
+export function registerMember(program: Command, getContext: () => CommandContext): void {
+  program
+    .command('member')
+    .description(
+      'explain one customer: facts, R/F/M and the cut points, segment, tier, lifecycle stage and rule, history',
+    )
+    .argument('<id>', 'customer id')
+    .option(
+      '--as-of <day>',
+      'YYYY-MM-DD in the store timezone (default: the day of the last order)',
+      parseDay,
+    )
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(async (id: string, flags: MemberFlags) => {
+      const context = getContext();
+      const { explainMember } = await import('../../analytics/member/explain-member.js');
+      const { getLastOrderDay } = await import('../../analytics/rfm/rfm.js');
+      const explanation = await withStore(context, async (store) => {
+        const asOf = flags.asOf ?? (await getLastOrderDay(store)) ?? new Date().toISOString().slice(0, 10);
+        return explainMember(store, { customerId: id, asOf, config: context.config });
+      });
+      process.stdout.write(
+        `${flags.format === 'json' ? renderJson(explanation) : renderMember(explanation)}\n`,
+      );
+    });
+}
+
+const orDash = (value: string | number | null | undefined): string =>
+  value === null || value === undefined ? '–' : String(value);
+
+export function renderMember(m: MemberExplanation): string {
+  const f = m.facts;
+  const lines = [
+    `${f.id}${f.name ? ` ${f.name}` : ''} as of the end of ${m.as_of}`,
+    `  ${f.is_member ? `member since ${f.member_since}` : 'not a member (scored among all customers)'} · ${f.gender}` +
+      `${f.birthday ? ` · born ${f.birthday}` : ''}${f.province ? ` · ${f.province}${f.city && f.city !== f.province ? ` ${f.city}` : ''}` : ''}`,
+    `  ${f.orders} orders, ${f.purchases} purchases (${orDash(f.first_purchase)} … ${orDash(f.last_purchase)}) · paid ${formatMoney(f.paid)} · refunded ${formatMoney(f.refunded)} · ${f.sessions} sessions · ${f.feedback} feedback`,
+    '',
+  ];
+  const rfm = m.rfm;
+  if (rfm && rfm.r !== null) {
+    const cuts = (values: readonly (string | number | null)[]): string => values.map(orDash).join(' / ');
+    lines.push(
+      `RFM: segment ${rfm.segment_name} ${rfm.segment_zh} (cell R${rfm.r} × FM${orDash(rfm.fm)}), score ${orDash(rfm.score)}`,
+      `  recency   ${orDash(rfm.recency_days)} days → R ${rfm.r}   (cut points ${cuts(rfm.cut_points.recency_days)}; fewer days scores higher)`,
+      `  frequency ${rfm.frequency} → F ${orDash(rfm.f)}   (cut points ${cuts(rfm.cut_points.frequency)})`,
+      `  monetary  ${formatMoney(rfm.monetary)} → M ${orDash(rfm.m)}   (cut points ${cuts(rfm.cut_points.monetary)})`,
+      '  a value equal to a cut point takes the lower bin',
+    );
+  } else {
+    lines.push(
+      `RFM: ${rfm ? `${rfm.segment_name} ${rfm.segment_zh}` : 'not counted'}: no purchase up to the day, so no scores`,
+    );
+  }
+  lines.push('');
+  const tier = m.tier;
+  if (tier) {
+    const passed = tier.threshold ? `passed the threshold ${formatMoney(tier.threshold)}` : 'the entry tier';
+    const next = tier.next_tier
+      ? `; next tier ${tier.next_tier} from ${formatMoney(orDash(tier.next_threshold))}`
+      : '';
+    lines.push(
+      `Tier: ${tier.name} ${tier.name_zh}: value ${formatMoney(tier.value)} ${passed}${next}`,
+      `  thresholds of the calibration of ${tier.calibrated_on}${tier.calibration_stored ? '' : ' (computed for the day, not stored: run `huiyuan tiers --calibrate`)'}`,
+    );
+  } else {
+    lines.push('Tier: none (tiers are for members)');
+  }
+  lines.push('');
+  const stage = m.lifecycle;
+  lines.push(
+    stage
+      ? `Lifecycle: ${stage.stage_name} ${stage.stage_zh}, because ${stage.rule}`
+      : 'Lifecycle: not counted',
+  );
+  lines.push('');
+  if (m.stage_history.length === 0 && m.tier_history.length === 0) {
+    lines.push('History: no snapshots yet (run `huiyuan refresh`, or back-fill with --from/--to)');
+  } else {
+    lines.push('History (from the stored snapshots):');
+    for (const change of m.stage_history) {
+      lines.push(
+        `  ${change.changed_on}  stage ${change.from_stage ?? '(first snapshot)'} → ${change.to_stage}`,
+      );
+    }
+    for (const change of m.tier_history) {
+      lines.push(
+        `  ${change.changed_on}  tier ${change.from_tier ?? '(first snapshot)'} → ${orDash(change.to_tier)}`,
+      );
+    }
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,118 @@
+/**
+ * `member ID` on the lifecycle fixture: the facts are counted here from the fixture rows by hand,
+ * the RFM, tier and stage are the ones rfm/tiers/lifecycle give for the same day (their
+ * figures are checked by hand in their own tests), and the history is what refresh stored.
+ *
+ * L (member since 2023-01-01): purchases of 100.00 on 2023-12-01, 2024-01-01, 02-01, 03-01, 04-01.
+ * X1 (not a member): 50.00 on 2024-01-10, 02-10, 03-01.
+ */
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { getLifecycleCustomers } from '../src/analytics/lifecycle/lifecycle.js';
+import { explainMember } from '../src/analytics/member/explain-member.js';
+import { refreshSnapshot } from '../src/analytics/refresh/refresh.js';
+import { getRfmCustomers } from '../src/analytics/rfm/rfm.js';
+import { configSchema } from '../src/config/config.js';
+import { AppError } from '../src/errors.js';
+import { importFile } from '../src/ingest/import-file.js';
+import { openTempStore, ROOT, runCli, type TempStore } from './helpers.js';
+
+const FIXTURES = join(ROOT, 'test', 'fixtures', 'lifecycle');
+const config = configSchema.parse({});
+
+let temp: TempStore;
+beforeEach(async () => {
+  temp = await openTempStore();
+  for (const file of ['customers.csv', 'orders.csv']) {
+    await importFile(temp.store, join(FIXTURES, file), { rejectsDir: join(temp.dir, 'rejects') });
+  }
+});
+afterEach(async () => {
+  await temp.cleanup();
+});
+
+describe('explainMember', () => {
+  it('gives the raw facts of the day, counted by hand', async () => {
+    const m = await explainMember(temp.store, { customerId: 'L', asOf: '2024-03-15', config });
+    expect(m.facts).toMatchObject({
+      id: 'L',
+      is_member: true,
+      orders: 4,
+      purchases: 4,
+      first_purchase: '2023-12-01',
+      last_purchase: '2024-03-01',
+      paid: '400.00',
+      refunded: '0.00',
+    });
+    expect(m.population).toBe('members');
+  });
+
+  it('shows the same RFM, stage and rule as rfm and lifecycle for the day', async () => {
+    const m = await explainMember(temp.store, { customerId: 'L', asOf: '2024-04-30', config });
+    const rfm = (await getRfmCustomers(temp.store, { asOf: '2024-04-30', config: config.rfm })).find(
+      (c) => c.customer_id === 'L',
+    );
+    const stage = (
+      await getLifecycleCustomers(temp.store, { asOf: '2024-04-30', config: config.lifecycle })
+    ).find((c) => c.customer_id === 'L');
+    expect(m.rfm).toMatchObject({ ...rfm });
+    expect(m.rfm?.recency_days).toBe(29);
+    expect(m.lifecycle?.stage).toBe(stage?.stage);
+    expect(m.lifecycle?.rule).toBe(stage?.rule);
+    expect(m.tier?.tier).toBeDefined();
+  });
+
+  it('scores a non-member among all customers and gives no tier', async () => {
+    const m = await explainMember(temp.store, { customerId: 'X1', asOf: '2024-04-30', config });
+    expect(m.population).toBe('all_customers');
+    expect(m.facts).toMatchObject({ is_member: false, purchases: 3, paid: '150.00' });
+    expect(m.rfm?.frequency).toBe(3);
+    expect(m.tier).toBeNull();
+  });
+
+  it('lists the stage changes refresh stored, up to the day', async () => {
+    await refreshSnapshot(temp.store, { asOf: '2024-01-31', allCustomers: false, config });
+    await refreshSnapshot(temp.store, { asOf: '2024-04-30', allCustomers: false, config });
+    const stages = async (day: string) =>
+      (await getLifecycleCustomers(temp.store, { asOf: day, config: config.lifecycle })).find(
+        (c) => c.customer_id === 'W',
+      )?.stage;
+    const [january, april] = [await stages('2024-01-31'), await stages('2024-04-30')];
+    const m = await explainMember(temp.store, { customerId: 'W', asOf: '2024-04-30', config });
+    const expected: { changed_on: string; from_stage: string | null; to_stage: string | undefined }[] = [
+      { changed_on: '2024-01-31', from_stage: null, to_stage: january },
+    ];
+    if (april !== january)
+      expected.push({ changed_on: '2024-04-30', from_stage: january ?? null, to_stage: april });
+    expect(m.stage_history).toEqual(expected);
+    const early = await explainMember(temp.store, { customerId: 'W', asOf: '2024-02-01', config });
+    expect(early.stage_history).toHaveLength(1);
+  });
+
+  it('names an unknown id', async () => {
+    const error = await explainMember(temp.store, { customerId: 'nobody', asOf: '2024-04-30', config }).catch(
+      (e: unknown) => e,
+    );
+    expect((error as AppError).code).toBe('BAD_ARGUMENT');
+    expect((error as AppError).message).toBe("no customer with id 'nobody' in the store");
+  });
+
+  it('prints through the CLI, as text and as JSON', async () => {
+    const db = temp.store.path;
+    await temp.store.close();
+    const text = runCli(['--db', db, 'member', 'L', '--as-of', '2024-04-30']);
+    expect(text.status).toBe(0);
+    expect(text.stdout).toContain('Lifecycle:');
+    expect(text.stdout).toContain('cut points');
+    const json = runCli(['--db', db, 'member', 'L', '--as-of', '2024-04-30', '--format', 'json']);
+    expect((JSON.parse(json.stdout) as { facts: { purchases: number } }).facts.purchases).toBe(5);
+    const missing = runCli(['--db', db, 'member', 'nobody']);
+    expect(missing.status).toBe(2);
+    temp = {
+      ...temp,
+      store: await (
+        await import('../src/store/duckdb/duckdb-store.js')
+      ).DuckDBStore.open({ path: db, timezone: 'Asia/Shanghai' }),
+    };
+  });
+});
