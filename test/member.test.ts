@@ -60,6 +60,13 @@ describe('explainMember', () => {
     expect(m.lifecycle?.stage).toBe(stage?.stage);
     expect(m.lifecycle?.rule).toBe(stage?.rule);
     expect(m.tier?.tier).toBeDefined();
+    // Five purchases of 100.00, a 31-day rhythm (gaps 31, 31, 29, 31: median 31).
+    expect(m.tags).toMatchObject({
+      purchases: 5,
+      net_spend: '500.00',
+      purchase_cycle_days: 31,
+      negative_emotion: false,
+    });
   });
 
   it('scores a non-member among all customers and gives no tier', async () => {

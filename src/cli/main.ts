@@ -14,6 +14,7 @@ import { registerMember } from './commands/member.js';
 import { registerRefresh } from './commands/refresh.js';
 import { registerRfm } from './commands/rfm.js';
 import { registerStatus } from './commands/status.js';
+import { registerTags } from './commands/tags.js';
 import { registerTiers } from './commands/tiers.js';
 import { createContext, type CommandContext, type GlobalOptions } from './context.js';
 
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerStatus(program, getContext);
   registerTiers(program, getContext);
   registerLifecycle(program, getContext);
+  registerTags(program, getContext);
   registerRefresh(program, getContext);
   registerMember(program, getContext);
   registerRfm(program, getContext);

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { DEFAULT_RFM_SEGMENT_MAP, findSegmentMapProblems, RFM_SEGMENTS } from '../domain/rfm-segments.js';
 import { AppError } from '../errors.js';
 import { lifecycleConfigSchema } from './lifecycle-config.js';
+import { tagsConfigSchema } from './tags-config.js';
 import { tiersConfigSchema } from './tiers-config.js';
 
 function isTimezone(name: string): boolean {
@@ -122,6 +123,7 @@ export const configSchema = z.strictObject({
   lifecycle: lifecycleConfigSchema
     .default(() => lifecycleConfigSchema.parse({}))
     .describe('Lifecycle stages (spec section 6).'),
+  tags: tagsConfigSchema.default(() => tagsConfigSchema.parse({})).describe('Behaviour tags (spec section 5).'),
 });
 
 export type StoreConfig = z.infer<typeof configSchema>;

@@ -14,6 +14,7 @@ import type { Store } from '../../store/store.js';
 import { LIFECYCLE_STAGE_LABELS } from '../lifecycle/lifecycle-stages.js';
 import { getLifecycleCustomers, type LifecycleCustomer } from '../lifecycle/lifecycle.js';
 import { getRfmCustomers, getRfmCutPoints, type RfmCustomer, type RfmCutPoints } from '../rfm/rfm.js';
+import { type CustomerTags, getCustomerTags } from '../tags/tags.js';
 import { calibrateTiers, getLatestTierCalibration, getMemberTiers } from '../tiers/tiers.js';
 
 export interface MemberFacts {
@@ -60,6 +61,8 @@ export interface MemberExplanation {
     readonly calibration_stored: boolean;
   } | null;
   readonly lifecycle: (LifecycleCustomer & { readonly stage_name: string; readonly stage_zh: string }) | null;
+  /** The behaviour tags of the four families (spec section 5). */
+  readonly tags: CustomerTags | null;
   readonly stage_history: readonly { changed_on: string; from_stage: string | null; to_stage: string }[];
   readonly tier_history: readonly { changed_on: string; from_tier: string | null; to_tier: string | null }[];
 }
@@ -67,7 +70,7 @@ export interface MemberExplanation {
 export interface ExplainMemberOptions {
   readonly customerId: string;
   readonly asOf: string;
-  readonly config: Pick<Config, 'rfm' | 'tiers' | 'lifecycle'>;
+  readonly config: Pick<Config, 'rfm' | 'tiers' | 'lifecycle' | 'tags'>;
 }
 
 const gmvStatuses = GMV_STATUSES.map((status) => `'${status}'`).join(', ');
@@ -126,6 +129,8 @@ export async function explainMember(store: Store, options: ExplainMemberOptions)
     }
   }
 
+  const [tags] = await getCustomerTags(store, { asOf, allCustomers, customerId, config: config.tags });
+
   const stageHistory = await store.query<{ changed_on: string; from_stage: string | null; to_stage: string }>(
     sql`SELECT changed_on::VARCHAR AS changed_on, from_stage, to_stage FROM stage_changes
       WHERE customer_id = ${customerId} AND changed_on <= ${asOf}::DATE ORDER BY changed_on`,
@@ -158,6 +163,7 @@ export async function explainMember(store: Store, options: ExplainMemberOptions)
           stage_zh: LIFECYCLE_STAGE_LABELS[stageRow.stage].zh,
         }
       : null,
+    tags: tags ?? null,
     stage_history: stageHistory,
     tier_history: tierHistory,
   };

@@ -88,6 +88,19 @@ export function renderMember(m: MemberExplanation): string {
       : 'Lifecycle: not counted',
   );
   lines.push('');
+  const t = m.tags;
+  if (t) {
+    const age = t.age === null ? '' : ` · ${t.age} (${orDash(t.generation)})`;
+    const place = [t.province, t.north_south, t.big_region].filter((v) => v !== null).join(' ');
+    lines.push(
+      'Tags:',
+      `  属性 attributes: ${t.gender}${age}${place ? ` · ${place}` : ''} · purchasing power ${orDash(t.power_band)}`,
+      `  活跃度 activity: ${t.page_views} PV in ${t.sessions} sessions · ${orDash(t.pages_per_visit)} pages per visit · dwell ${orDash(t.avg_dwell_seconds)} s · bounce ${t.bounce_rate === null ? '–' : `${Math.round(t.bounce_rate * 100)}%`}`,
+      `  购买行为 purchase: ${t.purchases} purchases · AOV ${formatMoney(orDash(t.aov))} · ${orDash(t.items_per_order)} items per order · largest ${formatMoney(orDash(t.largest_order))} · cycle ${orDash(t.purchase_cycle_days)} d · next expected ${orDash(t.expected_next_purchase)}`,
+      `  情绪 emotion: ${t.negative_emotion ? 'negative' : 'none'} · refunds ${t.refunds} · rejections ${t.rejections} · complaints ${t.complaints} · low ratings ${t.low_ratings}`,
+      '',
+    );
+  }
   if (m.stage_history.length === 0 && m.tier_history.length === 0) {
     lines.push('History: no snapshots yet (run `huiyuan refresh`, or back-fill with --from/--to)');
   } else {

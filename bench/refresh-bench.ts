@@ -1,0 +1,140 @@
+/**
+ * Refresh benchmark (npm run bench): a full `huiyuan refresh` (RFM, tiers, lifecycle stage of
+ * every member) on the generated 1M-customer store, against the floor measured in the same
+ * run: one hand-written DuckDB query computing R, F, M and their quintile cut points over the
+ * same orders table. Writes docs/benchmarks.md between the refresh-bench markers.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const WORK = join(ROOT, '.bench');
+const STORE = join(WORK, 'store-1000000-10');
+const DB = join(WORK, 'analytics.duckdb');
+const RUNS = 3;
+
+interface Measured {
+  readonly seconds: number;
+  readonly peakRssMb: number;
+  readonly output: string;
+}
+
+function measure(args: readonly string[]): Promise<Measured> {
+  return new Promise((resolvePromise, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    let peakKb = 0;
+    const timer = setInterval(() => {
+      try {
+        const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1];
+        if (hwm) peakKb = Math.max(peakKb, Number(hwm));
+      } catch {
+        // The process has just exited.
+      }
+    }, 50);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearInterval(timer);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      if (code !== 0) reject(new Error(`${args.join(' ')} exited ${code}:\n${output}`));
+      else resolvePromise({ seconds, peakRssMb: peakKb / 1024, output });
+    });
+  });
+}
+
+const median = (values: readonly number[]): number =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+
+/** The floor: R, F, M per member and their quintile cut points, in one query. */
+async function measureFloor(asOf: string): Promise<number> {
+  const instance = await DuckDBInstance.create(DB, { access_mode: 'READ_ONLY' });
+  const connection = await instance.connect();
+  await connection.run("SET TimeZone = 'Asia/Shanghai'");
+  const started = process.hrtime.bigint();
+  await connection.run(`
+    WITH rfm AS (
+      SELECT o.customer_id,
+        ('${asOf}'::DATE - max(o.placed_at::DATE)) AS recency,
+        count(*) FILTER (WHERE o.paid_amount > 0) AS frequency,
+        sum(o.paid_amount - o.refunded_amount) AS monetary
+      FROM orders o JOIN customers c ON c.id = o.customer_id
+      WHERE o.status IN ('paid','shipped','completed','refunded') AND o.placed_at < ('${asOf}'::DATE + 1)::TIMESTAMPTZ
+        AND c.member_since < ('${asOf}'::DATE + 1)::TIMESTAMPTZ
+      GROUP BY o.customer_id)
+    SELECT quantile_disc(recency, [0.2, 0.4, 0.6, 0.8]), quantile_disc(frequency, [0.2, 0.4, 0.6, 0.8]),
+      quantile_disc(monetary, [0.2, 0.4, 0.6, 0.8]), count(*) FROM rfm`);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  connection.closeSync();
+  instance.closeSync();
+  return seconds;
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(join(STORE, 'truth.json'))) {
+    throw new Error(
+      `${STORE} is missing: run the import benchmark first (bench/import-bench.ts generates it)`,
+    );
+  }
+  if (!existsSync(DB)) {
+    console.log('importing customers and orders of the 1M-customer store …');
+    for (const [file, kind] of [
+      ['customers.csv', 'customers'],
+      ['orders.csv', 'orders'],
+    ] as const) {
+      await measure(['bin/huiyuan.js', '--db', DB, 'import', join(STORE, file), '--kind', kind, '--quiet']);
+    }
+  }
+  const asOf = (JSON.parse(readFileSync(join(STORE, 'truth.json'), 'utf8')) as { end: string }).end;
+  const floors: number[] = [];
+  const refreshes: Measured[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    floors.push(await measureFloor(asOf));
+    refreshes.push(await measure(['bin/huiyuan.js', '--db', DB, 'refresh', '--as-of', asOf, '--quiet']));
+    console.log(
+      `run ${run + 1}: floor ${floors.at(-1)?.toFixed(2)} s, refresh ${refreshes.at(-1)?.seconds.toFixed(2)} s`,
+    );
+  }
+  console.log(refreshes.at(-1)?.output.trim());
+  const floor = median(floors);
+  const refresh = median(refreshes.map((r) => r.seconds));
+  const peak = Math.max(...refreshes.map((r) => r.peakRssMb));
+  const spread = (values: number[]): string =>
+    `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)} s`;
+  const ratio = refresh / floor;
+  const report = [
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}.`,
+    '',
+    `Store: the generated 1,000,000-customer store of the import benchmark (customers and orders imported), as of ${asOf}.`,
+    '',
+    '| run | wall time | vs floor | peak RSS |',
+    '|---|---|---|---|',
+    `| floor: one DuckDB query, R/F/M per member and their quintile cut points, median of ${RUNS} (${spread(floors)}) | ${floor.toFixed(2)} s | 1.00× | – |`,
+    `| \`huiyuan refresh\` (whole CLI process: RFM, tier calibration and placement, lifecycle stage and rule of every member, stored; changes derived), median of ${RUNS} (${spread(refreshes.map((r) => r.seconds))}) | ${refresh.toFixed(2)} s | **${ratio.toFixed(2)}×** | ${peak.toFixed(0)} MiB |`,
+    '',
+    `Targets (issue 4): within 3× the floor — ${ratio <= 3 ? 'met' : 'NOT met'}; peak RSS under 4 GB — ${peak < 4096 ? 'met' : 'NOT met'}. Behaviour tags are not part of the refresh yet.`,
+  ].join('\n');
+  console.log(`\n${report}`);
+  const path = join(ROOT, 'docs', 'benchmarks.md');
+  const begin = '<!-- refresh-bench:begin -->';
+  const end = '<!-- refresh-bench:end -->';
+  const text = readFileSync(path, 'utf8');
+  const section = `${begin}\n${report}\n${end}`;
+  const pattern = new RegExp(`${begin}[\\s\\S]*?${end}`);
+  writeFileSync(
+    path,
+    pattern.test(text)
+      ? text.replace(pattern, section)
+      : `${text.trimEnd()}\n\n## Refresh (issue 4)\n\nA full refresh of the snapshot against the floor of one hand-written RFM query.\n\n${section}\n`,
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,312 @@
+/**
+ * Behaviour tags (spec section 5, issue 4 item 4) as of a day, as SQL values the Store runs. One
+ * CTE chain (buildTagsRelation) ends in `tags`: one row per counted customer with all four
+ * families, computed set-oriented; the per-customer list and the store summary read it.
+ *
+ * "As of", "counted" and "purchase" are as in RFM: as of day D = up to the end of D in the
+ * store's timezone; counted = members (member_since before the end of D), with allCustomers
+ * also every customer with an order placed by then; guest orders never; a purchase is an order
+ * in a GMV status with paid_amount > 0. A window of N days ending with D is the days
+ * D − N + 1 … D (store timezone).
+ *
+ * Attributes 属性
+ * - gender, province as stored; birthday_month 1–12.
+ * - age = whole years at D: year(D) − year(birthday), less one if D's month-day is before the
+ *   birthday's (a 02-29 birthday comes on 03-01 in other years).
+ * - generation by birth year: before 1960 60前; 1960–69 60后, 70后, 80后, 90后, 00后; 2010 and
+ *   later 10后.
+ * - north_south and big_region from the region table (src/domain/regions.ts with the config's
+ *   `regions` changes); null when the province is empty or not in the table.
+ * - power_band 购买力: the net spend (Σ paid − Σ refunded over GMV-status orders) placed in the
+ *   trailing power_window_days, among the counted customers with a purchase in that window. The
+ *   three cut points are nearest-rank percentiles of those customers' spend (the p-th is the
+ *   value at rank ceil(p·n/100) ascending); band = 1 + the number of cut points the spend
+ *   exceeds (equal spends share a band): low 低, mid 中, high 高, very_high 很高. Null (no band)
+ *   without a purchase in the window.
+ * Activity 活跃度 — sessions with the customer's id started in the activity window:
+ * - page_views = Σ PV; sessions; pages_per_visit = Σ PV / sessions; avg_dwell_seconds = mean
+ *   duration; bounce_rate = bounced sessions / sessions (bounced, or PV ≤ 1 when not given).
+ *   With no session: 0, 0 and null for the three ratios.
+ * Purchase behaviour 购买行为 — GMV-status orders placed up to D:
+ * - purchases; aov 客单价 = Σ paid / purchases (gross, like the KPI's AOV); items_per_order =
+ *   mean item_count over the purchases that record one; largest_order = the largest paid amount;
+ *   net_spend = Σ paid − Σ refunded (refund-only orders included, as in RFM).
+ * - first_purchase, last_purchase (days); purchases_per_30_days = purchases × 30 / (D − first
+ *   purchase day + 1): purchases per 30 days since (and including) the first purchase day.
+ * - purchase_cycle_days = the median of the gaps between consecutive purchase days (as the
+ *   lifecycle's own cycle c); null with one purchase day (the store cycle C is not used here).
+ * - expected_next_purchase = last purchase day + round(cycle) days; null without a cycle.
+ * Emotion 情绪 — events on days in the emotion window (up to D). Feedback without a customer id
+ * belongs to the customer of its order.
+ * - refunds: refunded orders, counted once each, plus refund feedback not tied to an order. An
+ *   order is refunded when a refund feedback names it (event day: that feedback's day) or, with
+ *   no such feedback up to D, when its refunded_amount > 0 (event day: the order's day, since
+ *   orders carry no refund date). last_refund is the latest event day.
+ * - rejections 拒收, complaints: feedback rows of those kinds; low_ratings: ratings ≤
+ *   low_rating_max. Each with its count and last day.
+ * - negative_emotion = any of the four counts is above 0.
+ */
+import type { TagsConfig } from '../../config/tags-config.js';
+import { PROVINCES } from '../../domain/regions.js';
+import { GMV_STATUSES } from '../../store/entities.js';
+import type { Query, SqlValue } from '../../store/sql.js';
+
+export interface TagsOptions {
+  /** The as-of day, YYYY-MM-DD in the store's timezone. */
+  readonly asOf: string;
+  /** Also tag customers who are not members (as of the day). */
+  readonly allCustomers?: boolean;
+  /** Only this customer (still measured against the whole store for the power bands). */
+  readonly customerId?: string;
+  readonly config: TagsConfig;
+}
+
+export const POWER_BANDS = ['low', 'mid', 'high', 'very_high'] as const;
+export type PowerBand = (typeof POWER_BANDS)[number];
+
+/** Generations 代 by birth year, oldest first. */
+export const GENERATIONS = ['60前', '60后', '70后', '80后', '90后', '00后', '10后'] as const;
+export type Generation = (typeof GENERATIONS)[number];
+
+/** The dimensions of the summary's distribution rows. */
+export const TAG_DIMENSIONS = [
+  'gender',
+  'generation',
+  'north_south',
+  'big_region',
+  'power_band',
+  'birthday_month',
+] as const;
+export type TagDimension = (typeof TAG_DIMENSIONS)[number];
+
+/** Collects parameters while a query's text is written: add(value) returns its `$n`. */
+class ParamList {
+  readonly values: SqlValue[] = [];
+  add(value: SqlValue): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+/** The region table: every province with the config's changes applied. */
+export function listRegions(
+  config: TagsConfig,
+): { province: string; north_south: string; big_region: string }[] {
+  return PROVINCES.map((province) => {
+    const change = config.regions[province.name];
+    return {
+      province: province.name,
+      north_south: change?.north_south ?? province.northSouth,
+      big_region: change?.big_region ?? province.bigRegion,
+    };
+  });
+}
+
+function buildTagsRelation(options: TagsOptions, params: ParamList): string {
+  const { config } = options;
+  const asOf = params.add(options.asOf);
+  const activityDays = params.add(config.activity_window_days);
+  const emotionDays = params.add(config.emotion_window_days);
+  const powerDays = params.add(config.power_window_days);
+  const statuses = GMV_STATUSES.map((status) => params.add(status)).join(', ');
+  const lowRating = params.add(config.low_rating_max);
+  const percentiles = config.power_percentiles.map((p) => params.add(p));
+  const bands = POWER_BANDS.map((band) => params.add(band)).join(', ');
+  const regions = listRegions(config)
+    .map((r) => `(${params.add(r.province)}, ${params.add(r.north_south)}, ${params.add(r.big_region)})`)
+    .join(', ');
+  const nonMembers = options.allCustomers
+    ? `UNION SELECT customer_id FROM orders WHERE customer_id IS NOT NULL AND placed_at < (SELECT end_at FROM cutoff)`
+    : '';
+  const cut = (p: string): string => `max(x) FILTER (WHERE rank = ceil(${p}::DOUBLE * n / 100))`;
+  return `WITH
+    cutoff AS (
+      SELECT ${asOf}::DATE AS as_of, (${asOf}::DATE + 1)::TIMESTAMPTZ AS end_at,
+        (${asOf}::DATE - ${activityDays}::INTEGER + 1)::TIMESTAMPTZ AS activity_start,
+        ${asOf}::DATE - ${emotionDays}::INTEGER + 1 AS emotion_start,
+        (${asOf}::DATE - ${powerDays}::INTEGER + 1)::TIMESTAMPTZ AS power_start
+    ),
+    regions(province, north_south, big_region) AS (VALUES ${regions}),
+    counted AS (
+      SELECT id AS customer_id FROM customers WHERE member_since < (SELECT end_at FROM cutoff)
+      ${nonMembers}
+    ),
+    gmv_orders AS (
+      SELECT o.id, o.customer_id, o.placed_at, o.placed_at::DATE AS day, o.paid_amount, o.refunded_amount,
+        o.item_count, o.placed_at >= k.power_start AS in_power_window
+      FROM orders o, cutoff k
+      WHERE o.customer_id IS NOT NULL AND o.placed_at < k.end_at AND o.status IN (${statuses})
+    ),
+    purchase_gaps AS (
+      SELECT customer_id, date_diff('day', lag(day) OVER (PARTITION BY customer_id ORDER BY day), day) AS gap
+      FROM (SELECT DISTINCT customer_id, day FROM gmv_orders WHERE paid_amount > 0)
+    ),
+    cycles AS (SELECT customer_id, median(gap)::DOUBLE AS cycle FROM purchase_gaps GROUP BY customer_id),
+    purchase AS (
+      SELECT customer_id,
+        count(*) FILTER (WHERE paid_amount > 0) AS purchases,
+        sum(paid_amount) FILTER (WHERE paid_amount > 0) AS gross,
+        avg(item_count) FILTER (WHERE paid_amount > 0)::DOUBLE AS items_per_order,
+        max(paid_amount) FILTER (WHERE paid_amount > 0) AS largest_order,
+        sum(paid_amount - refunded_amount) AS net_spend,
+        min(day) FILTER (WHERE paid_amount > 0) AS first_purchase,
+        max(day) FILTER (WHERE paid_amount > 0) AS last_purchase,
+        count(*) FILTER (WHERE paid_amount > 0 AND in_power_window) AS power_purchases,
+        sum(paid_amount - refunded_amount) FILTER (WHERE in_power_window) AS power_spend
+      FROM gmv_orders GROUP BY customer_id
+    ),
+    powered AS (
+      SELECT c.customer_id, p.power_spend AS x
+      FROM counted c JOIN purchase p USING (customer_id) WHERE p.power_purchases > 0
+    ),
+    power_cuts AS (
+      SELECT [${percentiles.map(cut).join(', ')}] AS cuts
+      FROM (SELECT x, row_number() OVER (ORDER BY x) AS rank, count(*) OVER () AS n FROM powered)
+    ),
+    activity AS (
+      SELECT s.customer_id, sum(s.page_views) AS page_views, count(*) AS sessions,
+        avg(s.duration_seconds)::DOUBLE AS avg_dwell_seconds,
+        avg(coalesce(s.bounced, s.page_views <= 1)::INTEGER)::DOUBLE AS bounce_rate
+      FROM sessions s, cutoff k
+      WHERE s.customer_id IS NOT NULL AND s.started_at >= k.activity_start AND s.started_at < k.end_at
+      GROUP BY s.customer_id
+    ),
+    fb AS (
+      SELECT coalesce(f.customer_id, o.customer_id) AS customer_id, f.order_id, f.kind, f.rating,
+        f.created_at, f.created_at::DATE AS day
+      FROM feedback f LEFT JOIN orders o ON o.id = f.order_id, cutoff k
+      WHERE f.created_at < k.end_at
+    ),
+    emotion_events AS (
+      SELECT customer_id, 'refund' AS kind, coalesce(order_id, 'feedback ' || created_at::VARCHAR) AS ref, day
+      FROM fb WHERE kind = 'refund'
+      UNION ALL
+      SELECT customer_id, 'refund', id, day FROM gmv_orders
+      WHERE refunded_amount > 0 AND id NOT IN (SELECT order_id FROM fb WHERE kind = 'refund' AND order_id IS NOT NULL)
+      UNION ALL
+      SELECT customer_id, kind, NULL, day FROM fb WHERE kind IN ('rejection', 'complaint')
+      UNION ALL
+      SELECT customer_id, 'low_rating', NULL, day FROM fb WHERE kind = 'rating' AND rating <= ${lowRating}::INTEGER
+    ),
+    emotion AS (
+      SELECT e.customer_id,
+        count(DISTINCT e.ref) FILTER (WHERE e.kind = 'refund') AS refunds,
+        max(e.day) FILTER (WHERE e.kind = 'refund') AS last_refund,
+        count(*) FILTER (WHERE e.kind = 'rejection') AS rejections,
+        max(e.day) FILTER (WHERE e.kind = 'rejection') AS last_rejection,
+        count(*) FILTER (WHERE e.kind = 'complaint') AS complaints,
+        max(e.day) FILTER (WHERE e.kind = 'complaint') AS last_complaint,
+        count(*) FILTER (WHERE e.kind = 'low_rating') AS low_ratings,
+        max(e.day) FILTER (WHERE e.kind = 'low_rating') AS last_low_rating
+      FROM emotion_events e, cutoff k
+      WHERE e.customer_id IS NOT NULL AND e.day >= k.emotion_start
+      GROUP BY e.customer_id
+    ),
+    tags AS (
+      SELECT c.customer_id,
+        coalesce(cu.gender, 'unknown') AS gender,
+        (year(k.as_of) - year(cu.birthday)
+          - CASE WHEN strftime(k.as_of, '%m-%d') < strftime(cu.birthday, '%m-%d') THEN 1 ELSE 0 END)::INTEGER AS age,
+        CASE
+          WHEN cu.birthday IS NULL THEN NULL
+          WHEN year(cu.birthday) < 1960 THEN '60前'
+          WHEN year(cu.birthday) >= 2010 THEN '10后'
+          ELSE lpad((year(cu.birthday) // 10 % 10 * 10)::VARCHAR, 2, '0') || '后'
+        END AS generation,
+        month(cu.birthday)::INTEGER AS birthday_month,
+        cu.province, r.north_south, r.big_region,
+        CASE WHEN p.power_purchases > 0 THEN
+          [${bands}][1 + (p.power_spend > pc.cuts[1])::INTEGER
+            + (p.power_spend > pc.cuts[2])::INTEGER + (p.power_spend > pc.cuts[3])::INTEGER]
+        END AS power_band,
+        CASE WHEN p.power_purchases > 0 THEN p.power_spend END AS power_spend,
+        coalesce(a.page_views, 0)::INTEGER AS page_views,
+        coalesce(a.sessions, 0)::INTEGER AS sessions,
+        a.page_views::DOUBLE / a.sessions AS pages_per_visit,
+        a.avg_dwell_seconds, a.bounce_rate,
+        coalesce(p.purchases, 0)::INTEGER AS purchases,
+        round(p.gross / p.purchases, 2)::DECIMAL(18,2) AS aov,
+        p.items_per_order, p.largest_order,
+        coalesce(p.net_spend, 0)::DECIMAL(38,2) AS net_spend,
+        p.first_purchase, p.last_purchase,
+        CASE WHEN p.purchases > 0 THEN p.purchases * 30.0 / (date_diff('day', p.first_purchase, k.as_of) + 1) END
+          ::DOUBLE AS purchases_per_30_days,
+        cy.cycle AS purchase_cycle_days,
+        p.last_purchase + round(cy.cycle)::INTEGER AS expected_next_purchase,
+        coalesce(e.refunds, 0)::INTEGER AS refunds, e.last_refund,
+        coalesce(e.rejections, 0)::INTEGER AS rejections, e.last_rejection,
+        coalesce(e.complaints, 0)::INTEGER AS complaints, e.last_complaint,
+        coalesce(e.low_ratings, 0)::INTEGER AS low_ratings, e.last_low_rating,
+        coalesce(e.refunds + e.rejections + e.complaints + e.low_ratings > 0, false) AS negative_emotion
+      FROM counted c CROSS JOIN cutoff k CROSS JOIN power_cuts pc
+        LEFT JOIN customers cu ON cu.id = c.customer_id
+        LEFT JOIN regions r ON r.province = cu.province
+        LEFT JOIN purchase p ON p.customer_id = c.customer_id
+        LEFT JOIN cycles cy ON cy.customer_id = c.customer_id
+        LEFT JOIN activity a ON a.customer_id = c.customer_id
+        LEFT JOIN emotion e ON e.customer_id = c.customer_id
+    )`;
+}
+
+/** One row per counted customer (or the one asked for) with every tag; dates and money as text. */
+export function buildTagsCustomersQuery(options: TagsOptions): Query {
+  const params = new ParamList();
+  const relation = buildTagsRelation(options, params);
+  const only =
+    options.customerId === undefined ? '' : `WHERE customer_id = ${params.add(options.customerId)}`;
+  return {
+    sql: `${relation}
+      SELECT customer_id, gender, age, generation, birthday_month, province, north_south, big_region, power_band,
+        power_spend::VARCHAR AS power_spend,
+        page_views, sessions, pages_per_visit, avg_dwell_seconds, bounce_rate,
+        purchases, aov::VARCHAR AS aov, items_per_order, largest_order::VARCHAR AS largest_order,
+        net_spend::VARCHAR AS net_spend, first_purchase::VARCHAR AS first_purchase,
+        last_purchase::VARCHAR AS last_purchase, purchases_per_30_days, purchase_cycle_days,
+        expected_next_purchase::VARCHAR AS expected_next_purchase,
+        refunds, last_refund::VARCHAR AS last_refund, rejections, last_rejection::VARCHAR AS last_rejection,
+        complaints, last_complaint::VARCHAR AS last_complaint, low_ratings,
+        last_low_rating::VARCHAR AS last_low_rating, negative_emotion
+      FROM tags ${only} ORDER BY customer_id`,
+    params: params.values,
+  };
+}
+
+/** Customers per value of each attribute dimension (null values as null). */
+export function buildTagsDistributionQuery(options: TagsOptions): Query {
+  const params = new ParamList();
+  const relation = buildTagsRelation(options, params);
+  const parts = TAG_DIMENSIONS.map(
+    (dimension) =>
+      `SELECT '${dimension}' AS dimension, ${dimension}::VARCHAR AS value, count(*)::INTEGER AS customers FROM tags GROUP BY ALL`,
+  );
+  return {
+    sql: `${relation}\n${parts.join('\nUNION ALL\n')}\nORDER BY dimension, value NULLS LAST`,
+    params: params.values,
+  };
+}
+
+/** One row of store-wide figures: activity means, purchase means, emotion counts. */
+export function buildTagsOverviewQuery(options: TagsOptions): Query {
+  const params = new ParamList();
+  const relation = buildTagsRelation(options, params);
+  return {
+    sql: `${relation}
+      SELECT count(*)::INTEGER AS customers,
+        count(*) FILTER (WHERE sessions > 0)::INTEGER AS active_customers,
+        avg(page_views)::DOUBLE AS mean_page_views, avg(sessions)::DOUBLE AS mean_sessions,
+        avg(pages_per_visit)::DOUBLE AS mean_pages_per_visit, avg(avg_dwell_seconds)::DOUBLE AS mean_dwell_seconds,
+        avg(bounce_rate)::DOUBLE AS mean_bounce_rate,
+        count(*) FILTER (WHERE purchases > 0)::INTEGER AS buyers,
+        avg(purchases) FILTER (WHERE purchases > 0)::DOUBLE AS mean_purchases,
+        avg(aov)::DOUBLE AS mean_aov, avg(items_per_order)::DOUBLE AS mean_items_per_order,
+        avg(net_spend) FILTER (WHERE purchases > 0)::DOUBLE AS mean_net_spend,
+        median(purchase_cycle_days)::DOUBLE AS median_purchase_cycle_days,
+        count(*) FILTER (WHERE negative_emotion)::INTEGER AS negative_customers,
+        count(*) FILTER (WHERE refunds > 0)::INTEGER AS refund_customers,
+        count(*) FILTER (WHERE rejections > 0)::INTEGER AS rejection_customers,
+        count(*) FILTER (WHERE complaints > 0)::INTEGER AS complaint_customers,
+        count(*) FILTER (WHERE low_ratings > 0)::INTEGER AS low_rating_customers
+      FROM tags`,
+    params: params.values,
+  };
+}
