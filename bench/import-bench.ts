@@ -6,57 +6,17 @@
  *
  * BENCH_CUSTOMERS (default 1,000,000) and BENCH_ORDERS_PER_CUSTOMER (default 10) size the store.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { generateStore } from '../src/demo/generate-store.js';
+import { type Measured, measure, median, ROOT, spread, writeSection } from './measure.js';
 
-const ROOT = resolve(import.meta.dirname, '..');
 const WORK = join(ROOT, '.bench');
 const customers = Number(process.env.BENCH_CUSTOMERS ?? 1_000_000);
 const ordersPerCustomer = Number(process.env.BENCH_ORDERS_PER_CUSTOMER ?? 10);
 const RUNS = 3;
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-}
-
-interface Measured {
-  readonly seconds: number;
-  readonly peakRssMb: number;
-  readonly output: string;
-}
-
-/** Runs a command, sampling its peak resident memory (VmHWM) from /proc while it runs. */
-function measure(args: readonly string[]): Promise<Measured> {
-  return new Promise((resolvePromise, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    let peakKb = 0;
-    const timer = setInterval(() => {
-      try {
-        const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-        const hwm = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
-        if (hwm) peakKb = Math.max(peakKb, Number(hwm));
-      } catch {
-        // The process has just exited.
-      }
-    }, 50);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearInterval(timer);
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      if (code !== 0) reject(new Error(`${args.join(' ')} exited ${code}:\n${output}`));
-      else resolvePromise({ seconds, peakRssMb: peakKb / 1024, output });
-    });
-  });
-}
 
 async function measureFloor(file: string, db: string): Promise<{ seconds: number; rows: number }> {
   rmSync(db, { force: true });
@@ -106,8 +66,6 @@ async function main(): Promise<void> {
     seconds: median(firsts.map((f) => f.seconds)),
     peakRssMb: Math.max(...firsts.map((f) => f.peakRssMb)),
   };
-  const spread = (values: number[]): string =>
-    `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)} s`;
 
   const ratio = first.seconds / floor.seconds;
   const rows = floor.rows;
@@ -126,19 +84,7 @@ async function main(): Promise<void> {
   ];
   const report = lines.join('\n');
   console.log(`\n${report}`);
-  writeSection(join(ROOT, 'docs', 'benchmarks.md'), 'import-bench', report);
-}
-
-function writeSection(path: string, name: string, body: string): void {
-  const begin = `<!-- ${name}:begin -->`;
-  const end = `<!-- ${name}:end -->`;
-  const text = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
-  const section = `${begin}\n${body}\n${end}`;
-  const pattern = new RegExp(`${begin}[\\s\\S]*?${end}`);
-  writeFileSync(
-    path,
-    pattern.test(text) ? text.replace(pattern, section) : `${text.trimEnd()}\n\n${section}\n`,
-  );
+  writeSection('import-bench', report);
 }
 
 main().catch((error: unknown) => {

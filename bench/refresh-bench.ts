@@ -4,52 +4,16 @@
  * run: one hand-written DuckDB query computing R, F, M and their quintile cut points over the
  * same orders table. Writes docs/benchmarks.md between the refresh-bench markers.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { type Measured, measure, median, ROOT, spread, writeSection } from './measure.js';
 
-const ROOT = resolve(import.meta.dirname, '..');
 const WORK = join(ROOT, '.bench');
 const STORE = join(WORK, 'store-1000000-10');
 const DB = join(WORK, 'analytics.duckdb');
 const RUNS = 3;
-
-interface Measured {
-  readonly seconds: number;
-  readonly peakRssMb: number;
-  readonly output: string;
-}
-
-function measure(args: readonly string[]): Promise<Measured> {
-  return new Promise((resolvePromise, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    let peakKb = 0;
-    const timer = setInterval(() => {
-      try {
-        const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1];
-        if (hwm) peakKb = Math.max(peakKb, Number(hwm));
-      } catch {
-        // The process has just exited.
-      }
-    }, 50);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearInterval(timer);
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      if (code !== 0) reject(new Error(`${args.join(' ')} exited ${code}:\n${output}`));
-      else resolvePromise({ seconds, peakRssMb: peakKb / 1024, output });
-    });
-  });
-}
-
-const median = (values: readonly number[]): number =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
 /** The floor: R, F, M per member and their quintile cut points, in one query. */
 async function measureFloor(asOf: string): Promise<number> {
@@ -104,8 +68,6 @@ async function main(): Promise<void> {
   const floor = median(floors);
   const refresh = median(refreshes.map((r) => r.seconds));
   const peak = Math.max(...refreshes.map((r) => r.peakRssMb));
-  const spread = (values: number[]): string =>
-    `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)} s`;
   const ratio = refresh / floor;
   const report = [
     `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}.`,
@@ -120,17 +82,10 @@ async function main(): Promise<void> {
     `Targets (issue 4): within 3× the floor — ${ratio <= 3 ? 'met' : 'NOT met'}; peak RSS under 4 GB — ${peak < 4096 ? 'met' : 'NOT met'}. Behaviour tags are not part of the refresh yet.`,
   ].join('\n');
   console.log(`\n${report}`);
-  const path = join(ROOT, 'docs', 'benchmarks.md');
-  const begin = '<!-- refresh-bench:begin -->';
-  const end = '<!-- refresh-bench:end -->';
-  const text = readFileSync(path, 'utf8');
-  const section = `${begin}\n${report}\n${end}`;
-  const pattern = new RegExp(`${begin}[\\s\\S]*?${end}`);
-  writeFileSync(
-    path,
-    pattern.test(text)
-      ? text.replace(pattern, section)
-      : `${text.trimEnd()}\n\n## Refresh (issue 4)\n\nA full refresh of the snapshot against the floor of one hand-written RFM query.\n\n${section}\n`,
+  writeSection(
+    'refresh-bench',
+    report,
+    '## Refresh (issue 4)\n\nA full refresh of the snapshot against the floor of one hand-written RFM query.\n\n',
   );
 }
 

@@ -37,3 +37,16 @@ export function quoteIdent(name: string): string {
 export function quoteLiteral(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
 }
+
+/**
+ * Collects parameters while a longer query's text is written: add(value) returns its `$n`.
+ * @example const params = new ParamList(); `WHERE day <= ${params.add(asOf)}::DATE` … { sql, params: params.values }
+ */
+export class ParamList {
+  readonly values: SqlValue[] = [];
+
+  add(value: SqlValue): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}

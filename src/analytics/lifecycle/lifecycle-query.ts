@@ -38,7 +38,7 @@
  */
 import type { LifecycleConfig } from '../../config/lifecycle-config.js';
 import { GMV_STATUSES } from '../../store/entities.js';
-import type { Query, SqlValue } from '../../store/sql.js';
+import { ParamList, type Query } from '../../store/sql.js';
 
 export interface LifecycleOptions {
   /** The as-of day, YYYY-MM-DD in the store's timezone. */
@@ -60,15 +60,6 @@ export interface LifecycleFlowOptions {
 export interface InviteCandidatesOptions {
   readonly asOf: string;
   readonly config: LifecycleConfig;
-}
-
-/** Collects parameters while a query's text is written: add(value) returns its `$n`. */
-class ParamList {
-  readonly values: SqlValue[] = [];
-  add(value: SqlValue): string {
-    this.values.push(value);
-    return `$${this.values.length}`;
-  }
 }
 
 /** A number for a rule's text: whole numbers without decimals, others to one decimal. */

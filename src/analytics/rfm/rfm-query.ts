@@ -27,7 +27,7 @@
 import type { RfmConfig } from '../../config/config.js';
 import { listGridCells } from '../../domain/rfm-segments.js';
 import { GMV_STATUSES } from '../../store/entities.js';
-import { raw, type Query, type SqlValue } from '../../store/sql.js';
+import { raw, type Query, ParamList } from '../../store/sql.js';
 
 export interface RfmOptions {
   /** The as-of day, YYYY-MM-DD in the store's timezone. */
@@ -35,15 +35,6 @@ export interface RfmOptions {
   /** Also score customers who are not members (as of the day). */
   readonly allCustomers?: boolean;
   readonly config: RfmConfig;
-}
-
-/** Collects parameters while a query's text is written: add(value) returns its `$n`. */
-class ParamList {
-  readonly values: SqlValue[] = [];
-  add(value: SqlValue): string {
-    this.values.push(value);
-    return `$${this.values.length}`;
-  }
 }
 
 /** `1 + (x > c[1]) + … + (x > c[4])`: the bin of x among four ascending cut points. */

@@ -49,7 +49,7 @@
 import type { TagsConfig } from '../../config/tags-config.js';
 import { PROVINCES } from '../../domain/regions.js';
 import { GMV_STATUSES } from '../../store/entities.js';
-import type { Query, SqlValue } from '../../store/sql.js';
+import { ParamList, type Query } from '../../store/sql.js';
 
 export interface TagsOptions {
   /** The as-of day, YYYY-MM-DD in the store's timezone. */
@@ -78,15 +78,6 @@ export const TAG_DIMENSIONS = [
   'birthday_month',
 ] as const;
 export type TagDimension = (typeof TAG_DIMENSIONS)[number];
-
-/** Collects parameters while a query's text is written: add(value) returns its `$n`. */
-class ParamList {
-  readonly values: SqlValue[] = [];
-  add(value: SqlValue): string {
-    this.values.push(value);
-    return `$${this.values.length}`;
-  }
-}
 
 /** The region table: every province with the config's changes applied. */
 export function listRegions(

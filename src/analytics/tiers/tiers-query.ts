@@ -25,21 +25,12 @@
  */
 import { DEFAULT_MIN_THRESHOLD, type TiersConfig } from '../../config/tiers-config.js';
 import { GMV_STATUSES } from '../../store/entities.js';
-import { sql, type Query, type SqlValue } from '../../store/sql.js';
+import { sql, type Query, type SqlValue, ParamList } from '../../store/sql.js';
 
 export interface TierValueOptions {
   /** The as-of day, YYYY-MM-DD in the store's timezone. */
   readonly asOf: string;
   readonly config: TiersConfig;
-}
-
-/** Collects parameters while a query's text is written: add(value) returns its `$n`. */
-class ParamList {
-  readonly values: SqlValue[] = [];
-  add(value: SqlValue): string {
-    this.values.push(value);
-    return `$${this.values.length}`;
-  }
 }
 
 /** A SQL list of parameters, or an empty typed list. */
