@@ -34,3 +34,17 @@ export function parsePositive(value: string): number {
   if (n === 0) throw new InvalidArgumentError(`expected a whole number ≥ 1, found '${value}'`);
   return n;
 }
+
+/** Commander parser for a calendar day YYYY-MM-DD that exists. */
+export function parseDay(value: string): string {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value.trim());
+  const day = match ? new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]))) : null;
+  if (!day || day.toISOString().slice(0, 10) !== value.trim())
+    throw new InvalidArgumentError(`expected a day YYYY-MM-DD, found '${value}'`);
+  return value.trim();
+}
+
+/** A share 0–1 as a percentage with one decimal; `empty` for an unknown share. */
+export function formatPercent(share: number | null, empty = ''): string {
+  return share === null ? empty : `${(share * 100).toFixed(1)}%`;
+}

@@ -6,7 +6,9 @@ import { renderJson } from '../output.js';
 export function registerConfig(program: Command, getContext: () => CommandContext): void {
   program
     .command('config')
-    .description('print the effective config (the file over the defaults) as JSON; its output is itself a valid config file')
+    .description(
+      'print the effective config (the file over the defaults) as JSON; its output is itself a valid config file',
+    )
     .action(() => {
       const { config } = getContext();
       const { databasePath, configPath, ...settings } = config;

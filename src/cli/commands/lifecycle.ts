@@ -16,7 +16,7 @@ import {
 } from '../../analytics/lifecycle/lifecycle-stages.js';
 import { AppError } from '../../errors.js';
 import { type CommandContext, withStore } from '../context.js';
-import { formatCount, formatMoney } from '../format.js';
+import { formatCount, formatMoney, formatPercent, parseDay } from '../format.js';
 import {
   formatOption,
   type OutputFormat,
@@ -25,7 +25,6 @@ import {
   renderTable,
   type Table,
 } from '../output.js';
-import { parseDay } from './rfm.js';
 
 interface LifecycleFlags {
   readonly asOf?: string;
@@ -129,7 +128,6 @@ export function registerLifecycle(program: Command, getContext: () => CommandCon
     });
 }
 
-const percent = (share: number): string => `${(share * 100).toFixed(1)}%`;
 const days = (value: number | null): string => (value === null ? '–' : `${Number(value.toFixed(1))} d`);
 
 export function renderLifecycleSummary(summary: LifecycleSummary, format: OutputFormat): string {
@@ -142,7 +140,7 @@ export function renderLifecycleSummary(summary: LifecycleSummary, format: Output
       human ? s.name : s.stage,
       s.label_zh,
       human ? formatCount(s.customers) : s.customers,
-      human ? percent(s.share) : s.share,
+      human ? formatPercent(s.share) : s.share,
     ]),
   };
   if (format === 'csv') return renderCsv(table);

@@ -3,9 +3,8 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { MemberExplanation } from '../../analytics/member/explain-member.js';
 import { type CommandContext, withStore } from '../context.js';
-import { formatMoney } from '../format.js';
+import { formatMoney, parseDay } from '../format.js';
 import { renderJson } from '../output.js';
-import { parseDay } from './rfm.js';
 
 interface MemberFlags {
   readonly asOf?: string;

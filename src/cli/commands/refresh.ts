@@ -3,9 +3,8 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { RefreshInterval } from '../../analytics/refresh/refresh.js';
 import { type CommandContext, withStore } from '../context.js';
-import { formatCount } from '../format.js';
+import { formatCount, parseDay } from '../format.js';
 import { createProgressBar } from '../progress.js';
-import { parseDay } from './rfm.js';
 
 interface RefreshFlags {
   readonly asOf?: string;

@@ -1,8 +1,8 @@
 /** `huiyuan rfm [--as-of YYYY-MM-DD] [--all-customers] [--members] [--format table|csv|json]` */
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import type { RfmCustomer, RfmSummary } from '../../analytics/rfm/rfm.js';
 import { type CommandContext, withStore } from '../context.js';
-import { formatCount, formatMoney } from '../format.js';
+import { formatCount, formatMoney, formatPercent, parseDay } from '../format.js';
 import {
   formatOption,
   type OutputFormat,
@@ -17,15 +17,6 @@ interface RfmFlags {
   readonly allCustomers?: boolean;
   readonly members?: boolean;
   readonly format: OutputFormat;
-}
-
-/** Commander parser for a calendar day YYYY-MM-DD that exists. */
-export function parseDay(value: string): string {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value.trim());
-  const day = match ? new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]))) : null;
-  if (!day || day.toISOString().slice(0, 10) !== value.trim())
-    throw new InvalidArgumentError(`expected a day YYYY-MM-DD, found '${value}'`);
-  return value.trim();
 }
 
 export function registerRfm(program: Command, getContext: () => CommandContext): void {
@@ -60,7 +51,6 @@ export function registerRfm(program: Command, getContext: () => CommandContext):
     });
 }
 
-const percent = (share: number | null): string => (share === null ? '' : `${(share * 100).toFixed(1)}%`);
 const fixed = (value: number | null, digits: number): string | null =>
   value === null ? null : value.toFixed(digits);
 const cutList = (cuts: readonly (string | number | null)[]): string => cuts.map((c) => c ?? '–').join(' / ');
@@ -91,11 +81,11 @@ export function renderRfmSummary(summary: RfmSummary, format: OutputFormat): str
       human ? s.name : s.segment,
       s.label_zh,
       human ? formatCount(s.customers) : s.customers,
-      human ? percent(s.share) : s.share,
+      human ? formatPercent(s.share) : s.share,
       human ? fixed(s.mean_recency_days, 1) : s.mean_recency_days,
       human ? fixed(s.mean_frequency, 2) : s.mean_frequency,
       human && s.mean_monetary !== null ? formatMoney(s.mean_monetary) : s.mean_monetary,
-      human ? percent(s.revenue_share) : s.revenue_share,
+      human ? formatPercent(s.revenue_share) : s.revenue_share,
     ]),
   };
   if (format === 'csv') return renderCsv(table);

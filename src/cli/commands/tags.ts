@@ -12,7 +12,7 @@ import type { TagsConfig } from '../../config/tags-config.js';
 import { AppError } from '../../errors.js';
 import type { Store } from '../../store/store.js';
 import { type CommandContext, withStore } from '../context.js';
-import { formatCount } from '../format.js';
+import { formatCount, formatPercent, parseDay } from '../format.js';
 import {
   formatOption,
   type OutputFormat,
@@ -21,7 +21,7 @@ import {
   renderTable,
   type Table,
 } from '../output.js';
-import { parseDay } from './rfm.js';
+const formatPercentOrDash = (share: number | null): string => formatPercent(share, '–');
 
 interface TagsFlags {
   readonly asOf?: string;
@@ -101,7 +101,6 @@ export function registerTags(program: Command, getContext: () => CommandContext)
     });
 }
 
-const percent = (share: number | null): string => (share === null ? '–' : `${(share * 100).toFixed(1)}%`);
 const fixed = (value: number | null, digits = 1): string => (value === null ? '–' : value.toFixed(digits));
 
 const DIMENSION_LABELS: Readonly<Record<TagDimension, string>> = {
@@ -131,7 +130,7 @@ export function renderTagsSummary(summary: TagsSummary, format: OutputFormat): s
         human ? DIMENSION_LABELS[dimension as TagDimension] : dimension,
         valueName(dimension as TagDimension, c.value),
         human ? formatCount(c.customers) : c.customers,
-        human ? percent(c.share) : c.share,
+        human ? formatPercentOrDash(c.share) : c.share,
       ]),
     ),
   };
@@ -150,7 +149,7 @@ export function renderTagsSummary(summary: TagsSummary, format: OutputFormat): s
       ['', 'mean sessions (all counted)', fixed(a.mean_sessions, 2)],
       ['', 'mean pages per visit (active)', fixed(a.mean_pages_per_visit)],
       ['', 'mean dwell seconds (active)', fixed(a.mean_dwell_seconds, 0)],
-      ['', 'mean bounce rate (active)', percent(a.mean_bounce_rate)],
+      ['', 'mean bounce rate (active)', formatPercentOrDash(a.mean_bounce_rate)],
       ['purchase 购买行为', 'buyers', formatCount(p.buyers)],
       ['', 'mean purchases (buyers)', fixed(p.mean_purchases, 2)],
       ['', 'mean AOV (buyers)', fixed(p.mean_aov, 2)],
@@ -164,7 +163,7 @@ export function renderTagsSummary(summary: TagsSummary, format: OutputFormat): s
       [
         'emotion 情绪',
         `with negative emotion (${e.window_days} d)`,
-        `${formatCount(e.negative_customers)} (${percent(e.negative_share)})`,
+        `${formatCount(e.negative_customers)} (${formatPercentOrDash(e.negative_share)})`,
       ],
       ['', 'with a refund', formatCount(e.refund_customers)],
       ['', 'with a rejection', formatCount(e.rejection_customers)],

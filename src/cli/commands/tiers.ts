@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { TierCalibration, TierReport } from '../../analytics/tiers/tiers.js';
 import type { TiersConfig } from '../../config/tiers-config.js';
 import { type CommandContext, withStore } from '../context.js';
-import { formatCount, formatMoney } from '../format.js';
+import { formatCount, formatMoney, formatPercent, parseDay } from '../format.js';
 import {
   formatOption,
   type OutputFormat,
@@ -12,7 +12,6 @@ import {
   renderTable,
   type Table,
 } from '../output.js';
-import { parseDay } from './rfm.js';
 
 interface TiersFlags {
   readonly asOf?: string;
@@ -77,8 +76,6 @@ export function registerTiers(program: Command, getContext: () => CommandContext
     });
 }
 
-const percent = (share: number | null): string => (share === null ? '' : `${(share * 100).toFixed(1)}%`);
-
 const describeBenefits = (benefits: TiersConfig['levels'][number]['benefits']): string =>
   [
     benefits.free_shipping ? 'free shipping 包邮' : null,
@@ -118,9 +115,9 @@ export function renderTierReport(report: TierReport, format: OutputFormat): stri
       t.name_zh,
       human ? (t.threshold === null ? '–' : `≥ ${formatMoney(t.threshold)}`) : t.threshold,
       human ? formatCount(t.members) : t.members,
-      human ? percent(t.member_share) : t.member_share,
+      human ? formatPercent(t.member_share) : t.member_share,
       human ? formatMoney(t.value) : t.value,
-      human ? percent(t.value_share) : t.value_share,
+      human ? formatPercent(t.value_share) : t.value_share,
       human ? (t.contribution_rate === null ? '' : t.contribution_rate.toFixed(2)) : t.contribution_rate,
       human ? (t.stepped === null ? '' : t.stepped ? '✓' : '✗') : t.stepped,
       describeBenefits(t.benefits),
