@@ -82,7 +82,7 @@ function buildRfmRelation(options: RfmOptions, params: ParamList): string {
       ${nonMembers}
     ),
     facts AS (
-      SELECT customer_id, max(placed_at::DATE) FILTER (WHERE paid_amount > 0) AS last_purchase,
+      SELECT customer_id, (max(placed_at) FILTER (WHERE paid_amount > 0))::DATE AS last_purchase,
         ${frequency} AS frequency, ${monetary} AS monetary
       FROM orders
       WHERE customer_id IS NOT NULL AND placed_at < (SELECT end_at FROM cutoff) AND status IN (${statuses})

@@ -48,9 +48,14 @@ function buildValuedRelation(options: TierValueOptions, params: ParamList): stri
   const recentMonths = params.add(config.contribution_months);
   const statuses = GMV_STATUSES.map((status) => params.add(status)).join(', ');
   const { dates, monthly, annual } = config.special_days;
-  const special = `list_contains(${list(params, dates, 'DATE')}, placed_at::DATE)
-        OR list_contains(${list(params, monthly, 'INTEGER')}, day(placed_at::DATE)::INTEGER)
-        OR list_contains(${list(params, annual, 'VARCHAR')}, strftime(placed_at::DATE, '%m-%d'))`;
+  // Only the kinds of special day the store has: casting every order's time to a local day
+  // costs more than the whole sum, so a store without special days pays nothing for them.
+  const specialTests = [
+    dates.length ? `list_contains(${list(params, dates, 'DATE')}, placed_at::DATE)` : null,
+    monthly.length ? `list_contains(${list(params, monthly, 'INTEGER')}, day(placed_at::DATE)::INTEGER)` : null,
+    annual.length ? `list_contains(${list(params, annual, 'VARCHAR')}, strftime(placed_at::DATE, '%m-%d'))` : null,
+  ].filter((test) => test !== null);
+  const notSpecial = specialTests.length ? `AND NOT (${specialTests.join(' OR ')})` : '';
   return `WITH
     cutoff AS (
       SELECT (${asOf}::DATE + 1)::TIMESTAMPTZ AS end_at,
@@ -66,7 +71,7 @@ function buildValuedRelation(options: TierValueOptions, params: ParamList): stri
       WHERE customer_id IS NOT NULL AND status IN (${statuses})
         AND placed_at >= least((SELECT start_at FROM cutoff), (SELECT recent_at FROM cutoff))
         AND placed_at < (SELECT end_at FROM cutoff)
-        AND NOT (${special})
+        ${notSpecial}
       GROUP BY customer_id
     ),
     valued AS (
