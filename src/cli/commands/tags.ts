@@ -55,7 +55,13 @@ export async function getTagsReport(store: Store, options: TagsReportOptions): P
   if (options.customerId === undefined)
     return { kind: 'summary', summary: await getTagsSummary(store, query) };
   const [tags] = await getCustomerTags(store, { ...query, customerId: options.customerId });
-  if (!tags)
+  if (!tags) {
+    const known = await store.query({
+      sql: 'SELECT 1 FROM customers WHERE id = $1',
+      params: [options.customerId],
+    });
+    if (known.length === 0)
+      throw new AppError('BAD_ARGUMENT', `no customer with id '${options.customerId}' in the store`);
     throw new AppError(
       'BAD_ARGUMENT',
       `customer '${options.customerId}' is not counted as of ${asOf}: ${
@@ -64,6 +70,7 @@ export async function getTagsReport(store: Store, options: TagsReportOptions): P
           : 'not a member by then (try --all-customers)'
       }`,
     );
+  }
   return { kind: 'customer', as_of: asOf, tags };
 }
 
