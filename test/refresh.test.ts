@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { getLifecycleCustomers } from '../src/analytics/lifecycle/lifecycle.js';
 import { listRefreshDays, refreshSnapshot } from '../src/analytics/refresh/refresh.js';
 import { getRfmCustomers } from '../src/analytics/rfm/rfm.js';
+import { getCustomerTags } from '../src/analytics/tags/tags.js';
 import { calibrateTiers, getMemberTiers } from '../src/analytics/tiers/tiers.js';
 import { configSchema } from '../src/config/config.js';
 import { importFile } from '../src/ingest/import-file.js';
@@ -76,6 +77,19 @@ describe('refresh', () => {
         stage: stage.stage,
         stage_rule: stage.rule,
       });
+    }
+  });
+
+  it('stores the behaviour tags of the day with each member', async () => {
+    await refresh('2024-03-31');
+    const tags = await getCustomerTags(temp.store, { asOf: '2024-03-31', config: config.tags });
+    const rows = await temp.store.query<{ customer_id: string; tags: string }>(
+      raw(`SELECT customer_id, tags::VARCHAR AS tags FROM customer_snapshots WHERE as_of = '2024-03-31'`),
+    );
+    expect(rows).toHaveLength(tags.length);
+    for (const row of rows) {
+      const expected = tags.find((t) => t.customer_id === row.customer_id)!;
+      expect(JSON.parse(row.tags), row.customer_id).toEqual(JSON.parse(JSON.stringify(expected)));
     }
   });
 

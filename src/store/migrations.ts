@@ -145,7 +145,8 @@ export const MIGRATIONS: readonly Migration[] = [
         tier VARCHAR,
         tier_value DECIMAL(38,2),
         stage VARCHAR NOT NULL,
-        stage_rule VARCHAR NOT NULL
+        stage_rule VARCHAR NOT NULL,
+        tags JSON NOT NULL
       )`,
       `CREATE TABLE stage_changes (
         customer_id VARCHAR NOT NULL,

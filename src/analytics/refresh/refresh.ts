@@ -1,6 +1,6 @@
 /**
  * Snapshots: every counted customer as of the end of a day — RFM, tier, lifecycle stage and the
- * rule that placed them — stored so history (KPIs, flows, alerts) reads it back instead of
+ * rule that placed them, behaviour tags — stored so history (KPIs, flows, alerts) reads it back instead of
  * recomputing it. Refreshing a day replaces that day's snapshot whole; the stage and tier
  * changes are then derived again from all snapshots, so they always equal a full recompute.
  * Each piece is the same query its own command runs (rfm, tiers, lifecycle).
@@ -11,6 +11,7 @@ import { raw, sql, type Query } from '../../store/sql.js';
 import type { Store } from '../../store/store.js';
 import { buildLifecycleCustomersQuery } from '../lifecycle/lifecycle-query.js';
 import { buildRfmCustomersQuery } from '../rfm/rfm-query.js';
+import { buildTagsCustomersQuery } from '../tags/tags-query.js';
 import { buildMemberTiersQuery } from '../tiers/tiers-query.js';
 import { calibrateTiers, getLatestTierCalibration, type TierCalibration } from '../tiers/tiers.js';
 
@@ -18,7 +19,7 @@ export interface RefreshOptions {
   /** YYYY-MM-DD in the store's timezone. */
   readonly asOf: string;
   readonly allCustomers: boolean;
-  readonly config: Pick<Config, 'rfm' | 'tiers' | 'lifecycle'>;
+  readonly config: Pick<Config, 'rfm' | 'tiers' | 'lifecycle' | 'tags'>;
 }
 
 export interface SnapshotSummary {
@@ -31,7 +32,7 @@ export interface SnapshotSummary {
   readonly tier_changes: number;
 }
 
-const WORK_TABLES = ['hy_snap_rfm', 'hy_snap_stage', 'hy_snap_tier'] as const;
+const WORK_TABLES = ['hy_snap_rfm', 'hy_snap_stage', 'hy_snap_tier', 'hy_snap_tags'] as const;
 
 async function createWorkTable(store: Store, table: string, query: Query): Promise<void> {
   await store.run({ sql: `CREATE TEMP TABLE ${table} AS ${query.sql}`, params: query.params });
@@ -73,16 +74,23 @@ export async function refreshSnapshot(store: Store, options: RefreshOptions): Pr
         thresholds,
       ),
     );
+    await createWorkTable(
+      store,
+      'hy_snap_tags',
+      buildTagsCustomersQuery({ asOf, allCustomers, config: config.tags }),
+    );
     await store.run(sql`DELETE FROM customer_snapshots WHERE as_of = ${asOf}::DATE`);
     await store.run(sql`DELETE FROM snapshots WHERE as_of = ${asOf}::DATE`);
     await store.run({
       sql: `INSERT INTO customer_snapshots
         SELECT $1::DATE, s.customer_id, c.member_since IS NOT NULL AND c.member_since < ($1::DATE + 1)::TIMESTAMPTZ,
           r.recency_days, coalesce(r.frequency, 0), coalesce(r.monetary::DECIMAL(38,2), 0), r.r, r.f, r.m, r.fm, r.score,
-          coalesce(r.segment, 'no_purchase'), list_extract($2::VARCHAR[], t.tier), t.value::DECIMAL(38,2), s.stage, s.rule
+          coalesce(r.segment, 'no_purchase'), list_extract($2::VARCHAR[], t.tier), t.value::DECIMAL(38,2), s.stage, s.rule,
+          to_json(g)::JSON
         FROM hy_snap_stage s
         LEFT JOIN hy_snap_rfm r USING (customer_id)
         LEFT JOIN hy_snap_tier t USING (customer_id)
+        LEFT JOIN hy_snap_tags g ON g.customer_id = s.customer_id
         LEFT JOIN customers c ON c.id = s.customer_id`,
       params: [asOf, `[${tierIds.map((id) => JSON.stringify(id)).join(',')}]`],
     });
