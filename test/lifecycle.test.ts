@@ -223,7 +223,7 @@ describe('lifecycle config', () => {
       /field lifecycle\.purchases: .*found "visits"/,
     );
     expect(load({ lifecycle: { churn_window: 90 } })).toThrow(
-      /field lifecycle\.churn_window: unknown field; known fields: purchases, min_churn_days, churn_cycles, churn_days/,
+      /unknown field 'churn_window' in lifecycle; known fields: purchases, min_churn_days, churn_cycles, churn_days/,
     );
   });
 

@@ -324,11 +324,9 @@ describe('tags config', () => {
     });
     expect(issue({ regions: { 福建省: { big_region: '华南' } } })?.path).toBe('regions.福建省');
     expect(issue({ regions: { 福建: { big_region: '东南' } } })?.path).toBe('regions.福建.big_region');
-    expect(issue({ emotion_days: 30 })).toEqual({
-      path: 'emotion_days',
-      message:
-        'unknown field; known fields: activity_window_days, emotion_window_days, low_rating_max, power_window_days, power_percentiles, regions',
-    });
+    const unknown = tagsConfigSchema.safeParse({ emotion_days: 30 });
+    expect(unknown.success).toBe(false);
+    expect(unknown.error?.issues[0]).toMatchObject({ code: 'unrecognized_keys', keys: ['emotion_days'] });
   });
 
   it('has the defaults', () => {

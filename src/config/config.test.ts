@@ -140,7 +140,10 @@ describe('unknown fields in a section', () => {
   it.each([
     ['{"tiers": {"levls": []}}', /unknown field 'levls' in tiers; known fields: levels, /],
     ['{"rfm": {"weights": {"x": 1}}}', /unknown field 'x' in rfm\.weights; known fields: r, f, m$/],
-    ['{"tiers": {"calibration": {"methd": "shares"}}}', /unknown field 'methd' in tiers\.calibration; known fields: method, /],
+    [
+      '{"tiers": {"calibration": {"methd": "shares"}}}',
+      /unknown field 'methd' in tiers\.calibration; known fields: method, /,
+    ],
   ])('%s names the section and its fields', (text, message) => {
     const path = join(dir, 'section.json');
     writeFileSync(path, text);

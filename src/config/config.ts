@@ -119,11 +119,15 @@ export const configSchema = z.strictObject({
     .default('1GB')
     .describe('Memory DuckDB may use before it spills to disk.'),
   rfm: rfmSchema.default(() => rfmSchema.parse({})).describe('RFM scoring and segments.'),
-  tiers: tiersConfigSchema.default(() => tiersConfigSchema.parse({})).describe('Tier system (spec section 4).'),
+  tiers: tiersConfigSchema
+    .default(() => tiersConfigSchema.parse({}))
+    .describe('Tier system (spec section 4).'),
   lifecycle: lifecycleConfigSchema
     .default(() => lifecycleConfigSchema.parse({}))
     .describe('Lifecycle stages (spec section 6).'),
-  tags: tagsConfigSchema.default(() => tagsConfigSchema.parse({})).describe('Behaviour tags (spec section 5).'),
+  tags: tagsConfigSchema
+    .default(() => tagsConfigSchema.parse({}))
+    .describe('Behaviour tags (spec section 5).'),
 });
 
 export type StoreConfig = z.infer<typeof configSchema>;
@@ -217,7 +221,12 @@ function unwrapSchema(schema: z.core.$ZodType): z.core.$ZodType {
   let current = schema;
   for (;;) {
     const def = current._zod.def;
-    if (def.type === 'default' || def.type === 'optional' || def.type === 'nullable' || def.type === 'readonly') {
+    if (
+      def.type === 'default' ||
+      def.type === 'optional' ||
+      def.type === 'nullable' ||
+      def.type === 'readonly'
+    ) {
       current = (def as z.core.$ZodDefaultDef).innerType;
     } else if (def.type === 'pipe') {
       const pipe = def as z.core.$ZodPipeDef;

@@ -47,20 +47,7 @@ const lifecycleShape = {
     .describe('At risk: recency > at_risk_cycles × c, still inside the churn window.'),
 };
 
-export const LIFECYCLE_CONFIG_FIELDS = Object.keys(lifecycleShape);
-
-export const lifecycleConfigSchema = z
-  .unknown()
-  .superRefine((value, context) => {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
-    for (const key of Object.keys(value))
-      if (!LIFECYCLE_CONFIG_FIELDS.includes(key))
-        context.addIssue({
-          code: 'custom',
-          path: [key],
-          message: `unknown field; known fields: ${LIFECYCLE_CONFIG_FIELDS.join(', ')}`,
-        });
-  })
-  .pipe(z.object(lifecycleShape, { message: 'expected an object' }));
+// Strict: an unknown field is named by the config loader, with the fields it knows.
+export const lifecycleConfigSchema = z.strictObject(lifecycleShape, { message: 'expected an object' });
 
 export type LifecycleConfig = z.infer<typeof lifecycleConfigSchema>;

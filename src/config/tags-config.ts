@@ -76,20 +76,7 @@ const tagsShape = {
     .describe('Changes to the region table, e.g. { "福建": { "big_region": "华南" } }.'),
 };
 
-export const TAGS_CONFIG_FIELDS = Object.keys(tagsShape);
-
-export const tagsConfigSchema = z
-  .unknown()
-  .superRefine((value, context) => {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
-    for (const key of Object.keys(value))
-      if (!TAGS_CONFIG_FIELDS.includes(key))
-        context.addIssue({
-          code: 'custom',
-          path: [key],
-          message: `unknown field; known fields: ${TAGS_CONFIG_FIELDS.join(', ')}`,
-        });
-  })
-  .pipe(z.object(tagsShape, { message: 'expected an object' }));
+// Strict: an unknown field is named by the config loader, with the fields it knows.
+export const tagsConfigSchema = z.strictObject(tagsShape, { message: 'expected an object' });
 
 export type TagsConfig = z.infer<typeof tagsConfigSchema>;
