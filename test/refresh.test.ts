@@ -19,7 +19,7 @@ import { fingerprint, openTempStore, ROOT, type TempStore } from './helpers.js';
 
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'lifecycle');
 const config = configSchema.parse({});
-const SNAPSHOT_TABLES = ['customer_snapshots', 'stage_changes', 'tier_changes'];
+const SNAPSHOT_TABLES = ['customer_snapshots', 'customer_tag_snapshots', 'stage_changes', 'tier_changes'];
 
 let temp: TempStore;
 beforeEach(async () => {
@@ -83,13 +83,13 @@ describe('refresh', () => {
   it('stores the behaviour tags of the day with each member', async () => {
     await refresh('2024-03-31');
     const tags = await getCustomerTags(temp.store, { asOf: '2024-03-31', config: config.tags });
-    const rows = await temp.store.query<{ customer_id: string; tags: string }>(
-      raw(`SELECT customer_id, tags::VARCHAR AS tags FROM customer_snapshots WHERE as_of = '2024-03-31'`),
+    const rows = await temp.store.query<{ customer_id: string }>(
+      raw(`SELECT * EXCLUDE (as_of) FROM customer_tag_snapshots WHERE as_of = '2024-03-31'`),
     );
     expect(rows).toHaveLength(tags.length);
     for (const row of rows) {
       const expected = tags.find((t) => t.customer_id === row.customer_id)!;
-      expect(JSON.parse(row.tags), row.customer_id).toEqual(JSON.parse(JSON.stringify(expected)));
+      expect(row, row.customer_id).toEqual(expected);
     }
   });
 

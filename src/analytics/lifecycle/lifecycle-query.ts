@@ -39,6 +39,7 @@
 import type { LifecycleConfig } from '../../config/lifecycle-config.js';
 import { GMV_STATUSES } from '../../store/entities.js';
 import { ParamList, type Query } from '../../store/sql.js';
+import { type FactsSource, selectCustomerFacts } from '../facts/customer-facts.js';
 
 export interface LifecycleOptions {
   /** The as-of day, YYYY-MM-DD in the store's timezone. */
@@ -46,6 +47,8 @@ export interface LifecycleOptions {
   /** Also place customers who are not members (as of the day). */
   readonly allCustomers?: boolean;
   readonly config: LifecycleConfig;
+  /** Where the customer facts come from (default: computed inline). */
+  readonly facts?: FactsSource;
 }
 
 export interface LifecycleFlowOptions {
@@ -82,11 +85,63 @@ function purchaseDaysCte(params: ParamList): string {
 }
 
 /**
- * The CTE chain ending in `staged`: one row per (as_of, counted customer) with the figures and
- * the stage. `days` is a SELECT of one DATE column `as_of` (and an INTEGER `idx`).
+ * The CTEs `dates` (idx, as_of, end_at), `store_cycles` (idx, store_cycle) and `facts` (one row
+ * per idx and customer with a purchase by then) for a list of days, from the purchase days.
+ */
+function buildDaysFacts(
+  days: string,
+  config: LifecycleConfig,
+  loyalWindow: string,
+  params: ParamList,
+): string {
+  const count = config.purchases === 'orders' ? 'sum(p.orders)' : 'count(*)';
+  return `dates AS (SELECT idx::INTEGER AS idx, as_of::DATE AS as_of, (as_of::DATE + 1)::TIMESTAMPTZ AS end_at FROM (${days})),
+    ${purchaseDaysCte(params)},
+    store_cycles AS (
+      SELECT d.idx, median(p.gap)::DOUBLE AS store_cycle
+      FROM dates d JOIN purchase_days p ON p.day <= d.as_of AND p.gap IS NOT NULL
+      GROUP BY d.idx
+    ),
+    facts AS (
+      SELECT d.idx, p.customer_id, ${count}::INTEGER AS purchases, max(p.day) AS last_purchase,
+        coalesce(${count} FILTER (WHERE p.day > d.as_of - ${loyalWindow}::INTEGER), 0)::INTEGER AS recent_purchases,
+        median(p.gap)::DOUBLE AS own_cycle,
+        arg_max(p.gap, p.day) AS last_gap
+      FROM dates d JOIN purchase_days p ON p.day <= d.as_of
+      GROUP BY d.idx, p.customer_id
+    )`;
+}
+
+/** The same CTEs for one day, from the customer facts. */
+function buildDayFacts(
+  asOf: string,
+  source: FactsSource | undefined,
+  config: LifecycleConfig,
+  params: ParamList,
+): string {
+  const facts = selectCustomerFacts(
+    source,
+    { asOf, loyalWindowDays: config.loyal_window_days, loyalDays: config.purchases === 'order_days' },
+    params,
+  );
+  const [purchases, recent] =
+    config.purchases === 'orders' ? ['purchases', 'loyal_purchases'] : ['purchase_days', 'loyal_days'];
+  return `dates AS (SELECT 0 AS idx, ${params.add(asOf)}::DATE AS as_of, (${params.add(asOf)}::DATE + 1)::TIMESTAMPTZ AS end_at),
+    customer_facts AS (${facts}),
+    store_cycles AS (SELECT 0 AS idx, median(gap)::DOUBLE AS store_cycle FROM (SELECT unnest(gaps) AS gap FROM customer_facts)),
+    facts AS (
+      SELECT 0 AS idx, customer_id, ${purchases} AS purchases, last_purchase, ${recent} AS recent_purchases, own_cycle,
+        last_gap
+      FROM customer_facts WHERE purchases > 0
+    )`;
+}
+
+/**
+ * The CTE chain ending in \`explained\`: one row per (as_of, counted customer) with the figures,
+ * the stage and the rule. \`days\` gives the CTEs \`dates\`, \`store_cycles\` and \`facts\`.
  */
 function buildLifecycleRelation(
-  days: string,
+  days: (params: ParamList) => string,
   allCustomers: boolean,
   config: LifecycleConfig,
   params: ParamList,
@@ -100,7 +155,6 @@ function buildLifecycleRelation(
     loyalCycles: params.add(config.loyal_recency_cycles),
     atRiskCycles: params.add(config.at_risk_cycles),
   };
-  const count = config.purchases === 'orders' ? 'sum(p.orders)' : 'count(*)';
   const nonMembers = allCustomers
     ? `UNION SELECT w.idx, w.as_of, f.customer_id FROM windows w JOIN first_orders f ON f.first_at < w.end_at`
     : '';
@@ -110,13 +164,7 @@ function buildLifecycleRelation(
       ),`
     : '';
   return `WITH
-    dates AS (SELECT idx::INTEGER AS idx, as_of::DATE AS as_of, (as_of::DATE + 1)::TIMESTAMPTZ AS end_at FROM (${days})),
-    ${purchaseDaysCte(params)},
-    store_cycles AS (
-      SELECT d.idx, median(p.gap)::DOUBLE AS store_cycle
-      FROM dates d JOIN purchase_days p ON p.day <= d.as_of AND p.gap IS NOT NULL
-      GROUP BY d.idx
-    ),
+    ${days(params)},
     windows AS (
       SELECT d.idx, d.as_of, d.end_at, s.store_cycle,
         coalesce(${p.fixedChurn}::DOUBLE,
@@ -127,15 +175,6 @@ function buildLifecycleRelation(
     counted AS (
       SELECT w.idx, w.as_of, c.id AS customer_id FROM windows w JOIN customers c ON c.member_since < w.end_at
       ${nonMembers}
-    ),
-    facts AS (
-      SELECT w.idx, p.customer_id, ${count}::INTEGER AS purchases, count(*)::INTEGER AS purchase_days,
-        max(p.day) AS last_purchase,
-        coalesce(${count} FILTER (WHERE p.day > w.as_of - ${p.loyalWindow}::INTEGER), 0)::INTEGER AS recent_purchases,
-        median(p.gap)::DOUBLE AS own_cycle,
-        arg_max(p.gap, p.day) AS last_gap
-      FROM windows w JOIN purchase_days p ON p.day <= w.as_of
-      GROUP BY w.idx, p.customer_id
     ),
     measured AS (
       SELECT c.idx, c.as_of, c.customer_id, w.store_cycle, w.churn_window,
@@ -179,11 +218,6 @@ function buildLifecycleRelation(
     )`;
 }
 
-/** A single day as the `days` relation. */
-function singleDay(asOf: string, params: ParamList): string {
-  return `SELECT 0 AS idx, ${params.add(asOf)}::DATE AS as_of`;
-}
-
 /**
  * The month ends of from−1 … to (idx 0 is the end of the month before `from`), in the store's
  * calendar: a month end is a DATE, whose end is cut in the store's timezone like any as-of day.
@@ -202,14 +236,20 @@ function build(
   select: string,
 ): Query {
   const params = new ParamList();
-  const relation = buildLifecycleRelation(days(params), allCustomers, config, params);
+  const relation = buildLifecycleRelation(days, allCustomers, config, params);
   return { sql: `${relation}\n${select}`, params: params.values };
 }
+
+/** One day's relation, from the customer facts. */
+const oneDay =
+  (options: LifecycleOptions) =>
+  (params: ParamList): string =>
+    buildDayFacts(options.asOf, options.facts, options.config, params);
 
 /** One row per counted customer as of the day: figures, stage and the rule that placed them. */
 export function buildLifecycleCustomersQuery(options: LifecycleOptions): Query {
   return build(
-    (params) => singleDay(options.asOf, params),
+    oneDay(options),
     options.allCustomers ?? false,
     options.config,
     `SELECT customer_id, stage, purchases, recent_purchases, last_purchase::VARCHAR AS last_purchase, recency_days,
@@ -218,10 +258,20 @@ export function buildLifecycleCustomersQuery(options: LifecycleOptions): Query {
   );
 }
 
+/** Each counted customer's stage and rule, unordered, for a refresh to store. */
+export function buildLifecycleRowsQuery(options: LifecycleOptions): Query {
+  return build(
+    oneDay(options),
+    options.allCustomers ?? false,
+    options.config,
+    `SELECT customer_id, stage, rule FROM explained`,
+  );
+}
+
 /** Customers per stage as of the day (stages with none are absent), with C and W of the day. */
 export function buildLifecycleSummaryQuery(options: LifecycleOptions): Query {
   return build(
-    (params) => singleDay(options.asOf, params),
+    oneDay(options),
     options.allCustomers ?? false,
     options.config,
     `SELECT w.store_cycle, w.churn_window, s.stage, count(s.customer_id)::INTEGER AS customers
@@ -236,7 +286,13 @@ export function buildLifecycleSummaryQuery(options: LifecycleOptions): Query {
  */
 export function buildLifecycleFlowsQuery(options: LifecycleFlowOptions): Query {
   return build(
-    (params) => monthEnds(options.from, options.to, params),
+    (params) =>
+      buildDaysFacts(
+        monthEnds(options.from, options.to, params),
+        options.config,
+        params.add(options.config.loyal_window_days),
+        params,
+      ),
     options.allCustomers ?? false,
     options.config,
     `SELECT 'window' AS kind, strftime(w.as_of, '%Y-%m') AS month, w.as_of::VARCHAR AS month_end, NULL AS from_stage,

@@ -4,6 +4,7 @@
  * and `member ID`. Nothing is stored yet: stages and flows are computed on the fly.
  */
 import type { Store } from '../../store/store.js';
+import { withLocalDays } from '../facts/customer-facts.js';
 import {
   buildInviteCandidatesQuery,
   buildLifecycleCustomersQuery,
@@ -93,9 +94,12 @@ export interface InviteCandidate {
 }
 
 /** One row per counted customer as of the day, by customer id. */
-export function getLifecycleCustomers(store: Store, options: LifecycleOptions): Promise<LifecycleCustomer[]> {
+export async function getLifecycleCustomers(
+  store: Store,
+  options: LifecycleOptions,
+): Promise<LifecycleCustomer[]> {
   return store.query<LifecycleCustomer & Record<string, string | number | null>>(
-    buildLifecycleCustomersQuery(options),
+    buildLifecycleCustomersQuery(await withLocalDays(store, options)),
   );
 }
 
@@ -108,7 +112,7 @@ export async function getLifecycleSummary(
     churn_window: number;
     stage: LifecycleStage | null;
     customers: number;
-  }>(buildLifecycleSummaryQuery(options));
+  }>(buildLifecycleSummaryQuery(await withLocalDays(store, options)));
   const counts = new Map(rows.map((row) => [row.stage, row.customers]));
   const total = rows.reduce((sum, row) => sum + row.customers, 0);
   const first = rows[0];

@@ -7,12 +7,14 @@
  */
 import type { Config } from '../../config/config.js';
 import { AppError } from '../../errors.js';
-import { raw, sql, type Query } from '../../store/sql.js';
+import { ParamList, raw, sql, type Query } from '../../store/sql.js';
 import type { Store } from '../../store/store.js';
-import { buildLifecycleCustomersQuery } from '../lifecycle/lifecycle-query.js';
-import { buildRfmCustomersQuery } from '../rfm/rfm-query.js';
-import { buildTagsCustomersQuery } from '../tags/tags-query.js';
-import { buildMemberTiersQuery } from '../tiers/tiers-query.js';
+import { buildCustomerFactsSql } from '../facts/customer-facts.js';
+import { getLocalDays } from '../facts/local-day.js';
+import { buildLifecycleRowsQuery } from '../lifecycle/lifecycle-query.js';
+import { buildRfmRowsQuery } from '../rfm/rfm-query.js';
+import { buildTagsRowsQuery } from '../tags/tags-query.js';
+import { buildMemberTierRowsQuery } from '../tiers/tiers-query.js';
 import { calibrateTiers, getLatestTierCalibration, type TierCalibration } from '../tiers/tiers.js';
 
 export interface RefreshOptions {
@@ -32,67 +34,85 @@ export interface SnapshotSummary {
   readonly tier_changes: number;
 }
 
-const WORK_TABLES = ['hy_snap_rfm', 'hy_snap_stage', 'hy_snap_tier', 'hy_snap_tags'] as const;
+const FACTS_TABLE = 'hy_snap_facts';
+const WORK_TABLES = [FACTS_TABLE, 'hy_snap_rfm', 'hy_snap_stage', 'hy_snap_tier'] as const;
 
 async function createWorkTable(store: Store, table: string, query: Query): Promise<void> {
   await store.run({ sql: `CREATE TEMP TABLE ${table} AS ${query.sql}`, params: query.params });
 }
 
-/** Computes and stores the snapshot of one day, replacing any earlier snapshot of that day. */
+/**
+ * Computes and stores the snapshot of one day, replacing any earlier snapshot of that day. The
+ * customer facts are computed once, in one pass over the orders, and every analysis reads them.
+ */
 export async function refreshSnapshot(store: Store, options: RefreshOptions): Promise<SnapshotSummary> {
   const { asOf, allCustomers, config } = options;
   const stored = await getLatestTierCalibration(store, asOf);
-  const calibration: TierCalibration =
-    stored ?? (await calibrateTiers(store, { asOf, config: config.tiers }));
-  const thresholds = calibration.tiers.slice(1).map((tier) => tier.threshold ?? '0.00');
-  const tierIds = calibration.tiers.map((tier) => tier.tier);
+  const localDays = await getLocalDays(store, asOf);
+  // Tiers are measured as the calibration measured them (its window and special days).
+  const tiersConfig = stored
+    ? { ...config.tiers, window_months: stored.window_months, special_days: stored.special_days }
+    : config.tiers;
+  const facts = { table: FACTS_TABLE };
   return store.transaction(async () => {
     await store.run(raw(WORK_TABLES.map((t) => `DROP TABLE IF EXISTS ${t};`).join('\n')));
+    const params = new ParamList();
+    const factsSql = buildCustomerFactsSql(
+      {
+        asOf,
+        localDays,
+        tierWindow: tiersConfig,
+        powerWindowDays: config.tags.power_window_days,
+        loyalWindowDays: config.lifecycle.loyal_window_days,
+        loyalDays: config.lifecycle.purchases === 'order_days',
+      },
+      params,
+    );
+    await createWorkTable(store, FACTS_TABLE, { sql: factsSql, params: params.values });
+    const calibration: TierCalibration =
+      stored ?? (await calibrateTiers(store, { asOf, config: tiersConfig, facts }));
+    const thresholds = calibration.tiers.slice(1).map((tier) => tier.threshold ?? '0.00');
+    const tierIds = calibration.tiers.map((tier) => tier.tier);
     await createWorkTable(
       store,
       'hy_snap_rfm',
-      buildRfmCustomersQuery({ asOf, allCustomers, config: config.rfm }),
+      buildRfmRowsQuery({ asOf, allCustomers, config: config.rfm, facts }),
     );
     await createWorkTable(
       store,
       'hy_snap_stage',
-      buildLifecycleCustomersQuery({ asOf, allCustomers, config: config.lifecycle }),
+      buildLifecycleRowsQuery({ asOf, allCustomers, config: config.lifecycle, facts }),
     );
-    // Tiers are measured as the calibration measured them (its window and special days).
     await createWorkTable(
       store,
       'hy_snap_tier',
-      buildMemberTiersQuery(
-        {
-          asOf,
-          config: {
-            ...config.tiers,
-            window_months: calibration.window_months,
-            special_days: calibration.special_days,
-          },
-        },
-        thresholds,
-      ),
-    );
-    await createWorkTable(
-      store,
-      'hy_snap_tags',
-      buildTagsCustomersQuery({ asOf, allCustomers, config: config.tags }),
+      buildMemberTierRowsQuery({ asOf, config: tiersConfig, facts }, thresholds),
     );
     await store.run(sql`DELETE FROM customer_snapshots WHERE as_of = ${asOf}::DATE`);
+    await store.run(sql`DELETE FROM customer_tag_snapshots WHERE as_of = ${asOf}::DATE`);
     await store.run(sql`DELETE FROM snapshots WHERE as_of = ${asOf}::DATE`);
+    // With members only, every counted customer is a member: no join with the customers.
+    // Constants come from a one-row relation: a parameter cast inside the SELECT list is cast
+    // again for every row (a DATE → TIMESTAMPTZ cast asks ICU each time).
+    const insertParams = new ParamList();
+    const day = insertParams.add(asOf);
+    const tiers = `[${tierIds.map((id) => `${insertParams.add(id)}::VARCHAR`).join(', ')}]::VARCHAR[]`;
     await store.run({
       sql: `INSERT INTO customer_snapshots
-        SELECT $1::DATE, s.customer_id, c.member_since IS NOT NULL AND c.member_since < ($1::DATE + 1)::TIMESTAMPTZ,
-          r.recency_days, coalesce(r.frequency, 0), coalesce(r.monetary::DECIMAL(38,2), 0), r.r, r.f, r.m, r.fm, r.score,
-          coalesce(r.segment, 'no_purchase'), list_extract($2::VARCHAR[], t.tier), t.value::DECIMAL(38,2), s.stage, s.rule,
-          to_json(g)::JSON
+        SELECT k.as_of, s.customer_id, ${allCustomers ? 'c.member_since IS NOT NULL AND c.member_since < k.end_at' : 'true'},
+          r.recency_days, coalesce(r.frequency, 0), coalesce(r.monetary, 0), r.r, r.f, r.m, r.fm, r.score,
+          coalesce(r.segment, 'no_purchase'), k.tiers[t.tier], t.value, s.stage, s.rule
         FROM hy_snap_stage s
+        CROSS JOIN (SELECT ${day}::DATE AS as_of, (${day}::DATE + 1)::TIMESTAMPTZ AS end_at, ${tiers} AS tiers) k
         LEFT JOIN hy_snap_rfm r USING (customer_id)
         LEFT JOIN hy_snap_tier t USING (customer_id)
-        LEFT JOIN hy_snap_tags g ON g.customer_id = s.customer_id
-        LEFT JOIN customers c ON c.id = s.customer_id`,
-      params: [asOf, `[${tierIds.map((id) => JSON.stringify(id)).join(',')}]`],
+        ${allCustomers ? 'LEFT JOIN customers c ON c.id = s.customer_id' : ''}`,
+      params: insertParams.values,
+    });
+    const tags = buildTagsRowsQuery({ asOf, allCustomers, config: config.tags, facts });
+    await store.run({
+      sql: `INSERT INTO customer_tag_snapshots BY NAME SELECT $${tags.params.length + 1}::DATE AS as_of, * FROM (${tags.sql})`,
+      params: [...tags.params, asOf],
     });
     const [counted] = await store.query<{ n: number }>(
       sql`SELECT count(*)::INTEGER AS n FROM customer_snapshots WHERE as_of = ${asOf}::DATE`,
@@ -101,7 +121,7 @@ export async function refreshSnapshot(store: Store, options: RefreshOptions): Pr
       sql`INSERT INTO snapshots VALUES (${asOf}::DATE, ${allCustomers ? 'all_customers' : 'members'}, ${counted?.n ?? 0},
         ${stored?.calibrated_on ?? null}::DATE, current_timestamp)`,
     );
-    const changes = await deriveChanges(store);
+    const changes = await deriveChanges(store, asOf);
     await store.run(raw(WORK_TABLES.map((t) => `DROP TABLE IF EXISTS ${t};`).join('\n')));
     return {
       as_of: asOf,
@@ -114,12 +134,25 @@ export async function refreshSnapshot(store: Store, options: RefreshOptions): Pr
 }
 
 /**
- * Rebuilds the stage and tier changes from every stored snapshot: a change is a customer whose
- * stage (tier) differs from their previous snapshot, dated by the snapshot that shows it.
+ * The stage and tier changes: a change is a customer whose stage (tier) differs from their
+ * previous snapshot, dated by the snapshot that shows it; a customer's first snapshot is a
+ * change from nothing (for tiers, only when it has a tier).
+ *
+ * When the refreshed day is the latest snapshot (a daily refresh, or a back-fill in day order)
+ * only its own changes can differ, and the previous stage of each customer is the last change
+ * before it — the changes are the run-length encoding of each customer's snapshots. Otherwise a
+ * later snapshot's changes may now compare with this day, and all are derived again.
  */
-async function deriveChanges(store: Store): Promise<{ stage_changes: number; tier_changes: number }> {
-  await store.run(
-    raw(`DELETE FROM stage_changes;
+async function deriveChanges(
+  store: Store,
+  asOf: string,
+): Promise<{ stage_changes: number; tier_changes: number }> {
+  const [latest] = await store.query<{ later: boolean }>(
+    sql`SELECT count(*) > 0 AS later FROM snapshots WHERE as_of > ${asOf}::DATE`,
+  );
+  if (latest?.later) {
+    await store.run(
+      raw(`DELETE FROM stage_changes;
       INSERT INTO stage_changes SELECT customer_id, as_of, previous, stage FROM (
         SELECT customer_id, as_of, stage, lag(stage) OVER (PARTITION BY customer_id ORDER BY as_of) AS previous,
           row_number() OVER (PARTITION BY customer_id ORDER BY as_of) AS nth
@@ -129,7 +162,24 @@ async function deriveChanges(store: Store): Promise<{ stage_changes: number; tie
         SELECT customer_id, as_of, tier, lag(tier) OVER (PARTITION BY customer_id ORDER BY as_of) AS previous,
           row_number() OVER (PARTITION BY customer_id ORDER BY as_of) AS nth
         FROM customer_snapshots) WHERE (nth = 1 AND tier IS NOT NULL) OR (nth > 1 AND previous IS DISTINCT FROM tier);`),
-  );
+    );
+  } else {
+    await store.run(sql`DELETE FROM stage_changes WHERE changed_on = ${asOf}::DATE`);
+    await store.run(sql`DELETE FROM tier_changes WHERE changed_on = ${asOf}::DATE`);
+    // A customer's earlier snapshot shows in the changes: a first stage is always a change.
+    await store.run(sql`INSERT INTO stage_changes
+      SELECT s.customer_id, s.as_of, p.to_stage, s.stage
+      FROM customer_snapshots s
+      LEFT JOIN (SELECT customer_id, arg_max(to_stage, changed_on) AS to_stage, true AS seen FROM stage_changes
+        WHERE changed_on < ${asOf}::DATE GROUP BY customer_id) p USING (customer_id)
+      WHERE s.as_of = ${asOf}::DATE AND (p.seen IS NULL OR p.to_stage IS DISTINCT FROM s.stage)`);
+    await store.run(sql`INSERT INTO tier_changes
+      SELECT s.customer_id, s.as_of, p.to_tier, s.tier
+      FROM customer_snapshots s
+      LEFT JOIN (SELECT customer_id, arg_max(to_tier, changed_on) AS to_tier FROM tier_changes
+        WHERE changed_on < ${asOf}::DATE GROUP BY customer_id) p USING (customer_id)
+      WHERE s.as_of = ${asOf}::DATE AND p.to_tier IS DISTINCT FROM s.tier`);
+  }
   const [row] = await store.query<{ stages: number; tiers: number }>(
     raw(
       `SELECT (SELECT count(*) FROM stage_changes)::INTEGER AS stages, (SELECT count(*) FROM tier_changes)::INTEGER AS tiers`,

@@ -26,8 +26,8 @@
  */
 import type { RfmConfig } from '../../config/config.js';
 import { listGridCells } from '../../domain/rfm-segments.js';
-import { GMV_STATUSES } from '../../store/entities.js';
 import { raw, type Query, ParamList } from '../../store/sql.js';
+import { type FactsSource, selectCustomerFacts } from '../facts/customer-facts.js';
 
 export interface RfmOptions {
   /** The as-of day, YYYY-MM-DD in the store's timezone. */
@@ -35,6 +35,8 @@ export interface RfmOptions {
   /** Also score customers who are not members (as of the day). */
   readonly allCustomers?: boolean;
   readonly config: RfmConfig;
+  /** Where the customer facts come from (default: computed inline). */
+  readonly facts?: FactsSource;
 }
 
 /** `1 + (x > c[1]) + … + (x > c[4])`: the bin of x among four ascending cut points. */
@@ -50,12 +52,9 @@ const quintileCuts = (measure: string, type: string): string =>
 function buildRfmRelation(options: RfmOptions, params: ParamList): string {
   const { config } = options;
   const asOf = params.add(options.asOf);
-  const statuses = GMV_STATUSES.map((status) => params.add(status)).join(', ');
-  const frequency =
-    config.frequency === 'orders'
-      ? 'count(*) FILTER (WHERE paid_amount > 0)'
-      : 'count(DISTINCT placed_at::DATE) FILTER (WHERE paid_amount > 0)';
-  const monetary = config.monetary === 'net' ? 'sum(paid_amount - refunded_amount)' : 'sum(paid_amount)';
+  const facts = selectCustomerFacts(options.facts, { asOf: options.asOf }, params);
+  const frequency = config.frequency === 'orders' ? 'purchases' : 'purchase_days';
+  const monetary = config.monetary === 'net' ? 'net' : 'gross';
   const nonMembers = options.allCustomers
     ? `UNION SELECT customer_id FROM orders WHERE customer_id IS NOT NULL AND placed_at < (SELECT end_at FROM cutoff)`
     : '';
@@ -82,11 +81,8 @@ function buildRfmRelation(options: RfmOptions, params: ParamList): string {
       ${nonMembers}
     ),
     facts AS (
-      SELECT customer_id, (max(placed_at) FILTER (WHERE paid_amount > 0))::DATE AS last_purchase,
-        ${frequency} AS frequency, ${monetary} AS monetary
-      FROM orders
-      WHERE customer_id IS NOT NULL AND placed_at < (SELECT end_at FROM cutoff) AND status IN (${statuses})
-      GROUP BY customer_id
+      SELECT customer_id, last_purchase, ${frequency} AS frequency, ${monetary} AS monetary
+      FROM (${facts})
     ),
     measured AS (
       SELECT c.customer_id, date_diff('day', f.last_purchase, (SELECT as_of FROM cutoff))::INTEGER AS recency_days,
@@ -122,6 +118,14 @@ export function buildRfmCustomersQuery(options: RfmOptions): Query {
     `SELECT customer_id, recency_days, frequency, monetary::VARCHAR AS monetary, r, f, m, fm::INTEGER AS fm,
        score, segment
      FROM rfm ORDER BY score DESC NULLS LAST, rfm.monetary DESC, customer_id`,
+  );
+}
+
+/** The same rows typed (monetary a DECIMAL) and unordered, for a refresh to store. */
+export function buildRfmRowsQuery(options: RfmOptions): Query {
+  return withRelation(
+    options,
+    `SELECT customer_id, recency_days, frequency, monetary, r, f, m, fm::INTEGER AS fm, score, segment FROM rfm`,
   );
 }
 

@@ -9,6 +9,7 @@ import {
   type RfmSegmentOrNone,
 } from '../../domain/rfm-segments.js';
 import type { Store } from '../../store/store.js';
+import { withLocalDays } from '../facts/customer-facts.js';
 import {
   buildLastOrderDayQuery,
   buildRfmCustomersQuery,
@@ -77,7 +78,8 @@ export async function getLastOrderDay(store: Store): Promise<string | null> {
   return row?.day ?? null;
 }
 
-export async function getRfmSummary(store: Store, options: RfmOptions): Promise<RfmSummary> {
+export async function getRfmSummary(store: Store, given: RfmOptions): Promise<RfmSummary> {
+  const options = await withLocalDays(store, given);
   const rows = await store.query<{
     segment: RfmSegmentOrNone;
     customers: number;
@@ -123,8 +125,9 @@ export async function getRfmSummary(store: Store, options: RfmOptions): Promise<
 
 export async function getRfmCutPoints(
   store: Store,
-  options: RfmOptions,
+  given: RfmOptions,
 ): Promise<{ cut_points: RfmCutPoints; scored_customers: number }> {
+  const options = await withLocalDays(store, given);
   const [row] = await store.query<{
     recency_days: (number | null)[] | null;
     frequency: (number | null)[] | null;
@@ -143,6 +146,8 @@ export async function getRfmCutPoints(
 }
 
 /** One row per counted customer, best score first. */
-export function getRfmCustomers(store: Store, options: RfmOptions): Promise<RfmCustomer[]> {
-  return store.query<RfmCustomer & Record<string, string | number | null>>(buildRfmCustomersQuery(options));
+export async function getRfmCustomers(store: Store, options: RfmOptions): Promise<RfmCustomer[]> {
+  return store.query<RfmCustomer & Record<string, string | number | null>>(
+    buildRfmCustomersQuery(await withLocalDays(store, options)),
+  );
 }

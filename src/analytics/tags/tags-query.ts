@@ -50,6 +50,7 @@ import type { TagsConfig } from '../../config/tags-config.js';
 import { PROVINCES } from '../../domain/regions.js';
 import { GMV_STATUSES } from '../../store/entities.js';
 import { ParamList, type Query } from '../../store/sql.js';
+import { type FactsSource, selectCustomerFacts } from '../facts/customer-facts.js';
 
 export interface TagsOptions {
   /** The as-of day, YYYY-MM-DD in the store's timezone. */
@@ -59,6 +60,8 @@ export interface TagsOptions {
   /** Only this customer (still measured against the whole store for the power bands). */
   readonly customerId?: string;
   readonly config: TagsConfig;
+  /** Where the customer facts come from (default: computed inline). */
+  readonly facts?: FactsSource;
 }
 
 export const POWER_BANDS = ['low', 'mid', 'high', 'very_high'] as const;
@@ -98,7 +101,11 @@ function buildTagsRelation(options: TagsOptions, params: ParamList): string {
   const asOf = params.add(options.asOf);
   const activityDays = params.add(config.activity_window_days);
   const emotionDays = params.add(config.emotion_window_days);
-  const powerDays = params.add(config.power_window_days);
+  const facts = selectCustomerFacts(
+    options.facts,
+    { asOf: options.asOf, powerWindowDays: config.power_window_days },
+    params,
+  );
   const statuses = GMV_STATUSES.map((status) => params.add(status)).join(', ');
   const lowRating = params.add(config.low_rating_max);
   const percentiles = config.power_percentiles.map((p) => params.add(p));
@@ -114,37 +121,18 @@ function buildTagsRelation(options: TagsOptions, params: ParamList): string {
     cutoff AS (
       SELECT ${asOf}::DATE AS as_of, (${asOf}::DATE + 1)::TIMESTAMPTZ AS end_at,
         (${asOf}::DATE - ${activityDays}::INTEGER + 1)::TIMESTAMPTZ AS activity_start,
-        ${asOf}::DATE - ${emotionDays}::INTEGER + 1 AS emotion_start,
-        (${asOf}::DATE - ${powerDays}::INTEGER + 1)::TIMESTAMPTZ AS power_start
+        ${asOf}::DATE - ${emotionDays}::INTEGER + 1 AS emotion_start
     ),
     regions(province, north_south, big_region) AS (VALUES ${regions}),
     counted AS (
       SELECT id AS customer_id FROM customers WHERE member_since < (SELECT end_at FROM cutoff)
       ${nonMembers}
     ),
-    gmv_orders AS (
-      SELECT o.id, o.customer_id, o.placed_at, o.placed_at::DATE AS day, o.paid_amount, o.refunded_amount,
-        o.item_count, o.placed_at >= k.power_start AS in_power_window
+    purchase AS (SELECT *, own_cycle AS cycle FROM (${facts})),
+    refunded_orders AS (
+      SELECT o.id, o.customer_id, o.placed_at::DATE AS day
       FROM orders o, cutoff k
-      WHERE o.customer_id IS NOT NULL AND o.placed_at < k.end_at AND o.status IN (${statuses})
-    ),
-    purchase_gaps AS (
-      SELECT customer_id, date_diff('day', lag(day) OVER (PARTITION BY customer_id ORDER BY day), day) AS gap
-      FROM (SELECT DISTINCT customer_id, day FROM gmv_orders WHERE paid_amount > 0)
-    ),
-    cycles AS (SELECT customer_id, median(gap)::DOUBLE AS cycle FROM purchase_gaps GROUP BY customer_id),
-    purchase AS (
-      SELECT customer_id,
-        count(*) FILTER (WHERE paid_amount > 0) AS purchases,
-        sum(paid_amount) FILTER (WHERE paid_amount > 0) AS gross,
-        avg(item_count) FILTER (WHERE paid_amount > 0)::DOUBLE AS items_per_order,
-        max(paid_amount) FILTER (WHERE paid_amount > 0) AS largest_order,
-        sum(paid_amount - refunded_amount) AS net_spend,
-        min(day) FILTER (WHERE paid_amount > 0) AS first_purchase,
-        max(day) FILTER (WHERE paid_amount > 0) AS last_purchase,
-        count(*) FILTER (WHERE paid_amount > 0 AND in_power_window) AS power_purchases,
-        sum(paid_amount - refunded_amount) FILTER (WHERE in_power_window) AS power_spend
-      FROM gmv_orders GROUP BY customer_id
+      WHERE o.customer_id IS NOT NULL AND o.refunded_amount > 0 AND o.placed_at < k.end_at AND o.status IN (${statuses})
     ),
     powered AS (
       SELECT c.customer_id, p.power_spend AS x
@@ -172,8 +160,8 @@ function buildTagsRelation(options: TagsOptions, params: ParamList): string {
       SELECT customer_id, 'refund' AS kind, coalesce(order_id, 'feedback ' || created_at::VARCHAR) AS ref, day
       FROM fb WHERE kind = 'refund'
       UNION ALL
-      SELECT customer_id, 'refund', id, day FROM gmv_orders
-      WHERE refunded_amount > 0 AND id NOT IN (SELECT order_id FROM fb WHERE kind = 'refund' AND order_id IS NOT NULL)
+      SELECT customer_id, 'refund', id, day FROM refunded_orders
+      WHERE id NOT IN (SELECT order_id FROM fb WHERE kind = 'refund' AND order_id IS NOT NULL)
       UNION ALL
       SELECT customer_id, kind, NULL, day FROM fb WHERE kind IN ('rejection', 'complaint')
       UNION ALL
@@ -218,12 +206,12 @@ function buildTagsRelation(options: TagsOptions, params: ParamList): string {
         coalesce(p.purchases, 0)::INTEGER AS purchases,
         round(p.gross / p.purchases, 2)::DECIMAL(18,2) AS aov,
         p.items_per_order, p.largest_order,
-        coalesce(p.net_spend, 0)::DECIMAL(38,2) AS net_spend,
+        coalesce(p.net, 0)::DECIMAL(38,2) AS net_spend,
         p.first_purchase, p.last_purchase,
         CASE WHEN p.purchases > 0 THEN p.purchases * 30.0 / (date_diff('day', p.first_purchase, k.as_of) + 1) END
           ::DOUBLE AS purchases_per_30_days,
-        cy.cycle AS purchase_cycle_days,
-        p.last_purchase + round(cy.cycle)::INTEGER AS expected_next_purchase,
+        p.cycle AS purchase_cycle_days,
+        p.last_purchase + round(p.cycle)::INTEGER AS expected_next_purchase,
         coalesce(e.refunds, 0)::INTEGER AS refunds, e.last_refund,
         coalesce(e.rejections, 0)::INTEGER AS rejections, e.last_rejection,
         coalesce(e.complaints, 0)::INTEGER AS complaints, e.last_complaint,
@@ -233,7 +221,6 @@ function buildTagsRelation(options: TagsOptions, params: ParamList): string {
         LEFT JOIN customers cu ON cu.id = c.customer_id
         LEFT JOIN regions r ON r.province = cu.province
         LEFT JOIN purchase p ON p.customer_id = c.customer_id
-        LEFT JOIN cycles cy ON cy.customer_id = c.customer_id
         LEFT JOIN activity a ON a.customer_id = c.customer_id
         LEFT JOIN emotion e ON e.customer_id = c.customer_id
     )`;
@@ -260,6 +247,13 @@ export function buildTagsCustomersQuery(options: TagsOptions): Query {
       FROM tags ${only} ORDER BY customer_id`,
     params: params.values,
   };
+}
+
+/** Every counted customer's tags as typed columns (the snapshot's customer_tag_snapshots). */
+export function buildTagsRowsQuery(options: TagsOptions): Query {
+  const params = new ParamList();
+  const relation = buildTagsRelation(options, params);
+  return { sql: `${relation}\nSELECT * FROM tags`, params: params.values };
 }
 
 /** Customers per value of each attribute dimension (null values as null). */

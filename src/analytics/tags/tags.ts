@@ -6,6 +6,7 @@
 import { BIG_REGIONS, NORTH_SOUTH } from '../../domain/regions.js';
 import type { Gender } from '../../store/entities.js';
 import type { Store } from '../../store/store.js';
+import { withLocalDays } from '../facts/customer-facts.js';
 import {
   buildTagsCustomersQuery,
   buildTagsDistributionQuery,
@@ -118,9 +119,9 @@ export interface TagsSummary {
 }
 
 /** Every counted customer's tags as of the day (or only `customerId`), by customer id. */
-export function getCustomerTags(store: Store, options: TagsOptions): Promise<CustomerTags[]> {
+export async function getCustomerTags(store: Store, options: TagsOptions): Promise<CustomerTags[]> {
   return store.query<CustomerTags & Record<string, string | number | boolean | null>>(
-    buildTagsCustomersQuery(options),
+    buildTagsCustomersQuery(await withLocalDays(store, options)),
   );
 }
 
@@ -147,7 +148,8 @@ interface OverviewRow {
 }
 
 /** Each family's distribution over the counted customers as of the day. */
-export async function getTagsSummary(store: Store, options: TagsOptions): Promise<TagsSummary> {
+export async function getTagsSummary(store: Store, given: TagsOptions): Promise<TagsSummary> {
+  const options = await withLocalDays(store, given);
   const [distribution, overviews] = await Promise.all([
     store.query<{ dimension: TagDimension; value: string | null; customers: number }>(
       buildTagsDistributionQuery(options),

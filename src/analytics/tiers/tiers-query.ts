@@ -24,18 +24,16 @@
  *   compares what each tier contributes now.
  */
 import { DEFAULT_MIN_THRESHOLD, type TiersConfig } from '../../config/tiers-config.js';
-import { GMV_STATUSES } from '../../store/entities.js';
-import { sql, type Query, type SqlValue, ParamList } from '../../store/sql.js';
+import { sql, type Query, ParamList } from '../../store/sql.js';
+import { type FactsSource, selectCustomerFacts } from '../facts/customer-facts.js';
 
 export interface TierValueOptions {
   /** The as-of day, YYYY-MM-DD in the store's timezone. */
   readonly asOf: string;
   readonly config: TiersConfig;
+  /** Where the customer facts come from (default: computed inline). */
+  readonly facts?: FactsSource;
 }
-
-/** A SQL list of parameters, or an empty typed list. */
-const list = (params: ParamList, values: readonly SqlValue[], type: string): string =>
-  `[${values.map((value) => `${params.add(value)}::${type}`).join(', ')}]::${type}[]`;
 
 /**
  * The CTE chain ending in `valued` (customer_id, value, recent): one row per counted member, with
@@ -44,40 +42,25 @@ const list = (params: ParamList, values: readonly SqlValue[], type: string): str
 function buildValuedRelation(options: TierValueOptions, params: ParamList): string {
   const { config } = options;
   const asOf = params.add(options.asOf);
-  const months = params.add(config.window_months);
-  const recentMonths = params.add(config.contribution_months);
-  const statuses = GMV_STATUSES.map((status) => params.add(status)).join(', ');
-  const { dates, monthly, annual } = config.special_days;
-  // Only the kinds of special day the store has: casting every order's time to a local day
-  // costs more than the whole sum, so a store without special days pays nothing for them.
-  const specialTests = [
-    dates.length ? `list_contains(${list(params, dates, 'DATE')}, placed_at::DATE)` : null,
-    monthly.length ? `list_contains(${list(params, monthly, 'INTEGER')}, day(placed_at::DATE)::INTEGER)` : null,
-    annual.length ? `list_contains(${list(params, annual, 'VARCHAR')}, strftime(placed_at::DATE, '%m-%d'))` : null,
-  ].filter((test) => test !== null);
-  const notSpecial = specialTests.length ? `AND NOT (${specialTests.join(' OR ')})` : '';
+  const facts = selectCustomerFacts(
+    options.facts,
+    {
+      asOf: options.asOf,
+      tierWindow: {
+        window_months: config.window_months,
+        contribution_months: config.contribution_months,
+        special_days: config.special_days,
+      },
+    },
+    params,
+  );
   return `WITH
-    cutoff AS (
-      SELECT (${asOf}::DATE + 1)::TIMESTAMPTZ AS end_at,
-        ((${asOf}::DATE + 1) - to_months(${months}::INTEGER))::DATE::TIMESTAMPTZ AS start_at,
-        ((${asOf}::DATE + 1) - to_months(${recentMonths}::INTEGER))::DATE::TIMESTAMPTZ AS recent_at
-    ),
+    cutoff AS (SELECT (${asOf}::DATE + 1)::TIMESTAMPTZ AS end_at),
     counted AS (SELECT id AS customer_id FROM customers WHERE member_since < (SELECT end_at FROM cutoff)),
-    spend AS (
-      SELECT customer_id,
-        sum(paid_amount - refunded_amount) FILTER (WHERE placed_at >= (SELECT start_at FROM cutoff)) AS value,
-        sum(paid_amount - refunded_amount) FILTER (WHERE placed_at >= (SELECT recent_at FROM cutoff)) AS recent
-      FROM orders
-      WHERE customer_id IS NOT NULL AND status IN (${statuses})
-        AND placed_at >= least((SELECT start_at FROM cutoff), (SELECT recent_at FROM cutoff))
-        AND placed_at < (SELECT end_at FROM cutoff)
-        ${notSpecial}
-      GROUP BY customer_id
-    ),
     valued AS (
-      SELECT c.customer_id, coalesce(s.value, 0)::DECIMAL(38,2) AS value,
-        coalesce(s.recent, 0)::DECIMAL(38,2) AS recent
-      FROM counted c LEFT JOIN spend s USING (customer_id)
+      SELECT c.customer_id, coalesce(f.tier_value, 0)::DECIMAL(38,2) AS value,
+        coalesce(f.tier_recent, 0)::DECIMAL(38,2) AS recent
+      FROM counted c LEFT JOIN (${facts}) f USING (customer_id)
     ),
     ranked AS (
       SELECT value, row_number() OVER (ORDER BY value) AS rank, count(*) OVER () AS n FROM valued
@@ -165,6 +148,18 @@ export function buildMemberTiersQuery(options: TierValueOptions, thresholds: rea
     SELECT customer_id, value::VARCHAR AS value, recent::VARCHAR AS recent,
       (1 + ${reached.join(' + ') || '0'})::INTEGER AS tier
     FROM valued ORDER BY valued.value DESC, customer_id`,
+    params: params.values,
+  };
+}
+
+/** The same rows typed (value a DECIMAL, tier its number 1 … K) and unordered, for a refresh to store. */
+export function buildMemberTierRowsQuery(options: TierValueOptions, thresholds: readonly string[]): Query {
+  const params = new ParamList();
+  const relation = buildValuedRelation(options, params);
+  const reached = thresholds.map((t) => `(value >= ${params.add(t)}::DECIMAL(38,2))::INTEGER`);
+  return {
+    sql: `${relation}
+    SELECT customer_id, value, (1 + ${reached.join(' + ') || '0'})::INTEGER AS tier FROM valued`,
     params: params.values,
   };
 }

@@ -9,6 +9,7 @@
 import type { TierCalibrationMethod, TierConfig, TiersConfig } from '../../config/tiers-config.js';
 import { AppError } from '../../errors.js';
 import type { Store } from '../../store/store.js';
+import { withLocalDays } from '../facts/customer-facts.js';
 import { addMonths, applyMinimums, centsToString, checkSteps, toCents } from './tier-thresholds.js';
 import {
   buildCalibrationHistoryQuery,
@@ -92,7 +93,8 @@ export interface TierReport {
 }
 
 /** Computes a calibration as of options.asOf (not stored). */
-export async function calibrateTiers(store: Store, options: TierValueOptions): Promise<TierCalibration> {
+export async function calibrateTiers(store: Store, given: TierValueOptions): Promise<TierCalibration> {
+  const options = await withLocalDays(store, given);
   const { config } = options;
   const [cuts] = await store.query<{
     n: number;
@@ -208,6 +210,7 @@ export async function getTierReport(
   // Values are measured as they were at the calibration, so thresholds and values agree.
   const measured = {
     asOf: options.asOf,
+    facts: (await withLocalDays(store, options)).facts,
     config: { ...config, window_months: calibration.window_months, special_days: calibration.special_days },
   };
   const counts = await countTiers(store, measured, thresholds);
@@ -277,6 +280,7 @@ export async function getMemberTiers(
     buildMemberTiersQuery(
       {
         asOf: options.asOf,
+        facts: (await withLocalDays(store, options)).facts,
         config: {
           ...options.config,
           window_months: calibration.window_months,
