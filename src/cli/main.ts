@@ -9,6 +9,7 @@ import { registerConfig } from './commands/config.js';
 import { registerDemo } from './commands/demo.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerImport } from './commands/import.js';
+import { registerKpis } from './commands/kpis.js';
 import { registerLifecycle } from './commands/lifecycle.js';
 import { registerMember } from './commands/member.js';
 import { registerRefresh } from './commands/refresh.js';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerTags(program, getContext);
   registerRefresh(program, getContext);
   registerMember(program, getContext);
+  registerKpis(program, getContext);
   registerRfm(program, getContext);
   registerConfig(program, getContext);
   registerDemo(program, getContext);
