@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { AppError, toAppError } from '../errors.js';
+import { registerCommunities } from './commands/communities.js';
 import { registerConfig } from './commands/config.js';
 import { registerDemo } from './commands/demo.js';
 import { registerGenerate } from './commands/generate.js';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerRefresh(program, getContext);
   registerMember(program, getContext);
   registerKpis(program, getContext);
+  registerCommunities(program, getContext);
   registerRfm(program, getContext);
   registerConfig(program, getContext);
   registerDemo(program, getContext);
