@@ -5,10 +5,12 @@
  */
 import { Command, CommanderError } from 'commander';
 import { AppError, toAppError } from '../errors.js';
+import { registerCommunities } from './commands/communities.js';
 import { registerConfig } from './commands/config.js';
 import { registerDemo } from './commands/demo.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerImport } from './commands/import.js';
+import { registerKpis } from './commands/kpis.js';
 import { registerLifecycle } from './commands/lifecycle.js';
 import { registerMember } from './commands/member.js';
 import { registerRefresh } from './commands/refresh.js';
@@ -37,6 +39,8 @@ export function buildProgram(): Command {
   registerTags(program, getContext);
   registerRefresh(program, getContext);
   registerMember(program, getContext);
+  registerKpis(program, getContext);
+  registerCommunities(program, getContext);
   registerRfm(program, getContext);
   registerConfig(program, getContext);
   registerDemo(program, getContext);

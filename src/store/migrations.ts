@@ -208,6 +208,28 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 5,
+    description: 'member communities (群落) as of a day: each community and every member in one',
+    statements: [
+      `CREATE TABLE communities (
+        as_of DATE NOT NULL,
+        community INTEGER NOT NULL,
+        members BIGINT NOT NULL,
+        centroid JSON NOT NULL,
+        description_en VARCHAR NOT NULL,
+        description_zh VARCHAR NOT NULL,
+        seed BIGINT NOT NULL,
+        silhouette DOUBLE,
+        created_at TIMESTAMPTZ NOT NULL
+      )`,
+      `CREATE TABLE community_assignments (
+        as_of DATE NOT NULL,
+        customer_id VARCHAR NOT NULL,
+        community INTEGER NOT NULL
+      )`,
+    ],
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((latest, m) => Math.max(latest, m.version), 0);

@@ -1,0 +1,266 @@
+/**
+ * The KPIs of member marketing (spec section 3) as SQL values the Store runs: one query gives
+ * every figure of every period of a range (buildKpisQuery), another the monthly cohort
+ * retention of members (buildCohortRetentionQuery). docs/kpis.md has the same definitions with a
+ * worked example.
+ *
+ * Periods. A range is the days from … to (store timezone). Its periods are the calendar months
+ * (or ISO weeks, Monday to Sunday) that overlap it, each cut to the range: a period runs from
+ * max(its first day, from) to min(its last day, to), so a range that ends mid-month ends with a
+ * partial month. "At the end of P" = before the end of P's last day in the store's timezone.
+ *
+ * Orders. A GMV order is one in a GMV status (paid, shipped, completed, refunded); it belongs to
+ * the period of the day it was placed. GMV = Σ paid_amount of GMV orders; net GMV = Σ (paid −
+ * refunded) of the same orders (refunds carry no date of their own, so a refund counts in the
+ * period of its order, and a refund-only order — paid 0 — lowers net GMV only). A purchase is a
+ * GMV order with paid_amount > 0; orders = purchases. A guest order has no customer_id.
+ *
+ * Figures of a period P:
+ * - members = customers with member_since before the end of P; new_members = member_since in P.
+ * - activation rate 激活会员率 = new_members / members.
+ * - churned = members whose lifecycle stage at the end of P is churned (spec section 6, the
+ *   lifecycle config): at least one purchase by then and recency > the churn window W, where
+ *   W = churn_days when set, else max(min_churn_days, churn_cycles × C) and C is the median gap
+ *   between consecutive purchase days of every identified customer up to the end of P (exactly
+ *   the rule of src/analytics/lifecycle/lifecycle-query.ts; churned is tried right after
+ *   prospect, so it needs nothing else). churn rate 流失会员率 = churned / members.
+ * - newly_churned = members churned at the end of P who were members, and not churned, at the
+ *   end of the period before (for the first period: the day before it starts). A member who
+ *   joins during P already lapsed is churned but not newly churned.
+ * - member GMV share 会员交易额占有率 = member GMV / GMV, gross and net, where a member order is an
+ *   order whose customer had joined by the time it was placed (member_since ≤ placed_at).
+ * - member repurchase rate 会员回头购买率 = returning members / members, where a returning
+ *   customer in P has a purchase in P and at least two purchases up to it (so an earlier one,
+ *   before P or in P), and a returning member is a returning customer who is a member at the end
+ *   of P.
+ * - gmv, net_gmv, refunded (Σ refunded of P's GMV orders), orders, buyers (distinct customer ids
+ *   with a purchase; guests cannot be told apart and are not counted), AOV 客单价 = GMV / orders,
+ *   items per order 客单量 = Σ item_count / the purchases that record one, guest_gmv and
+ *   guest_orders (purchases without a customer id).
+ * A rate whose denominator is 0 is null.
+ *
+ * Cohort retention (members): the members at the end of `to`, grouped by the month of their
+ * first purchase (ever; the cohorts are the months from … to). For month k after (k = 0 is the
+ * cohort month itself), retained = cohort members with a purchase in that month, share =
+ * retained / cohort size.
+ */
+import type { LifecycleConfig } from '../../config/lifecycle-config.js';
+import { GMV_STATUSES } from '../../store/entities.js';
+import { ParamList, type Query } from '../../store/sql.js';
+
+export const KPI_PERIODS = ['month', 'week'] as const;
+export type KpiPeriod = (typeof KPI_PERIODS)[number];
+
+/** SQL for each period kind; a closed set, so no user value ever reaches the text. */
+const PERIOD_SQL: Record<KpiPeriod, { trunc: string; step: string; label: string }> = {
+  month: { trunc: `'month'`, step: 'INTERVAL 1 MONTH', label: `'%Y-%m'` },
+  week: { trunc: `'week'`, step: 'INTERVAL 7 DAY', label: `'%G-W%V'` },
+};
+
+export interface KpisOptions {
+  /** First day, YYYY-MM-DD in the store's timezone. */
+  readonly from: string;
+  /** Last day, YYYY-MM-DD, not before `from`. */
+  readonly to: string;
+  readonly period: KpiPeriod;
+  /** The churn rule's settings (churn window). */
+  readonly lifecycle: LifecycleConfig;
+}
+
+export interface CohortRetentionOptions {
+  readonly from: string;
+  readonly to: string;
+}
+
+/**
+ * One row per period of the range, in order: every figure of the module header, money as exact
+ * decimal strings, counts as integers.
+ */
+export function buildKpisQuery(options: KpisOptions): Query {
+  const params = new ParamList();
+  const from = params.add(options.from);
+  const to = params.add(options.to);
+  const statuses = GMV_STATUSES.map((status) => params.add(status)).join(', ');
+  const { trunc, step, label } = PERIOD_SQL[options.period];
+  const w = {
+    fixed: params.add(options.lifecycle.churn_days ?? null),
+    min: params.add(options.lifecycle.min_churn_days),
+    cycles: params.add(options.lifecycle.churn_cycles),
+  };
+  const money = (expr: string): string => `coalesce(${expr}, 0)::DECIMAL(38,2)::VARCHAR`;
+  const sql = `WITH
+    bounds AS (SELECT ${from}::DATE AS from_day, ${to}::DATE AS to_day,
+      ${from}::DATE::TIMESTAMPTZ AS from_at, (${to}::DATE + 1)::TIMESTAMPTZ AS to_end_at),
+    periods AS (
+      SELECT row_number() OVER (ORDER BY p)::INTEGER AS idx, p::DATE AS period_start,
+        strftime(p::DATE, ${label}) AS period,
+        greatest(p::DATE, b.from_day) AS start_day,
+        least((p + ${step} - INTERVAL 1 DAY)::DATE, b.to_day) AS end_day
+      FROM bounds b, generate_series(date_trunc(${trunc}, b.from_day), b.to_day, ${step}) AS t(p)
+    ),
+    -- Period ends, and idx 0: the day before the range, for the first period's newly churned.
+    ends AS (
+      SELECT idx, end_day FROM periods
+      UNION ALL SELECT 0, from_day - 1 FROM bounds
+    ),
+    period_orders AS (
+      SELECT date_trunc(${trunc}, o.placed_at::DATE)::DATE AS period_start,
+        sum(o.paid_amount) AS gmv,
+        sum(o.paid_amount - o.refunded_amount) AS net_gmv,
+        sum(o.refunded_amount) AS refunded,
+        sum(o.paid_amount) FILTER (WHERE c.member_since <= o.placed_at) AS member_gmv,
+        sum(o.paid_amount - o.refunded_amount) FILTER (WHERE c.member_since <= o.placed_at) AS member_net_gmv,
+        count(*) FILTER (WHERE o.paid_amount > 0) AS orders,
+        count(*) FILTER (WHERE o.paid_amount > 0 AND c.member_since <= o.placed_at) AS member_orders,
+        count(DISTINCT o.customer_id) FILTER (WHERE o.paid_amount > 0) AS buyers,
+        sum(o.item_count) FILTER (WHERE o.paid_amount > 0) AS items,
+        count(o.item_count) FILTER (WHERE o.paid_amount > 0) AS orders_with_items,
+        sum(o.paid_amount) FILTER (WHERE o.customer_id IS NULL) AS guest_gmv,
+        count(*) FILTER (WHERE o.customer_id IS NULL AND o.paid_amount > 0) AS guest_orders
+      FROM orders o LEFT JOIN customers c ON c.id = o.customer_id
+      WHERE o.placed_at >= (SELECT from_at FROM bounds) AND o.placed_at < (SELECT to_end_at FROM bounds)
+        AND o.status IN (${statuses})
+      GROUP BY 1
+    ),
+    members_before AS (
+      SELECT count(*) AS n FROM customers WHERE member_since < (SELECT from_at FROM bounds)
+    ),
+    joins AS (
+      SELECT date_trunc(${trunc}, member_since::DATE)::DATE AS period_start, count(*) AS new_members
+      FROM customers
+      WHERE member_since >= (SELECT from_at FROM bounds) AND member_since < (SELECT to_end_at FROM bounds)
+      GROUP BY 1
+    ),
+    member_counts AS (
+      SELECT p.idx, p.period_start, coalesce(j.new_members, 0) AS new_members,
+        (SELECT n FROM members_before) + sum(coalesce(j.new_members, 0)) OVER (ORDER BY p.idx) AS members
+      FROM periods p LEFT JOIN joins j USING (period_start)
+    ),
+    purchases AS (
+      SELECT customer_id, placed_at,
+        row_number() OVER (PARTITION BY customer_id ORDER BY placed_at) AS nth
+      FROM orders
+      WHERE customer_id IS NOT NULL AND status IN (${statuses}) AND paid_amount > 0
+        AND placed_at < (SELECT to_end_at FROM bounds)
+    ),
+    returning_customers AS (
+      SELECT date_trunc(${trunc}, placed_at::DATE)::DATE AS period_start, customer_id
+      FROM purchases WHERE placed_at >= (SELECT from_at FROM bounds)
+      GROUP BY ALL HAVING max(nth) >= 2
+    ),
+    returning_members AS (
+      SELECT r.period_start, count(*) AS returning_members
+      FROM returning_customers r JOIN periods p USING (period_start)
+        JOIN customers c ON c.id = r.customer_id AND c.member_since < (p.end_day + 1)::TIMESTAMPTZ
+      GROUP BY 1
+    ),
+    purchase_days AS (
+      SELECT customer_id, day, date_diff('day', lag(day) OVER (PARTITION BY customer_id ORDER BY day), day) AS gap,
+        lead(day) OVER (PARTITION BY customer_id ORDER BY day) AS next_day
+      FROM (SELECT DISTINCT customer_id, placed_at::DATE AS day FROM purchases)
+    ),
+    store_cycles AS (
+      SELECT e.idx, median(p.gap)::DOUBLE AS store_cycle
+      FROM ends e JOIN purchase_days p ON p.day <= e.end_day AND p.gap IS NOT NULL
+      GROUP BY e.idx
+    ),
+    windows AS (
+      SELECT e.idx, e.end_day,
+        coalesce(${w.fixed}::DOUBLE, greatest(${w.min}::DOUBLE, coalesce(${w.cycles}::DOUBLE * s.store_cycle, 0)))
+          AS churn_window
+      FROM ends e LEFT JOIN store_cycles s USING (idx)
+    ),
+    -- A purchase day is a customer's last one at every end from it until their next purchase day.
+    churned AS (
+      SELECT w.idx, p.customer_id
+      FROM purchase_days p JOIN windows w ON w.end_day >= p.day AND (p.next_day IS NULL OR w.end_day < p.next_day)
+        JOIN customers c ON c.id = p.customer_id AND c.member_since < (w.end_day + 1)::TIMESTAMPTZ
+      WHERE date_diff('day', p.day, w.end_day) > w.churn_window
+    ),
+    churn_counts AS (
+      SELECT idx, count(*) AS churned FROM churned GROUP BY idx
+    ),
+    newly_churned AS (
+      SELECT cur.idx, count(*) AS newly_churned
+      FROM churned cur JOIN ends prev ON prev.idx = cur.idx - 1
+        JOIN customers c ON c.id = cur.customer_id AND c.member_since < (prev.end_day + 1)::TIMESTAMPTZ
+        LEFT JOIN churned was ON was.idx = prev.idx AND was.customer_id = cur.customer_id
+      WHERE cur.idx > 0 AND was.customer_id IS NULL
+      GROUP BY cur.idx
+    )
+    SELECT p.period, p.start_day::VARCHAR AS start_day, p.end_day::VARCHAR AS end_day,
+      (p.start_day > p.period_start OR p.end_day < (p.period_start + ${step} - INTERVAL 1 DAY)::DATE) AS partial,
+      m.members::INTEGER AS members, m.new_members::INTEGER AS new_members,
+      coalesce(cc.churned, 0)::INTEGER AS churned, coalesce(nc.newly_churned, 0)::INTEGER AS newly_churned,
+      coalesce(rm.returning_members, 0)::INTEGER AS returning_members,
+      w.churn_window::DOUBLE AS churn_window_days,
+      ${money('o.gmv')} AS gmv, ${money('o.net_gmv')} AS net_gmv, ${money('o.refunded')} AS refunded,
+      ${money('o.member_gmv')} AS member_gmv, ${money('o.member_net_gmv')} AS member_net_gmv,
+      ${money('o.guest_gmv')} AS guest_gmv,
+      coalesce(o.orders, 0)::INTEGER AS orders, coalesce(o.member_orders, 0)::INTEGER AS member_orders,
+      coalesce(o.guest_orders, 0)::INTEGER AS guest_orders, coalesce(o.buyers, 0)::INTEGER AS buyers,
+      coalesce(o.items, 0)::BIGINT::DOUBLE AS items, coalesce(o.orders_with_items, 0)::INTEGER AS orders_with_items,
+      (coalesce(o.member_gmv, 0) / nullif(o.gmv, 0))::DOUBLE AS member_gmv_share,
+      (coalesce(o.member_net_gmv, 0) / nullif(o.net_gmv, 0))::DOUBLE AS member_net_gmv_share,
+      round(o.gmv / nullif(o.orders, 0), 2)::DECIMAL(38,2)::VARCHAR AS aov,
+      (o.items / nullif(o.orders_with_items, 0))::DOUBLE AS items_per_order
+    FROM periods p
+      JOIN member_counts m USING (idx)
+      JOIN windows w USING (idx)
+      LEFT JOIN period_orders o ON o.period_start = p.period_start
+      LEFT JOIN churn_counts cc ON cc.idx = p.idx
+      LEFT JOIN newly_churned nc ON nc.idx = p.idx
+      LEFT JOIN returning_members rm ON rm.period_start = p.period_start
+    ORDER BY p.idx`;
+  return { sql, params: params.values };
+}
+
+/**
+ * Monthly cohort retention of the members at the end of `to`: one row per (cohort month,
+ * months after) from the cohort month to `to`'s month, zeros included.
+ */
+export function buildCohortRetentionQuery(options: CohortRetentionOptions): Query {
+  const params = new ParamList();
+  const from = params.add(options.from);
+  const to = params.add(options.to);
+  const statuses = GMV_STATUSES.map((status) => params.add(status)).join(', ');
+  const sql = `WITH
+    bounds AS (SELECT date_trunc('month', ${from}::DATE)::DATE AS first_month,
+      date_trunc('month', ${to}::DATE)::DATE AS last_month, (${to}::DATE + 1)::TIMESTAMPTZ AS to_end_at),
+    member_months AS (
+      SELECT DISTINCT o.customer_id, date_trunc('month', o.placed_at::DATE)::DATE AS month
+      FROM orders o JOIN customers c ON c.id = o.customer_id
+      WHERE c.member_since < (SELECT to_end_at FROM bounds) AND o.status IN (${statuses})
+        AND o.paid_amount > 0 AND o.placed_at < (SELECT to_end_at FROM bounds)
+    ),
+    cohort_of AS (
+      SELECT customer_id, min(month) AS cohort FROM member_months GROUP BY customer_id
+    ),
+    cohorts AS (
+      SELECT cohort, count(*) AS size FROM cohort_of
+      WHERE cohort >= (SELECT first_month FROM bounds) AND cohort <= (SELECT last_month FROM bounds)
+      GROUP BY cohort
+    ),
+    grid AS (
+      SELECT c.cohort, c.size, k::INTEGER AS months_after
+      FROM cohorts c, bounds b, range(0, date_diff('month', c.cohort, b.last_month) + 1) AS t(k)
+    ),
+    retained AS (
+      SELECT f.cohort, date_diff('month', f.cohort, m.month) AS months_after, count(*) AS retained
+      FROM cohort_of f JOIN member_months m USING (customer_id)
+      GROUP BY ALL
+    )
+    SELECT strftime(g.cohort, '%Y-%m') AS cohort, g.size::INTEGER AS size, g.months_after,
+      coalesce(r.retained, 0)::INTEGER AS retained, coalesce(r.retained, 0) / g.size AS share
+    FROM grid g LEFT JOIN retained r USING (cohort, months_after)
+    ORDER BY g.cohort, g.months_after`;
+  return { sql, params: params.values };
+}
+
+/** The first and last day (store timezone) with an order, or nulls for a store without orders. */
+export function buildOrderDaysQuery(): Query {
+  return {
+    sql: 'SELECT min(placed_at)::DATE::VARCHAR AS first_day, max(placed_at)::DATE::VARCHAR AS last_day FROM orders',
+    params: [],
+  };
+}
