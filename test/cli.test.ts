@@ -121,10 +121,16 @@ describe('huiyuan config', () => {
     const first = runCli(['--db', join(dir, 'x.duckdb'), 'config']);
     expect(first.status).toBe(0);
     expect(first.stderr).toContain('none found (defaults only)');
-    const printed = JSON.parse(first.stdout) as { timezone: string; rfm: { weights: Record<string, number> } };
+    const printed = JSON.parse(first.stdout) as {
+      timezone: string;
+      rfm: { weights: Record<string, number> };
+    };
     expect(printed.timezone).toBe('Asia/Shanghai');
     expect(printed.rfm.weights).toEqual({ r: 1, f: 1, m: 1 });
-    writeFileSync(join(dir, 'huiyuan.config.json'), first.stdout.replace('"Asia/Shanghai"', '"Europe/London"'));
+    writeFileSync(
+      join(dir, 'huiyuan.config.json'),
+      first.stdout.replace('"Asia/Shanghai"', '"Europe/London"'),
+    );
     const second = runCli(['--db', join(dir, 'x.duckdb'), 'config']);
     expect(second.status).toBe(0);
     expect(second.stderr).toContain(join(dir, 'huiyuan.config.json'));

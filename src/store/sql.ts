@@ -49,4 +49,15 @@ export class ParamList {
     this.values.push(value);
     return `$${this.values.length}`;
   }
+
+  /**
+   * Takes in a whole query (e.g. as a subquery of a longer one): its parameters are added and
+   * its text is returned with `$n` renumbered to theirs. Safe because query text never holds a
+   * `$` of its own: values are parameters, never spliced.
+   */
+  embed(query: Query): string {
+    const offset = this.values.length;
+    this.values.push(...query.params);
+    return query.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
+  }
 }

@@ -7,7 +7,7 @@
  */
 import type { Config } from '../../config/config.js';
 import { AppError } from '../../errors.js';
-import { ParamList, raw, sql, type Query } from '../../store/sql.js';
+import { ParamList, raw, sql } from '../../store/sql.js';
 import type { Store } from '../../store/store.js';
 import { buildCustomerFactsSql } from '../facts/customer-facts.js';
 import { getLocalDays } from '../facts/local-day.js';
@@ -34,12 +34,8 @@ export interface SnapshotSummary {
   readonly tier_changes: number;
 }
 
+/** The customer facts of the day, computed once per refresh; every analysis reads them. */
 const FACTS_TABLE = 'hy_snap_facts';
-const WORK_TABLES = [FACTS_TABLE, 'hy_snap_rfm', 'hy_snap_stage', 'hy_snap_tier'] as const;
-
-async function createWorkTable(store: Store, table: string, query: Query): Promise<void> {
-  await store.run({ sql: `CREATE TEMP TABLE ${table} AS ${query.sql}`, params: query.params });
-}
 
 /**
  * Computes and stores the snapshot of one day, replacing any earlier snapshot of that day. The
@@ -55,8 +51,8 @@ export async function refreshSnapshot(store: Store, options: RefreshOptions): Pr
     : config.tiers;
   const facts = { table: FACTS_TABLE };
   return store.transaction(async () => {
-    await store.run(raw(WORK_TABLES.map((t) => `DROP TABLE IF EXISTS ${t};`).join('\n')));
-    const params = new ParamList();
+    await store.run(raw(`DROP TABLE IF EXISTS ${FACTS_TABLE}`));
+    const factParams = new ParamList();
     const factsSql = buildCustomerFactsSql(
       {
         asOf,
@@ -66,53 +62,45 @@ export async function refreshSnapshot(store: Store, options: RefreshOptions): Pr
         loyalWindowDays: config.lifecycle.loyal_window_days,
         loyalDays: config.lifecycle.purchases === 'order_days',
       },
-      params,
+      factParams,
     );
-    await createWorkTable(store, FACTS_TABLE, { sql: factsSql, params: params.values });
+    await store.run({ sql: `CREATE TEMP TABLE ${FACTS_TABLE} AS ${factsSql}`, params: factParams.values });
     const calibration: TierCalibration =
       stored ?? (await calibrateTiers(store, { asOf, config: tiersConfig, facts }));
     const thresholds = calibration.tiers.slice(1).map((tier) => tier.threshold ?? '0.00');
     const tierIds = calibration.tiers.map((tier) => tier.tier);
-    await createWorkTable(
-      store,
-      'hy_snap_rfm',
-      buildRfmRowsQuery({ asOf, allCustomers, config: config.rfm, facts }),
-    );
-    await createWorkTable(
-      store,
-      'hy_snap_stage',
-      buildLifecycleRowsQuery({ asOf, allCustomers, config: config.lifecycle, facts }),
-    );
-    await createWorkTable(
-      store,
-      'hy_snap_tier',
-      buildMemberTierRowsQuery({ asOf, config: tiersConfig, facts }, thresholds),
-    );
     await store.run(sql`DELETE FROM customer_snapshots WHERE as_of = ${asOf}::DATE`);
     await store.run(sql`DELETE FROM customer_tag_snapshots WHERE as_of = ${asOf}::DATE`);
     await store.run(sql`DELETE FROM snapshots WHERE as_of = ${asOf}::DATE`);
-    // With members only, every counted customer is a member: no join with the customers.
-    // Constants come from a one-row relation: a parameter cast inside the SELECT list is cast
-    // again for every row (a DATE → TIMESTAMPTZ cast asks ICU each time).
-    const insertParams = new ParamList();
-    const day = insertParams.add(asOf);
-    const tiers = `[${tierIds.map((id) => `${insertParams.add(id)}::VARCHAR`).join(', ')}]::VARCHAR[]`;
+    // One statement joins the three analyses as they stream out of the facts. With members
+    // only, every counted customer is a member: no join with the customers. Constants come from
+    // a one-row relation: a parameter cast in the SELECT list is cast again for every row.
+    const params = new ParamList();
+    const day = params.add(asOf);
+    const tierList = `[${tierIds.map((id) => `${params.add(id)}::VARCHAR`).join(', ')}]::VARCHAR[]`;
+    const stages = params.embed(
+      buildLifecycleRowsQuery({ asOf, allCustomers, config: config.lifecycle, facts }),
+    );
+    const rfm = params.embed(buildRfmRowsQuery({ asOf, allCustomers, config: config.rfm, facts }));
+    const tiers = params.embed(buildMemberTierRowsQuery({ asOf, config: tiersConfig, facts }, thresholds));
     await store.run({
       sql: `INSERT INTO customer_snapshots
         SELECT k.as_of, s.customer_id, ${allCustomers ? 'c.member_since IS NOT NULL AND c.member_since < k.end_at' : 'true'},
           r.recency_days, coalesce(r.frequency, 0), coalesce(r.monetary, 0), r.r, r.f, r.m, r.fm, r.score,
           coalesce(r.segment, 'no_purchase'), k.tiers[t.tier], t.value, s.stage, s.rule
-        FROM hy_snap_stage s
-        CROSS JOIN (SELECT ${day}::DATE AS as_of, (${day}::DATE + 1)::TIMESTAMPTZ AS end_at, ${tiers} AS tiers) k
-        LEFT JOIN hy_snap_rfm r USING (customer_id)
-        LEFT JOIN hy_snap_tier t USING (customer_id)
+        FROM (${stages}) s
+        CROSS JOIN (SELECT ${day}::DATE AS as_of, (${day}::DATE + 1)::TIMESTAMPTZ AS end_at, ${tierList} AS tiers) k
+        LEFT JOIN (${rfm}) r USING (customer_id)
+        LEFT JOIN (${tiers}) t USING (customer_id)
         ${allCustomers ? 'LEFT JOIN customers c ON c.id = s.customer_id' : ''}`,
-      params: insertParams.values,
+      params: params.values,
     });
-    const tags = buildTagsRowsQuery({ asOf, allCustomers, config: config.tags, facts });
+    const tagParams = new ParamList();
+    const tagDay = tagParams.add(asOf);
+    const tags = tagParams.embed(buildTagsRowsQuery({ asOf, allCustomers, config: config.tags, facts }));
     await store.run({
-      sql: `INSERT INTO customer_tag_snapshots BY NAME SELECT $${tags.params.length + 1}::DATE AS as_of, * FROM (${tags.sql})`,
-      params: [...tags.params, asOf],
+      sql: `INSERT INTO customer_tag_snapshots BY NAME SELECT ${tagDay}::DATE AS as_of, * FROM (${tags})`,
+      params: tagParams.values,
     });
     const [counted] = await store.query<{ n: number }>(
       sql`SELECT count(*)::INTEGER AS n FROM customer_snapshots WHERE as_of = ${asOf}::DATE`,
@@ -122,7 +110,7 @@ export async function refreshSnapshot(store: Store, options: RefreshOptions): Pr
         ${stored?.calibrated_on ?? null}::DATE, current_timestamp)`,
     );
     const changes = await deriveChanges(store, asOf);
-    await store.run(raw(WORK_TABLES.map((t) => `DROP TABLE IF EXISTS ${t};`).join('\n')));
+    await store.run(raw(`DROP TABLE IF EXISTS ${FACTS_TABLE}`));
     return {
       as_of: asOf,
       population: allCustomers ? 'all_customers' : 'members',
