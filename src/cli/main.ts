@@ -11,6 +11,7 @@ import { registerGenerate } from './commands/generate.js';
 import { registerImport } from './commands/import.js';
 import { registerLifecycle } from './commands/lifecycle.js';
 import { registerMember } from './commands/member.js';
+import { registerPredict } from './commands/predict.js';
 import { registerRefresh } from './commands/refresh.js';
 import { registerRfm } from './commands/rfm.js';
 import { registerStatus } from './commands/status.js';
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerRefresh(program, getContext);
   registerMember(program, getContext);
   registerRfm(program, getContext);
+  registerPredict(program, getContext);
   registerConfig(program, getContext);
   registerDemo(program, getContext);
   registerGenerate(program, getContext);
