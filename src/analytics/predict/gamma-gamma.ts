@@ -8,8 +8,8 @@
  *
  * (the LL of FH 2013 and CLVTools, with no constants dropped).
  */
-import { minimiseBfgs } from './minimise-bfgs.js';
-import type { ModelFit } from './bgnbd.js';
+import { minimiseFromStarts, sampleRows } from './minimise-bfgs.js';
+import { indexValues, type ModelFit } from './bgnbd.js';
 import { computeStandardErrors } from './standard-errors.js';
 import { digamma, logGamma } from './special-functions.js';
 
@@ -28,44 +28,74 @@ export interface SpendHistories {
   readonly weight: Float64Array;
 }
 
+/** Rows with their distinct-x slot and the logs that do not depend on the parameters. */
+interface Prepared {
+  readonly weight: Float64Array;
+  readonly x: Float64Array;
+  readonly zbar: Float64Array;
+  readonly logZ: Float64Array;
+  readonly slot: Int32Array;
+  readonly xs: Float64Array;
+  readonly totalWeight: number;
+}
+
+function prepare(data: SpendHistories, rows: Int32Array | null = null): Prepared {
+  const n = rows ? rows.length : data.x.length;
+  const pick = (values: Float64Array): Float64Array =>
+    rows ? Float64Array.from(rows, (i) => values[i] ?? 0) : values;
+  const x = pick(data.x);
+  const zbar = pick(data.zbar);
+  const weight = pick(data.weight);
+  const { slot, distinct } = indexValues(x);
+  let totalWeight = 0;
+  for (let i = 0; i < n; i++) totalWeight += weight[i] ?? 0;
+  return { weight, x, zbar, logZ: zbar.map(Math.log), slot, xs: distinct, totalWeight };
+}
+
 /** Σ wᵢ log f(z̄ᵢ | xᵢ); when `gradient` is given, ∂/∂(p, q, γ) is written into it. */
 export function computeSpendLogLikelihood(
   params: SpendParams,
   data: SpendHistories,
   gradient?: Float64Array,
 ): number {
+  return evaluate(params, prepare(data), gradient);
+}
+
+function evaluate(params: SpendParams, prepared: Prepared, gradient?: Float64Array): number {
   const { p, q, gamma } = params;
+  const { xs, x: xRow, zbar, logZ, slot, weight } = prepared;
   const lgQ = logGamma(q);
   const psiQ = digamma(q);
   const logGammaScale = Math.log(gamma);
-  // Terms in x alone, cached per distinct x (most repeat buyers share a handful of x values).
-  const cache = new Map<number, { value: number; dp: number; dq: number }>();
+  // Terms in x alone, once per distinct x.
+  const value = new Float64Array(xs.length);
+  const dp = new Float64Array(xs.length);
+  const dq = new Float64Array(xs.length);
+  xs.forEach((x, s) => {
+    const px = p * x;
+    value[s] = logGamma(px + q) - logGamma(px) - lgQ + px * Math.log(x);
+    if (gradient) {
+      const psiPxQ = digamma(px + q);
+      dp[s] = x * (psiPxQ - digamma(px) + Math.log(x));
+      dq[s] = psiPxQ - psiQ;
+    }
+  });
   let ll = 0;
   let gp = 0;
   let gq = 0;
   let gg = 0;
-  for (let i = 0; i < data.x.length; i++) {
-    const w = data.weight[i] ?? 0;
-    const x = data.x[i] ?? 0;
-    const z = data.zbar[i] ?? 0;
+  for (let i = 0; i < weight.length; i++) {
+    const w = weight[i] ?? 0;
+    const s = slot[i] ?? 0;
+    const x = xRow[i] ?? 0;
     const px = p * x;
-    let terms = cache.get(x);
-    if (!terms) {
-      const psiPxQ = digamma(px + q);
-      terms = {
-        value: logGamma(px + q) - logGamma(px) - lgQ + px * Math.log(x),
-        dp: x * (psiPxQ - digamma(px) + Math.log(x)),
-        dq: psiPxQ - psiQ,
-      };
-      cache.set(x, terms);
-    }
-    const logZ = Math.log(z);
-    const denominator = gamma + x * z;
+    const lz = logZ[i] ?? 0;
+    const denominator = gamma + x * (zbar[i] ?? 0);
     const logDen = Math.log(denominator);
-    ll += w * (terms.value + q * logGammaScale + (px - 1) * logZ - (px + q) * logDen);
+    ll += w * ((value[s] ?? 0) + q * logGammaScale + (px - 1) * lz - (px + q) * logDen);
     if (gradient) {
-      gp += w * (terms.dp + x * (logZ - logDen));
-      gq += w * (terms.dq + logGammaScale - logDen);
+      gp += w * ((dp[s] ?? 0) + x * (lz - logDen));
+      gq += w * ((dq[s] ?? 0) + logGammaScale - logDen);
       gg += w * (q / gamma - (px + q) / denominator);
     }
   }
@@ -77,15 +107,17 @@ export function computeSpendLogLikelihood(
   return ll;
 }
 
-/** Maximum-likelihood fit: BFGS on log-parameters with the analytic gradient, several starts. */
+/**
+ * Maximum-likelihood fit: BFGS on log-parameters with the analytic gradient, several starts (on
+ * a systematic sample of the rows when there are more than 20,000, then polished on all).
+ */
 export function fitSpendModel(data: SpendHistories): ModelFit<SpendParams> {
-  let weight = 0;
+  const prepared = prepare(data);
+  const sample = sampleRows(data.x.length);
+  const sampled = sample ? prepare(data, sample) : null;
   let sumZ = 0;
-  for (let i = 0; i < data.x.length; i++) {
-    weight += data.weight[i] ?? 0;
-    sumZ += (data.weight[i] ?? 0) * (data.zbar[i] ?? 0);
-  }
-  const mean = sumZ / weight;
+  for (let i = 0; i < data.x.length; i++) sumZ += (data.weight[i] ?? 0) * (data.zbar[i] ?? 0);
+  const mean = sumZ / prepared.totalWeight;
   // Starts whose population mean pγ/(q−1) equals the observed mean spend.
   const starts = [
     [1, 2, mean],
@@ -94,21 +126,27 @@ export function fitSpendModel(data: SpendHistories): ModelFit<SpendParams> {
     [2, 1.5, mean / 4],
   ];
   const gradient = new Float64Array(3);
-  const objective = (point: Float64Array, out: Float64Array): number => {
-    const params = fromLog(point);
-    const ll = computeSpendLogLikelihood(params, data, gradient);
-    out[0] = (-(gradient[0] ?? 0) * params.p) / weight;
-    out[1] = (-(gradient[1] ?? 0) * params.q) / weight;
-    out[2] = (-(gradient[2] ?? 0) * params.gamma) / weight;
-    return -ll / weight;
-  };
-  const runs = starts.map((start) => minimiseBfgs(objective, start.map(Math.log)));
-  const best = runs.reduce((u, v) => (v.value < u.value ? v : u));
+  const objectiveOf =
+    (rows: Prepared) =>
+    (point: Float64Array, out: Float64Array): number => {
+      const params = fromLog(point);
+      const ll = evaluate(params, rows, gradient);
+      const weight = rows.totalWeight;
+      out[0] = (-(gradient[0] ?? 0) * params.p) / weight;
+      out[1] = (-(gradient[1] ?? 0) * params.q) / weight;
+      out[2] = (-(gradient[2] ?? 0) * params.gamma) / weight;
+      return -ll / weight;
+    };
+  const best = minimiseFromStarts(
+    objectiveOf(prepared),
+    starts.map((start) => start.map(Math.log)),
+    sampled ? objectiveOf(sampled) : undefined,
+  );
   const params = fromLog(best.point);
   const standardErrors = computeStandardErrors(
     (theta) => {
       const g = new Float64Array(3);
-      computeSpendLogLikelihood(toParams(theta), data, g);
+      evaluate(toParams(theta), prepared, g);
       return [...g];
     },
     [params.p, params.q, params.gamma],
@@ -116,13 +154,12 @@ export function fitSpendModel(data: SpendHistories): ModelFit<SpendParams> {
   return {
     params,
     standardErrors: toParams(standardErrors),
-    logLikelihood: computeSpendLogLikelihood(params, data),
-    customers: weight,
+    logLikelihood: evaluate(params, prepared),
+    customers: prepared.totalWeight,
     rows: data.x.length,
     iterations: best.iterations,
-    starts: runs.length,
-    startsAgreeing: runs.filter((run) => Math.abs(run.value - best.value) <= 1e-6 * Math.abs(best.value))
-      .length,
+    starts: best.starts,
+    startsAgreeing: best.startsAgreeing,
     converged: best.converged,
   };
 }

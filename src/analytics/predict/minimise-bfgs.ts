@@ -15,6 +15,8 @@ export interface MinimiseOptions {
   readonly maxIterations?: number;
   /** Largest step in any coordinate per iteration (log-space: e^5 ≈ 150×); default 5. */
   readonly maxStep?: number;
+  /** A starting inverse-Hessian approximation (row-major n × n), e.g. from a fit on a sample. */
+  readonly inverseHessian?: Float64Array;
 }
 
 export interface Minimum {
@@ -22,6 +24,8 @@ export interface Minimum {
   readonly value: number;
   readonly gradient: Float64Array;
   readonly iterations: number;
+  /** The final inverse-Hessian approximation (row-major). */
+  readonly inverseHessian: Float64Array;
   /** True when the gradient tolerance was reached (not the iteration cap or a stuck line search). */
   readonly converged: boolean;
 }
@@ -49,7 +53,7 @@ export function minimiseBfgs(
   if (!Number.isFinite(f))
     throw new RangeError(`the objective is not finite at the start [${start.join(', ')}]`);
   // The inverse-Hessian approximation, row-major.
-  const h = identity(n);
+  const h = options.inverseHessian ? Float64Array.from(options.inverseHessian) : identity(n);
   const direction = new Float64Array(n);
   let next = new Float64Array(n);
   let nextG = new Float64Array(n);
@@ -60,7 +64,8 @@ export function minimiseBfgs(
   let resetOnce = false;
   let stalls = 0;
   for (; iterations < maxIterations; iterations++) {
-    if (maxAbs(g) < tolerance) return { point: x, value: f, gradient: g, iterations, converged: true };
+    if (maxAbs(g) < tolerance)
+      return { point: x, value: f, gradient: g, iterations, inverseHessian: h, converged: true };
     multiply(h, g, direction, n);
     for (let i = 0; i < n; i++) direction[i] = -(direction[i] ?? 0);
     let slope = dot(direction, g);
@@ -95,7 +100,7 @@ export function minimiseBfgs(
     }
     const sy = dot(s, y);
     if (sy > 1e-12 * Math.sqrt(dot(s, s) * dot(y, y))) {
-      if (iterations === 0) {
+      if (iterations === 0 && !options.inverseHessian) {
         // Scale the first approximation to the curvature seen (N&W eq. 6.20).
         resetIdentity(h, n, sy / dot(y, y));
       }
@@ -107,7 +112,7 @@ export function minimiseBfgs(
     if (stalls >= 3) break;
   }
   const converged = maxAbs(g) < tolerance || (stalls >= 3 && maxAbs(g) < STALLED_TOLERANCE);
-  return { point: x, value: f, gradient: g, iterations, converged };
+  return { point: x, value: f, gradient: g, iterations, inverseHessian: h, converged };
 }
 
 /** H ← (I − ρsyᵀ) H (I − ρysᵀ) + ρssᵀ, ρ = 1/sᵀy, written out without temporaries of n². */
@@ -163,4 +168,43 @@ function maxAbs(v: Float64Array): number {
   let max = 0;
   for (const value of v) max = Math.max(max, Math.abs(value));
   return max;
+}
+
+/** Rows the starts are run on before the best one is polished on all rows. */
+export const START_SAMPLE_ROWS = 20_000;
+
+export interface MultiStartMinimum extends Minimum {
+  readonly starts: number;
+  /** Starts that reached the best value (to 1e-6 relative). */
+  readonly startsAgreeing: number;
+}
+
+/**
+ * Minimises from several starts and keeps the best. With `sampled` (the same objective over a
+ * systematic sample of the rows), the starts run on the sample and only the best is polished
+ * on all rows: on a large store the starts then cost little, and the polish starts in the
+ * basin of the optimum.
+ */
+export function minimiseFromStarts(
+  objective: Objective,
+  starts: readonly (readonly number[])[],
+  sampled?: Objective,
+): MultiStartMinimum {
+  const runs = starts.map((start) => minimiseBfgs(sampled ?? objective, start));
+  const best = runs.reduce((u, v) => (v.value < u.value ? v : u));
+  const agreeing = runs.filter(
+    (run) => Math.abs(run.value - best.value) <= 1e-6 * Math.abs(best.value),
+  ).length;
+  // The sample's curvature is the full data's to sampling error (both are mean LLs per customer).
+  const final = sampled
+    ? minimiseBfgs(objective, [...best.point], { inverseHessian: best.inverseHessian })
+    : best;
+  return { ...final, starts: runs.length, startsAgreeing: agreeing };
+}
+
+/** Every k-th index so that about `rows` remain, or null when there are no more than that. */
+export function sampleRows(count: number, rows = START_SAMPLE_ROWS): Int32Array | null {
+  if (count <= rows) return null;
+  const step = count / rows;
+  return Int32Array.from({ length: rows }, (_, i) => Math.floor(i * step));
 }

@@ -7,7 +7,7 @@
  */
 import type { PredictConfig } from '../../config/predict-config.js';
 import type { Store } from '../../store/store.js';
-import { ParamList, raw } from '../../store/sql.js';
+import { ParamList, raw, type Query } from '../../store/sql.js';
 import {
   computeMedianWaitIfAlive,
   computeConditionalExpectedPurchases,
@@ -80,6 +80,12 @@ interface Lists {
 
 const numbers = (values: (string | number)[] | undefined): number[] => (values ?? []).map(Number);
 
+/** Runs a query returning one JSON text of parallel lists, and parses it. */
+async function queryLists(store: Store, query: Query): Promise<Record<string, number[] | undefined>> {
+  const [row] = await store.query<{ json: string }>(query);
+  return JSON.parse(row?.json ?? '{}') as Record<string, number[]>;
+}
+
 /** Prepares the histories (temp table predict_histories) and fits both models. */
 export async function fitPredictionModels(store: Store, options: FitOptions): Promise<FitResult> {
   const { config } = options;
@@ -102,24 +108,22 @@ export async function fitPredictionModels(store: Store, options: FitOptions): Pr
       min_repeat_buyers: config.min_repeat_buyers,
     };
   }
-  const [histories] = await store.query<Lists>(buildCompressedHistoriesQuery());
-  const [spendRows] = await store.query<Lists>(buildSpendHistoriesQuery());
+  const histories = await queryLists(store, buildCompressedHistoriesQuery());
+  const spendRows = await queryLists(store, buildSpendHistoriesQuery());
   const prepared = performance.now();
 
-  const x = Float64Array.from(numbers(histories?.x));
   const purchase = fitPurchaseModel(config.model, {
-    x,
-    tx: Float64Array.from(numbers(histories?.tx_days), (d) => d / unitDays),
-    T: Float64Array.from(numbers(histories?.t_days), (d) => d / unitDays),
-    weight: Float64Array.from(numbers(histories?.n)),
+    x: Float64Array.from(histories.x ?? []),
+    tx: Float64Array.from(histories.tx_days ?? [], (d) => d / unitDays),
+    T: Float64Array.from(histories.t_days ?? [], (d) => d / unitDays),
+    weight: Float64Array.from(histories.n ?? []),
   });
   const purchaseFitted = performance.now();
-  const spendX = numbers(spendRows?.x);
-  const repeatAmounts = numbers(spendRows?.repeat_amount);
+  const spendX = spendRows.x ?? [];
   const spend = fitSpendModel({
     x: Float64Array.from(spendX),
-    zbar: Float64Array.from(repeatAmounts, (amount, i) => amount / (spendX[i] ?? 1)),
-    weight: Float64Array.from(numbers(spendRows?.n)),
+    zbar: Float64Array.from(spendRows.repeat_amount ?? [], (amount, i) => amount / (spendX[i] ?? 1)),
+    weight: Float64Array.from(spendRows.n ?? []),
   });
   const spendFitted = performance.now();
 
@@ -164,16 +168,16 @@ async function validateOnHoldout(
 ): Promise<HoldoutValidation> {
   const holdoutDays = dayNumber(options.holdoutEnd) - dayNumber(options.calibrationEnd);
   const holdoutLength = holdoutDays / options.unitDays;
-  const [rows] = await store.query<Lists>(buildHoldoutQuery(options));
+  const rows = await queryLists(store, buildHoldoutQuery(options));
   const fit = compareHoldout(
     options.model,
     options.params,
     {
-      x: numbers(rows?.x),
-      txDays: numbers(rows?.tx_days),
-      tDays: numbers(rows?.t_days),
-      actual: numbers(rows?.actual),
-      n: numbers(rows?.n),
+      x: rows.x ?? [],
+      txDays: rows.tx_days ?? [],
+      tDays: rows.t_days ?? [],
+      actual: rows.actual ?? [],
+      n: rows.n ?? [],
     },
     holdoutLength,
     options.unitDays,
@@ -241,10 +245,10 @@ export async function predictCustomers(
   const unitDays = UNIT_DAYS[config.unit];
   const model = config.model;
   const params = fit.purchase.params;
-  const [histories] = await store.query<Lists>(buildCompressedHistoriesQuery());
-  const xs = numbers(histories?.x);
-  const txs = numbers(histories?.tx_days);
-  const ts = numbers(histories?.t_days);
+  const histories = await queryLists(store, buildCompressedHistoriesQuery());
+  const xs = histories.x ?? [];
+  const txs = histories.tx_days ?? [];
+  const ts = histories.t_days ?? [];
   const horizon = config.horizon_days / unitDays;
   const schedule = buildClvSchedule({
     horizonDays: config.horizon_days,

@@ -61,26 +61,30 @@ export function buildHistoryCountsQuery(): Query {
     FROM ${HISTORIES_TABLE}`);
 }
 
-/** Distinct (x, t_x, T) histories with their counts, as three parallel lists. */
+/**
+ * Distinct (x, t_x, T) histories with their counts, as one JSON text of parallel lists
+ * {x, tx_days, t_days, n}: one string parses far faster in Node than a list value per element.
+ */
 export function buildCompressedHistoriesQuery(): Query {
-  return raw(`SELECT coalesce(list(x ORDER BY x, tx_days, t_days), []) AS x,
-      coalesce(list(tx_days ORDER BY x, tx_days, t_days), []) AS tx_days,
-      coalesce(list(t_days ORDER BY x, tx_days, t_days), []) AS t_days,
-      coalesce(list(n ORDER BY x, tx_days, t_days), []) AS n
+  return raw(`SELECT to_json({x: coalesce(list(x), []), tx_days: coalesce(list(tx_days), []),
+      t_days: coalesce(list(t_days), []), n: coalesce(list(n), [])})::VARCHAR AS json
     FROM (SELECT x, tx_days, t_days, count(*)::INTEGER AS n FROM ${HISTORIES_TABLE} GROUP BY ALL)`);
 }
 
-/** Repeat buyers' (x, Σ repeat value) with counts: z̄ = Σ / x. Repeat value 0 (free orders) is left out. */
+/**
+ * Repeat buyers' (x, Σ repeat value) with counts, as JSON {x, repeat_amount, n}: z̄ = Σ / x. A
+ * repeat value of 0 (free orders only) is left out, as the model needs z̄ > 0.
+ */
 export function buildSpendHistoriesQuery(): Query {
-  return raw(`SELECT coalesce(list(x), []) AS x, coalesce(list(repeat_amount), []) AS repeat_amount,
-      coalesce(list(n), []) AS n
+  return raw(`SELECT to_json({x: coalesce(list(x), []), repeat_amount: coalesce(list(repeat_amount), []),
+      n: coalesce(list(n), [])})::VARCHAR AS json
     FROM (SELECT x, repeat_amount, count(*)::INTEGER AS n FROM ${HISTORIES_TABLE}
       WHERE x > 0 AND repeat_amount > 0 GROUP BY ALL)`);
 }
 
 /**
  * Holdout purchase days per calibration history: (x, t_x, T, holdout purchase days) with the
- * number of customers, as parallel lists.
+ * number of customers, as JSON parallel lists {x, tx_days, t_days, actual, n}.
  */
 export function buildHoldoutQuery(options: PrepareOptions & { readonly holdoutEnd: string }): Query {
   const params = new ParamList();
@@ -94,8 +98,8 @@ export function buildHoldoutQuery(options: PrepareOptions & { readonly holdoutEn
         GROUP BY h.customer_id, h.x, h.tx_days, h.t_days
       ),
       grouped AS (SELECT x, tx_days, t_days, actual, count(*)::INTEGER AS n FROM holdout GROUP BY ALL)
-      SELECT coalesce(list(x), []) AS x, coalesce(list(tx_days), []) AS tx_days, coalesce(list(t_days), []) AS t_days,
-        coalesce(list(actual), []) AS actual, coalesce(list(n), []) AS n
+      SELECT to_json({x: coalesce(list(x), []), tx_days: coalesce(list(tx_days), []), t_days: coalesce(list(t_days), []),
+        actual: coalesce(list(actual), []), n: coalesce(list(n), [])})::VARCHAR AS json
       FROM grouped`,
     params: params.values,
   };
