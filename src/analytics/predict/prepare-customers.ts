@@ -66,8 +66,10 @@ export function buildHistoryCountsQuery(): Query {
  * {x, tx_days, t_days, n}: one string parses far faster in Node than a list value per element.
  */
 export function buildCompressedHistoriesQuery(): Query {
-  return raw(`SELECT to_json({x: coalesce(list(x), []), tx_days: coalesce(list(tx_days), []),
-      t_days: coalesce(list(t_days), []), n: coalesce(list(n), [])})::VARCHAR AS json
+  // Ordered, so the fit (and the systematic sample its starts run on) sees the same rows in the same order every time.
+  const by = 'ORDER BY x, tx_days, t_days';
+  return raw(`SELECT to_json({x: coalesce(list(x ${by}), []), tx_days: coalesce(list(tx_days ${by}), []),
+      t_days: coalesce(list(t_days ${by}), []), n: coalesce(list(n ${by}), [])})::VARCHAR AS json
     FROM (SELECT x, tx_days, t_days, count(*)::INTEGER AS n FROM ${HISTORIES_TABLE} GROUP BY ALL)`);
 }
 
@@ -76,8 +78,9 @@ export function buildCompressedHistoriesQuery(): Query {
  * repeat value of 0 (free orders only) is left out, as the model needs z̄ > 0.
  */
 export function buildSpendHistoriesQuery(): Query {
-  return raw(`SELECT to_json({x: coalesce(list(x), []), repeat_amount: coalesce(list(repeat_amount), []),
-      n: coalesce(list(n), [])})::VARCHAR AS json
+  const by = 'ORDER BY x, repeat_amount';
+  return raw(`SELECT to_json({x: coalesce(list(x ${by}), []), repeat_amount: coalesce(list(repeat_amount ${by}), []),
+      n: coalesce(list(n ${by}), [])})::VARCHAR AS json
     FROM (SELECT x, repeat_amount, count(*)::INTEGER AS n FROM ${HISTORIES_TABLE}
       WHERE x > 0 AND repeat_amount > 0 GROUP BY ALL)`);
 }
