@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { DEFAULT_RFM_SEGMENT_MAP, findSegmentMapProblems, RFM_SEGMENTS } from '../domain/rfm-segments.js';
 import { AppError } from '../errors.js';
 import { lifecycleConfigSchema } from './lifecycle-config.js';
+import { predictConfigSchema } from './predict-config.js';
 import { tagsConfigSchema } from './tags-config.js';
 import { tiersConfigSchema } from './tiers-config.js';
 
@@ -128,6 +129,9 @@ export const configSchema = z.strictObject({
   tags: tagsConfigSchema
     .default(() => tagsConfigSchema.parse({}))
     .describe('Behaviour tags (spec section 5).'),
+  predict: predictConfigSchema
+    .default(() => predictConfigSchema.parse({}))
+    .describe('Purchase and spend models: P(alive), expected purchases, CLV (spec sections 5–6).'),
 });
 
 export type StoreConfig = z.infer<typeof configSchema>;

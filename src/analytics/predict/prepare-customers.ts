@@ -1,0 +1,143 @@
+/**
+ * The data of the purchase and spend models, built in DuckDB over the orders table, as SQL
+ * values the Store runs.
+ *
+ * Definitions:
+ * - A purchase is what RFM counts (src/analytics/rfm/rfm-query.ts): an order of a customer, in
+ *   a GMV status, with paid_amount > 0 (≥ 0 with countFreeOrders, as the published CDNOW
+ *   summaries count their $0 rows). Purchases of one local day in the store's timezone merge
+ *   into one purchase occasion (BTYD dc.MergeTransactionsOnSameDate), whose value is their Σ paid.
+ * - Calibration runs to the end of the calibration day D. Per customer with a purchase by then:
+ *   x = purchase days − 1, t_x = last − first purchase day, T = D − first purchase day, in
+ *   whole days (the fit divides by the unit), and the Σ value of the repeat days (first excluded,
+ *   as in Fader & Hardie 2013), whose mean z̄ the spend model reads.
+ * - Holdout: purchase days in (D, holdout end], counted for the same customers.
+ *
+ * The histories go to a temp table, `predict_histories`, that the later queries read. Identical
+ * (x, t_x, T) rows are compressed into one row with a weight, so the fit runs over distinct
+ * histories, not customers.
+ */
+import { GMV_STATUSES } from '../../store/entities.js';
+import { ParamList, raw, type Query, type SqlValue } from '../../store/sql.js';
+
+export const HISTORIES_TABLE = 'predict_histories';
+
+export interface PrepareOptions {
+  /** The last calibration day, YYYY-MM-DD in the store's timezone. */
+  readonly calibrationEnd: string;
+  /** Count orders paid 0 (free or fully discounted) as purchases. */
+  readonly countFreeOrders: boolean;
+}
+
+/** The purchase days of every customer up to the end of `lastDay` (a parameter reference). */
+function purchaseDays(params: ParamList, lastDay: string, countFreeOrders: boolean): string {
+  const statuses = GMV_STATUSES.map((status) => params.add(status)).join(', ');
+  return `SELECT customer_id, placed_at::DATE AS day, sum(paid_amount)::DOUBLE AS amount
+    FROM orders
+    WHERE customer_id IS NOT NULL AND status IN (${statuses}) AND paid_amount ${countFreeOrders ? '>=' : '>'} 0
+      AND placed_at < (${lastDay}::DATE + 1)::TIMESTAMPTZ
+    GROUP BY customer_id, day`;
+}
+
+/** Creates (or replaces) the temp table of per-customer calibration histories. */
+export function buildHistoriesTableQuery(options: PrepareOptions): Query {
+  const params = new ParamList();
+  const end = params.add(options.calibrationEnd);
+  return {
+    sql: `CREATE OR REPLACE TEMP TABLE ${HISTORIES_TABLE} AS
+      WITH days AS (${purchaseDays(params, end, options.countFreeOrders)})
+      SELECT customer_id, min(day) AS first_day, (count(*) - 1)::INTEGER AS x,
+        date_diff('day', min(day), max(day))::INTEGER AS tx_days,
+        date_diff('day', min(day), ${end}::DATE)::INTEGER AS t_days,
+        (sum(amount) - arg_min(amount, day))::DOUBLE AS repeat_amount
+      FROM days GROUP BY customer_id`,
+    params: params.values,
+  };
+}
+
+/** Customers and repeat buyers (x ≥ 1) in the histories. */
+export function buildHistoryCountsQuery(): Query {
+  return raw(`SELECT count(*)::INTEGER AS customers, count(*) FILTER (WHERE x > 0)::INTEGER AS repeat_buyers
+    FROM ${HISTORIES_TABLE}`);
+}
+
+/**
+ * Distinct (x, t_x, T) histories with their counts, as one JSON text of parallel lists
+ * {x, tx_days, t_days, n}: one string parses far faster in Node than a list value per element.
+ */
+export function buildCompressedHistoriesQuery(): Query {
+  // Ordered, so the fit (and the systematic sample its starts run on) sees the same rows in the same order every time.
+  const by = 'ORDER BY x, tx_days, t_days';
+  return raw(`SELECT to_json({x: coalesce(list(x ${by}), []), tx_days: coalesce(list(tx_days ${by}), []),
+      t_days: coalesce(list(t_days ${by}), []), n: coalesce(list(n ${by}), [])})::VARCHAR AS json
+    FROM (SELECT x, tx_days, t_days, count(*)::INTEGER AS n FROM ${HISTORIES_TABLE} GROUP BY ALL)`);
+}
+
+/**
+ * Repeat buyers' (x, Σ repeat value) with counts, as JSON {x, repeat_amount, n}: z̄ = Σ / x. A
+ * repeat value of 0 (free orders only) is left out, as the model needs z̄ > 0.
+ */
+export function buildSpendHistoriesQuery(): Query {
+  const by = 'ORDER BY x, repeat_amount';
+  return raw(`SELECT to_json({x: coalesce(list(x ${by}), []), repeat_amount: coalesce(list(repeat_amount ${by}), []),
+      n: coalesce(list(n ${by}), [])})::VARCHAR AS json
+    FROM (SELECT x, repeat_amount, count(*)::INTEGER AS n FROM ${HISTORIES_TABLE}
+      WHERE x > 0 AND repeat_amount > 0 GROUP BY ALL)`);
+}
+
+/**
+ * Holdout purchase days per calibration history: (x, t_x, T, holdout purchase days) with the
+ * number of customers, as JSON parallel lists {x, tx_days, t_days, actual, n}.
+ */
+export function buildHoldoutQuery(options: PrepareOptions & { readonly holdoutEnd: string }): Query {
+  const params = new ParamList();
+  const calibrationEnd = params.add(options.calibrationEnd);
+  const holdoutEnd = params.add(options.holdoutEnd);
+  return {
+    sql: `WITH days AS (${purchaseDays(params, holdoutEnd, options.countFreeOrders)}),
+      holdout AS (
+        SELECT h.x, h.tx_days, h.t_days, count(d.day)::INTEGER AS actual
+        FROM ${HISTORIES_TABLE} h LEFT JOIN days d ON d.customer_id = h.customer_id AND d.day > ${calibrationEnd}::DATE
+        GROUP BY h.customer_id, h.x, h.tx_days, h.t_days
+      ),
+      grouped AS (SELECT x, tx_days, t_days, actual, count(*)::INTEGER AS n FROM holdout GROUP BY ALL)
+      SELECT to_json({x: coalesce(list(x), []), tx_days: coalesce(list(tx_days), []), t_days: coalesce(list(t_days), []),
+        actual: coalesce(list(actual), []), n: coalesce(list(n), [])})::VARCHAR AS json
+      FROM grouped`,
+    params: params.values,
+  };
+}
+
+/**
+ * For the weekly tracking of repeat purchases: the day of the first first-purchase (the
+ * origin), customers per first-purchase day (days since the origin), and the repeat purchase
+ * days of these customers up to the holdout end per week since the origin.
+ */
+export function buildTrackingQuery(options: PrepareOptions & { readonly holdoutEnd: string }): Query {
+  const params = new ParamList();
+  const holdoutEnd = params.add(options.holdoutEnd);
+  return {
+    sql: `WITH days AS (${purchaseDays(params, holdoutEnd, options.countFreeOrders)}),
+      origin AS (SELECT min(first_day) AS day FROM ${HISTORIES_TABLE}),
+      births AS (
+        SELECT date_diff('day', (SELECT day FROM origin), first_day)::INTEGER AS birth, count(*)::INTEGER AS n
+        FROM ${HISTORIES_TABLE} GROUP BY 1
+      ),
+      repeats AS (
+        SELECT (date_diff('day', (SELECT day FROM origin), d.day) // 7)::INTEGER AS week, count(*)::INTEGER AS n
+        FROM days d JOIN ${HISTORIES_TABLE} h ON h.customer_id = d.customer_id AND d.day > h.first_day
+        GROUP BY 1
+      )
+      SELECT (SELECT day FROM origin)::VARCHAR AS origin,
+        (SELECT coalesce(list(birth ORDER BY birth), []) FROM births) AS births,
+        (SELECT coalesce(list(n ORDER BY birth), []) FROM births) AS birth_counts,
+        (SELECT coalesce(list(week ORDER BY week), []) FROM repeats) AS weeks,
+        (SELECT coalesce(list(n ORDER BY week), []) FROM repeats) AS week_counts`,
+    params: params.values,
+  };
+}
+
+/** Parameters for a list of numbers passed as one JSON text (the Store's parameters are scalars). */
+export function toJsonList(values: ArrayLike<number>): SqlValue {
+  return JSON.stringify(Array.from(values, (value) => (Number.isFinite(value) ? value : null)));
+}
