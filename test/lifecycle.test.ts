@@ -223,13 +223,14 @@ describe('lifecycle config', () => {
       /field lifecycle\.purchases: .*found "visits"/,
     );
     expect(load({ lifecycle: { churn_window: 90 } })).toThrow(
-      /unknown field 'churn_window' in lifecycle; known fields: purchases, min_churn_days, churn_cycles, churn_days/,
+      /unknown field 'churn_window' in lifecycle; known fields: purchases, min_churn_days, churn_cycles, churn_rule, churn_days/,
     );
   });
 
   it('has the defaults of spec section 6', () => {
     expect(defaults()).toEqual({
       purchases: 'orders',
+      churn_rule: 'window',
       min_churn_days: 180,
       churn_cycles: 3,
       loyal_min_purchases: 4,

@@ -15,7 +15,8 @@ import {
 import { DEFAULT_DEMO_CUSTOMERS, DEFAULT_DEMO_SEED } from '../src/cli/commands/demo.js';
 import { configSchema } from '../src/config/config.js';
 import { loadDemo } from '../src/demo/load-demo.js';
-import { raw } from '../src/store/sql.js';
+import { raw, sql } from '../src/store/sql.js';
+import { refreshSnapshot } from '../src/analytics/refresh/refresh.js';
 import { EXAMPLES, makeTempDir, openTempStore, runCli, type TempStore } from './helpers.js';
 
 interface Truth {
@@ -93,6 +94,49 @@ describe('predictions on the demo store', () => {
     expect(summary!.bad).toBe(0);
     expect(summary!.after).toBe(summary!.n);
   });
+
+  it('refresh stores the predictions of every member with a purchase, and P(alive) can decide churn', async () => {
+    const full = configSchema.parse({});
+    const asOf = truth.end;
+    const summary = await refreshSnapshot(temp.store, { asOf, allCustomers: false, config: full });
+    expect(summary.predictions).toBe('fitted');
+    const [counts] = await temp.store.query<{ buyers: number; predicted: number; bad: number }>(
+      sql`SELECT (SELECT count(*) FROM customer_snapshots WHERE as_of = ${asOf}::DATE AND frequency > 0)::INTEGER AS buyers,
+        (SELECT count(*) FROM customer_prediction_snapshots WHERE as_of = ${asOf}::DATE)::INTEGER AS predicted,
+        (SELECT count(*) FROM customer_prediction_snapshots WHERE as_of = ${asOf}::DATE
+          AND NOT (p_alive BETWEEN 0 AND 1 AND expected_purchases >= 0 AND clv >= 0))::INTEGER AS bad`,
+    );
+    expect(counts?.buyers).toBeGreaterThan(5000);
+    expect(counts?.predicted).toBe(counts?.buyers);
+    expect(counts?.bad).toBe(0);
+    const [fitRow] = await temp.store.query<{ status: string; r: number }>(
+      sql`SELECT status, (purchase_params->'params'->>'r')::DOUBLE AS r FROM prediction_snapshots WHERE as_of = ${asOf}::DATE`,
+    );
+    expect(fitRow?.status).toBe('fitted');
+    expect(fitRow?.r).toBeCloseTo(fit.purchase.params.r, 6);
+
+    // With churn judged by P(alive), a member with a purchase is churned exactly when P(alive) < 0.4.
+    const byPAlive = {
+      ...full,
+      lifecycle: { ...full.lifecycle, churn_rule: 'p_alive' as const },
+      predict: { ...full.predict, churn_p_alive: 0.4 },
+    };
+    await refreshSnapshot(temp.store, { asOf, allCustomers: false, config: byPAlive });
+    const [agreement] = await temp.store.query<{ churned: number; low: number; mismatched: number }>(
+      sql`SELECT count(*) FILTER (WHERE s.stage = 'churned')::INTEGER AS churned,
+          count(*) FILTER (WHERE p.p_alive < 0.4)::INTEGER AS low,
+          count(*) FILTER (WHERE (s.stage = 'churned') <> (p.p_alive < 0.4))::INTEGER AS mismatched
+        FROM customer_snapshots s JOIN customer_prediction_snapshots p USING (as_of, customer_id)
+        WHERE s.as_of = ${asOf}::DATE`,
+    );
+    expect(agreement?.low).toBeGreaterThan(100);
+    expect(agreement?.churned).toBe(agreement?.low);
+    expect(agreement?.mismatched).toBe(0);
+    const [rule] = await temp.store.query<{ rule: string }>(
+      sql`SELECT stage_rule AS rule FROM customer_snapshots WHERE as_of = ${asOf}::DATE AND stage = 'churned' LIMIT 1`,
+    );
+    expect(rule?.rule).toMatch(/^P\(alive\) 0\.\d+ < 0\.4$/);
+  }, 60_000);
 
   it('says plainly when there are too few repeat buyers, and leaves an empty predictions table', async () => {
     const result = await predictCustomers(temp.store, {

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 
 export const LIFECYCLE_PURCHASE_COUNTS = ['orders', 'order_days'] as const;
+export const LIFECYCLE_CHURN_RULES = ['window', 'p_alive'] as const;
 
 const days = (what: string) =>
   z
@@ -29,6 +30,12 @@ const lifecycleShape = {
     .default(180)
     .describe('Churn window = max(min_churn_days, churn_cycles × C).'),
   churn_cycles: cycles('churn window in store cycles C').default(3).describe('See min_churn_days.'),
+  churn_rule: z
+    .enum(LIFECYCLE_CHURN_RULES)
+    .default('window')
+    .describe(
+      'Churned when recency passes the churn window (default), or when P(alive) of the fitted purchase model is below predict.churn_p_alive; with too few repeat buyers to fit, the window rule.',
+    ),
   churn_days: days('a fixed churn window')
     .optional()
     .describe('A fixed churn window in days, used instead of max(min_churn_days, churn_cycles × C).'),

@@ -37,6 +37,12 @@ const predictShape = {
     .max(1, { message: 'expected a probability between 0 and 1' })
     .default(0.5)
     .describe('A customer with P(alive) below this counts as churned in the predictions.'),
+  in_snapshot: z
+    .boolean({ message: 'expected true or false' })
+    .default(true)
+    .describe(
+      "Refresh fits the models and stores every counted customer's predictions with the snapshot of the day.",
+    ),
   count_free_orders: z
     .boolean({ message: 'expected true or false' })
     .default(false)

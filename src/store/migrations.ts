@@ -230,6 +230,34 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 6,
+    description:
+      'predictions of each snapshot: the fitted models and every customer’s P(alive), purchases, spend, CLV',
+    statements: [
+      `CREATE TABLE prediction_snapshots (
+        as_of DATE NOT NULL,
+        status VARCHAR NOT NULL,
+        model VARCHAR NOT NULL,
+        unit VARCHAR NOT NULL,
+        customers BIGINT NOT NULL,
+        repeat_buyers BIGINT NOT NULL,
+        purchase_params JSON,
+        spend_params JSON,
+        horizon_days INTEGER NOT NULL,
+        annual_discount_rate DOUBLE NOT NULL
+      )`,
+      `CREATE TABLE customer_prediction_snapshots (
+        as_of DATE NOT NULL,
+        customer_id VARCHAR NOT NULL,
+        p_alive DOUBLE,
+        expected_purchases DOUBLE,
+        expected_spend DOUBLE,
+        clv DOUBLE,
+        next_order_day DATE
+      )`,
+    ],
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((latest, m) => Math.max(latest, m.version), 0);

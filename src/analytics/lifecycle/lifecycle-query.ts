@@ -37,8 +37,9 @@
  *   "recency 200 d > churn window 180 d".
  */
 import type { LifecycleConfig } from '../../config/lifecycle-config.js';
+import type { PredictConfig } from '../../config/predict-config.js';
 import { GMV_STATUSES } from '../../store/entities.js';
-import { ParamList, type Query } from '../../store/sql.js';
+import { ParamList, quoteIdent, type Query } from '../../store/sql.js';
 import { type FactsSource, selectCustomerFacts } from '../facts/customer-facts.js';
 
 export interface LifecycleOptions {
@@ -49,6 +50,14 @@ export interface LifecycleOptions {
   readonly config: LifecycleConfig;
   /** Where the customer facts come from (default: computed inline). */
   readonly facts?: FactsSource;
+  /**
+   * With config churn_rule 'p_alive': the table of predictions (customer_id, p_alive) of the
+   * day, and the P(alive) below which a customer is churned. A customer without a prediction
+   * (the models could not be fitted) is judged by the churn window.
+   */
+  readonly predictions?: { readonly table: string; readonly churnBelow: number };
+  /** With config churn_rule 'p_alive' and no predictions given: fit with this config first. */
+  readonly predict?: PredictConfig;
 }
 
 export interface LifecycleFlowOptions {
@@ -106,19 +115,15 @@ function buildDaysFacts(
       SELECT d.idx, p.customer_id, ${count}::INTEGER AS purchases, max(p.day) AS last_purchase,
         coalesce(${count} FILTER (WHERE p.day > d.as_of - ${loyalWindow}::INTEGER), 0)::INTEGER AS recent_purchases,
         median(p.gap)::DOUBLE AS own_cycle,
-        arg_max(p.gap, p.day) AS last_gap
+        arg_max(p.gap, p.day) AS last_gap, NULL::DOUBLE AS p_alive
       FROM dates d JOIN purchase_days p ON p.day <= d.as_of
       GROUP BY d.idx, p.customer_id
     )`;
 }
 
 /** The same CTEs for one day, from the customer facts. */
-function buildDayFacts(
-  asOf: string,
-  source: FactsSource | undefined,
-  config: LifecycleConfig,
-  params: ParamList,
-): string {
+function buildDayFacts(options: LifecycleOptions, params: ParamList): string {
+  const { asOf, facts: source, config, predictions } = options;
   const facts = selectCustomerFacts(
     source,
     { asOf, loyalWindowDays: config.loyal_window_days, loyalDays: config.purchases === 'order_days' },
@@ -130,9 +135,11 @@ function buildDayFacts(
     customer_facts AS (${facts}),
     store_cycles AS (SELECT 0 AS idx, median(gap)::DOUBLE AS store_cycle FROM (SELECT unnest(gaps) AS gap FROM customer_facts)),
     facts AS (
-      SELECT 0 AS idx, customer_id, ${purchases} AS purchases, last_purchase, ${recent} AS recent_purchases, own_cycle,
-        last_gap
-      FROM customer_facts WHERE purchases > 0
+      SELECT 0 AS idx, f.customer_id, f.${purchases} AS purchases, f.last_purchase, f.${recent} AS recent_purchases,
+        f.own_cycle, f.last_gap, ${predictions ? 'p.p_alive' : 'NULL::DOUBLE'} AS p_alive
+      FROM customer_facts f
+      ${predictions ? `LEFT JOIN ${quoteIdent(predictions.table)} p USING (customer_id)` : ''}
+      WHERE f.purchases > 0
     )`;
 }
 
@@ -145,6 +152,7 @@ function buildLifecycleRelation(
   allCustomers: boolean,
   config: LifecycleConfig,
   params: ParamList,
+  churnBelow: number | null,
 ): string {
   const p = {
     minChurn: params.add(config.min_churn_days),
@@ -154,6 +162,7 @@ function buildLifecycleRelation(
     loyalWindow: params.add(config.loyal_window_days),
     loyalCycles: params.add(config.loyal_recency_cycles),
     atRiskCycles: params.add(config.at_risk_cycles),
+    churnBelow: params.add(churnBelow),
   };
   const nonMembers = allCustomers
     ? `UNION SELECT w.idx, w.as_of, f.customer_id FROM windows w JOIN first_orders f ON f.first_at < w.end_at`
@@ -181,14 +190,15 @@ function buildLifecycleRelation(
         coalesce(f.purchases, 0) AS purchases, f.last_purchase,
         date_diff('day', f.last_purchase, c.as_of)::INTEGER AS recency_days,
         coalesce(f.recent_purchases, 0) AS recent_purchases,
-        CASE WHEN f.purchases > 0 THEN coalesce(f.own_cycle, w.store_cycle) END AS cycle, f.last_gap::INTEGER AS last_gap
+        CASE WHEN f.purchases > 0 THEN coalesce(f.own_cycle, w.store_cycle) END AS cycle, f.last_gap::INTEGER AS last_gap,
+        f.p_alive
       FROM counted c JOIN windows w USING (idx) LEFT JOIN facts f USING (idx, customer_id)
     ),
     staged AS (
       SELECT *,
         CASE
           WHEN purchases = 0 THEN 'prospect'
-          WHEN recency_days > churn_window THEN 'churned'
+          WHEN coalesce(p_alive < ${p.churnBelow}::DOUBLE, recency_days > churn_window) THEN 'churned'
           WHEN recency_days > ${p.atRiskCycles}::DOUBLE * cycle THEN 'at_risk'
           WHEN recent_purchases >= ${p.loyalMin}::INTEGER AND recency_days <= ${p.loyalCycles}::DOUBLE * cycle THEN 'loyal'
           WHEN last_gap > churn_window THEN 'reactivated'
@@ -201,10 +211,16 @@ function buildLifecycleRelation(
       SELECT *,
         CASE stage
           WHEN 'prospect' THEN 'no purchase up to ' || as_of::VARCHAR
-          WHEN 'churned' THEN format('recency {} d > churn window {} d', recency_days, ${num('churn_window')})
-          WHEN 'at_risk' THEN format('recency {} d > {} × cycle {} d = {} d, within churn window {} d',
-            recency_days, ${num(p.atRiskCycles + '::DOUBLE')}, ${num('cycle')},
-            ${num(`${p.atRiskCycles}::DOUBLE * cycle`)}, ${num('churn_window')})
+          WHEN 'churned' THEN CASE WHEN p_alive IS NOT NULL AND ${p.churnBelow}::DOUBLE IS NOT NULL
+            THEN format('P(alive) {} < {}', round(p_alive, 3), ${p.churnBelow}::DOUBLE)
+            ELSE format('recency {} d > churn window {} d', recency_days, ${num('churn_window')}) END
+          WHEN 'at_risk' THEN CASE WHEN p_alive IS NOT NULL AND ${p.churnBelow}::DOUBLE IS NOT NULL
+            THEN format('recency {} d > {} × cycle {} d = {} d, P(alive) {} ≥ {}',
+              recency_days, ${num(p.atRiskCycles + '::DOUBLE')}, ${num('cycle')},
+              ${num(`${p.atRiskCycles}::DOUBLE * cycle`)}, round(p_alive, 3), ${p.churnBelow}::DOUBLE)
+            ELSE format('recency {} d > {} × cycle {} d = {} d, within churn window {} d',
+              recency_days, ${num(p.atRiskCycles + '::DOUBLE')}, ${num('cycle')},
+              ${num(`${p.atRiskCycles}::DOUBLE * cycle`)}, ${num('churn_window')}) END
           WHEN 'loyal' THEN format('{} purchases in the trailing {} d ≥ {} and recency {} d ≤ {} × cycle {} d = {} d',
             recent_purchases, ${p.loyalWindow}::INTEGER, ${p.loyalMin}::INTEGER, recency_days,
             ${num(p.loyalCycles + '::DOUBLE')}, ${num('cycle')}, ${num(`${p.loyalCycles}::DOUBLE * cycle`)})
@@ -234,9 +250,11 @@ function build(
   allCustomers: boolean,
   config: LifecycleConfig,
   select: string,
+  predictions?: LifecycleOptions['predictions'],
 ): Query {
   const params = new ParamList();
-  const relation = buildLifecycleRelation(days, allCustomers, config, params);
+  const churnBelow = config.churn_rule === 'p_alive' && predictions ? predictions.churnBelow : null;
+  const relation = buildLifecycleRelation(days, allCustomers, config, params, churnBelow);
   return { sql: `${relation}\n${select}`, params: params.values };
 }
 
@@ -244,7 +262,7 @@ function build(
 const oneDay =
   (options: LifecycleOptions) =>
   (params: ParamList): string =>
-    buildDayFacts(options.asOf, options.facts, options.config, params);
+    buildDayFacts(options, params);
 
 /** One row per counted customer as of the day: figures, stage and the rule that placed them. */
 export function buildLifecycleCustomersQuery(options: LifecycleOptions): Query {
@@ -255,6 +273,7 @@ export function buildLifecycleCustomersQuery(options: LifecycleOptions): Query {
     `SELECT customer_id, stage, purchases, recent_purchases, last_purchase::VARCHAR AS last_purchase, recency_days,
        cycle AS cycle_days, last_gap AS last_gap_days, rule
      FROM explained ORDER BY customer_id`,
+    options.predictions,
   );
 }
 
@@ -265,6 +284,7 @@ export function buildLifecycleRowsQuery(options: LifecycleOptions): Query {
     options.allCustomers ?? false,
     options.config,
     `SELECT customer_id, stage, rule FROM explained`,
+    options.predictions,
   );
 }
 
@@ -276,6 +296,7 @@ export function buildLifecycleSummaryQuery(options: LifecycleOptions): Query {
     options.config,
     `SELECT w.store_cycle, w.churn_window, s.stage, count(s.customer_id)::INTEGER AS customers
      FROM windows w LEFT JOIN staged s USING (idx) GROUP BY ALL`,
+    options.predictions,
   );
 }
 

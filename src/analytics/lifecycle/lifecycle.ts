@@ -5,6 +5,7 @@
  */
 import type { Store } from '../../store/store.js';
 import { withLocalDays } from '../facts/customer-facts.js';
+import { PREDICTIONS_TABLE, predictCustomers } from '../predict/predict.js';
 import {
   buildInviteCandidatesQuery,
   buildLifecycleCustomersQuery,
@@ -93,13 +94,23 @@ export interface InviteCandidate {
   readonly last_purchase: string;
 }
 
+/**
+ * The options with the day's predictions when churn is judged by P(alive) (config churn_rule
+ * 'p_alive'): the purchase model is fitted on the data up to the day first.
+ */
+export async function withPredictions(store: Store, options: LifecycleOptions): Promise<LifecycleOptions> {
+  if (options.config.churn_rule !== 'p_alive' || options.predictions || !options.predict) return options;
+  await predictCustomers(store, { asOf: options.asOf, config: options.predict });
+  return { ...options, predictions: { table: PREDICTIONS_TABLE, churnBelow: options.predict.churn_p_alive } };
+}
+
 /** One row per counted customer as of the day, by customer id. */
 export async function getLifecycleCustomers(
   store: Store,
   options: LifecycleOptions,
 ): Promise<LifecycleCustomer[]> {
   return store.query<LifecycleCustomer & Record<string, string | number | null>>(
-    buildLifecycleCustomersQuery(await withLocalDays(store, options)),
+    buildLifecycleCustomersQuery(await withPredictions(store, await withLocalDays(store, options))),
   );
 }
 
@@ -112,7 +123,7 @@ export async function getLifecycleSummary(
     churn_window: number;
     stage: LifecycleStage | null;
     customers: number;
-  }>(buildLifecycleSummaryQuery(await withLocalDays(store, options)));
+  }>(buildLifecycleSummaryQuery(await withPredictions(store, await withLocalDays(store, options))));
   const counts = new Map(rows.map((row) => [row.stage, row.customers]));
   const total = rows.reduce((sum, row) => sum + row.customers, 0);
   const first = rows[0];

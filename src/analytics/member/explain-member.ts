@@ -6,6 +6,7 @@
  * never disagrees with `rfm`, `tiers` or `lifecycle`.
  */
 import type { Config } from '../../config/config.js';
+import type { PredictConfig } from '../../config/predict-config.js';
 import { RFM_SEGMENT_LABELS } from '../../domain/rfm-segments.js';
 import { AppError } from '../../errors.js';
 import { GMV_STATUSES } from '../../store/entities.js';
@@ -15,6 +16,7 @@ import { LIFECYCLE_STAGE_LABELS } from '../lifecycle/lifecycle-stages.js';
 import { getLifecycleCustomers, type LifecycleCustomer } from '../lifecycle/lifecycle.js';
 import { getRfmCustomers, getRfmCutPoints, type RfmCustomer, type RfmCutPoints } from '../rfm/rfm.js';
 import { type CustomerTags, getCustomerTags } from '../tags/tags.js';
+import { PREDICTIONS_TABLE, predictCustomers } from '../predict/predict.js';
 import { calibrateTiers, getLatestTierCalibration, getMemberTiers } from '../tiers/tiers.js';
 
 export interface MemberFacts {
@@ -63,6 +65,21 @@ export interface MemberExplanation {
   readonly lifecycle: (LifecycleCustomer & { readonly stage_name: string; readonly stage_zh: string }) | null;
   /** The behaviour tags of the four families (spec section 5). */
   readonly tags: CustomerTags | null;
+  /**
+   * The purchase model's view of the customer as of the day (issue 6): read from the day's
+   * stored snapshot, or fitted now when the day has none. Null without a purchase, or when the
+   * store has too few repeat buyers to fit.
+   */
+  readonly prediction: {
+    readonly p_alive: number | null;
+    readonly churn_probability: number | null;
+    readonly expected_purchases: number | null;
+    readonly expected_spend: number | null;
+    readonly clv: number | null;
+    readonly next_order_day: string | null;
+    readonly horizon_days: number;
+    readonly stored: boolean;
+  } | null;
   readonly stage_history: readonly { changed_on: string; from_stage: string | null; to_stage: string }[];
   readonly tier_history: readonly { changed_on: string; from_tier: string | null; to_tier: string | null }[];
 }
@@ -70,7 +87,7 @@ export interface MemberExplanation {
 export interface ExplainMemberOptions {
   readonly customerId: string;
   readonly asOf: string;
-  readonly config: Pick<Config, 'rfm' | 'tiers' | 'lifecycle' | 'tags'>;
+  readonly config: Pick<Config, 'rfm' | 'tiers' | 'lifecycle' | 'tags' | 'predict'>;
 }
 
 const gmvStatuses = GMV_STATUSES.map((status) => `'${status}'`).join(', ');
@@ -102,7 +119,12 @@ export async function explainMember(store: Store, options: ExplainMemberOptions)
   );
   const { cut_points } = await getRfmCutPoints(store, { asOf, allCustomers, config: config.rfm });
   const stageRow = (
-    await getLifecycleCustomers(store, { asOf, allCustomers, config: config.lifecycle })
+    await getLifecycleCustomers(store, {
+      asOf,
+      allCustomers,
+      config: config.lifecycle,
+      predict: config.predict,
+    })
   ).find((row) => row.customer_id === customerId);
 
   let tier: MemberExplanation['tier'] = null;
@@ -130,6 +152,8 @@ export async function explainMember(store: Store, options: ExplainMemberOptions)
   }
 
   const [tags] = await getCustomerTags(store, { asOf, allCustomers, customerId, config: config.tags });
+
+  const prediction = await getMemberPrediction(store, customerId, asOf, config.predict);
 
   const stageHistory = await store.query<{ changed_on: string; from_stage: string | null; to_stage: string }>(
     sql`SELECT changed_on::VARCHAR AS changed_on, from_stage, to_stage FROM stage_changes
@@ -164,7 +188,53 @@ export async function explainMember(store: Store, options: ExplainMemberOptions)
         }
       : null,
     tags: tags ?? null,
+    prediction,
     stage_history: stageHistory,
     tier_history: tierHistory,
+  };
+}
+
+interface PredictionRow {
+  p_alive: number | null;
+  expected_purchases: number | null;
+  expected_spend: number | null;
+  clv: number | null;
+  next_order_day: string | null;
+  [key: string]: string | number | null;
+}
+
+const predictionColumns = `p_alive, expected_purchases, expected_spend, clv, next_order_day::VARCHAR AS next_order_day`;
+
+async function getMemberPrediction(
+  store: Store,
+  customerId: string,
+  asOf: string,
+  config: PredictConfig,
+): Promise<MemberExplanation['prediction']> {
+  const [fit] = await store.query<{ horizon_days: number }>(
+    sql`SELECT horizon_days FROM prediction_snapshots WHERE as_of = ${asOf}::DATE AND status = 'fitted'`,
+  );
+  let row: PredictionRow | undefined;
+  let horizon = config.horizon_days;
+  if (fit) {
+    horizon = fit.horizon_days;
+    [row] = await store.query<PredictionRow>({
+      sql: `SELECT ${predictionColumns} FROM customer_prediction_snapshots WHERE as_of = $1::DATE AND customer_id = $2`,
+      params: [asOf, customerId],
+    });
+  } else {
+    const result = await predictCustomers(store, { asOf, config });
+    if (result.status !== 'fitted') return null;
+    [row] = await store.query<PredictionRow>({
+      sql: `SELECT ${predictionColumns} FROM ${PREDICTIONS_TABLE} WHERE customer_id = $1`,
+      params: [customerId],
+    });
+  }
+  if (!row) return null;
+  return {
+    ...row,
+    churn_probability: row.p_alive === null ? null : 1 - row.p_alive,
+    horizon_days: horizon,
+    stored: fit !== undefined,
   };
 }

@@ -6,11 +6,13 @@
  * Each piece is the same query its own command runs (rfm, tiers, lifecycle).
  */
 import type { Config } from '../../config/config.js';
+import type { PredictConfig } from '../../config/predict-config.js';
 import { AppError } from '../../errors.js';
 import { ParamList, raw, sql } from '../../store/sql.js';
 import type { Store } from '../../store/store.js';
 import { buildCustomerFactsSql } from '../facts/customer-facts.js';
 import { getLocalDays } from '../facts/local-day.js';
+import { PREDICTIONS_TABLE, predictCustomers, type PredictCustomersResult } from '../predict/predict.js';
 import { buildLifecycleRowsQuery } from '../lifecycle/lifecycle-query.js';
 import { buildRfmRowsQuery } from '../rfm/rfm-query.js';
 import { buildTagsRowsQuery } from '../tags/tags-query.js';
@@ -21,7 +23,7 @@ export interface RefreshOptions {
   /** YYYY-MM-DD in the store's timezone. */
   readonly asOf: string;
   readonly allCustomers: boolean;
-  readonly config: Pick<Config, 'rfm' | 'tiers' | 'lifecycle' | 'tags'>;
+  readonly config: Pick<Config, 'rfm' | 'tiers' | 'lifecycle' | 'tags' | 'predict'>;
 }
 
 export interface SnapshotSummary {
@@ -32,6 +34,8 @@ export interface SnapshotSummary {
   readonly tier_calibrated_on: string | null;
   readonly stage_changes: number;
   readonly tier_changes: number;
+  /** Whether predictions were stored: fitted, too few repeat buyers to fit, or not asked for. */
+  readonly predictions: 'fitted' | 'too_few_repeat_buyers' | 'off';
 }
 
 /** The customer facts of the day, computed once per refresh; every analysis reads them. */
@@ -68,10 +72,21 @@ export async function refreshSnapshot(store: Store, options: RefreshOptions): Pr
     const calibration: TierCalibration =
       stored ?? (await calibrateTiers(store, { asOf, config: tiersConfig, facts }));
     const thresholds = calibration.tiers.slice(1).map((tier) => tier.threshold ?? '0.00');
+    const churnByPAlive = config.lifecycle.churn_rule === 'p_alive';
+    const prediction =
+      config.predict.in_snapshot || churnByPAlive
+        ? await predictCustomers(store, { asOf, config: config.predict })
+        : null;
+    const predictions =
+      prediction && churnByPAlive
+        ? { table: PREDICTIONS_TABLE, churnBelow: config.predict.churn_p_alive }
+        : undefined;
     const tierIds = calibration.tiers.map((tier) => tier.tier);
     await store.run(sql`DELETE FROM customer_snapshots WHERE as_of = ${asOf}::DATE`);
     await store.run(sql`DELETE FROM customer_tag_snapshots WHERE as_of = ${asOf}::DATE`);
     await store.run(sql`DELETE FROM snapshots WHERE as_of = ${asOf}::DATE`);
+    await store.run(sql`DELETE FROM prediction_snapshots WHERE as_of = ${asOf}::DATE`);
+    await store.run(sql`DELETE FROM customer_prediction_snapshots WHERE as_of = ${asOf}::DATE`);
     // One statement joins the three analyses as they stream out of the facts. With members
     // only, every counted customer is a member: no join with the customers. Constants come from
     // a one-row relation: a parameter cast in the SELECT list is cast again for every row.
@@ -79,7 +94,7 @@ export async function refreshSnapshot(store: Store, options: RefreshOptions): Pr
     const day = params.add(asOf);
     const tierList = `[${tierIds.map((id) => `${params.add(id)}::VARCHAR`).join(', ')}]::VARCHAR[]`;
     const stages = params.embed(
-      buildLifecycleRowsQuery({ asOf, allCustomers, config: config.lifecycle, facts }),
+      buildLifecycleRowsQuery({ asOf, allCustomers, config: config.lifecycle, facts, predictions }),
     );
     const rfm = params.embed(buildRfmRowsQuery({ asOf, allCustomers, config: config.rfm, facts }));
     const tiers = params.embed(buildMemberTierRowsQuery({ asOf, config: tiersConfig, facts }, thresholds));
@@ -102,6 +117,8 @@ export async function refreshSnapshot(store: Store, options: RefreshOptions): Pr
       sql: `INSERT INTO customer_tag_snapshots BY NAME SELECT ${tagDay}::DATE AS as_of, * FROM (${tags})`,
       params: tagParams.values,
     });
+    if (prediction && config.predict.in_snapshot)
+      await storePredictions(store, asOf, prediction, config.predict);
     const [counted] = await store.query<{ n: number }>(
       sql`SELECT count(*)::INTEGER AS n FROM customer_snapshots WHERE as_of = ${asOf}::DATE`,
     );
@@ -117,7 +134,29 @@ export async function refreshSnapshot(store: Store, options: RefreshOptions): Pr
       customers: counted?.n ?? 0,
       tier_calibrated_on: stored?.calibrated_on ?? null,
       ...changes,
+      predictions: prediction && config.predict.in_snapshot ? prediction.status : 'off',
     };
+  });
+}
+
+/** The fit of the day, and the predictions of every customer in the day's snapshot. */
+async function storePredictions(
+  store: Store,
+  asOf: string,
+  prediction: PredictCustomersResult,
+  config: PredictConfig,
+): Promise<void> {
+  const fitted = prediction.status === 'fitted' ? prediction : null;
+  await store.run(
+    sql`INSERT INTO prediction_snapshots VALUES (${asOf}::DATE, ${prediction.status}, ${config.model}, ${config.unit},
+      ${prediction.customers}, ${prediction.repeat_buyers}, ${fitted ? JSON.stringify(fitted.purchase) : null}::JSON,
+      ${fitted ? JSON.stringify(fitted.spend) : null}::JSON, ${config.horizon_days}, ${config.annual_discount_rate})`,
+  );
+  await store.run({
+    sql: `INSERT INTO customer_prediction_snapshots
+      SELECT s.as_of, p.customer_id, p.p_alive, p.expected_purchases, p.expected_spend, p.clv, p.next_order_day
+      FROM ${PREDICTIONS_TABLE} p JOIN customer_snapshots s ON s.as_of = $1::DATE AND s.customer_id = p.customer_id`,
+    params: [asOf],
   });
 }
 

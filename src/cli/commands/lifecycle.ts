@@ -86,7 +86,13 @@ export function registerLifecycle(program: Command, getContext: () => CommandCon
       const output = await withStore(context, async (store) => {
         const asOf = flags.asOf ?? (await getLastOrderDay(store));
         if (asOf === null) return null;
-        const options = { asOf, allCustomers, config };
+        // Fitted once for both reads when churn is judged by P(alive).
+        const options = await lifecycle.withPredictions(store, {
+          asOf,
+          allCustomers,
+          config,
+          predict: context.config.predict,
+        });
         const summary = await lifecycle.getLifecycleSummary(store, options);
         const customers = flags.members ? await lifecycle.getLifecycleCustomers(store, options) : null;
         return { summary, customers };

@@ -100,6 +100,17 @@ export function renderMember(m: MemberExplanation): string {
       '',
     );
   }
+  const p = m.prediction;
+  if (p) {
+    const percent = (value: number | null): string => (value === null ? '–' : `${(value * 100).toFixed(1)}%`);
+    const fixed = (value: number | null, digits: number): string =>
+      value === null ? '–' : value.toFixed(digits);
+    lines.push(
+      `Prediction 预测 (${p.stored ? 'stored with the snapshot' : 'fitted now'}): P(alive) ${percent(p.p_alive)} · churn probability ${percent(p.churn_probability)}`,
+      `  next ${p.horizon_days} d: ${fixed(p.expected_purchases, 2)} expected purchases · ${formatMoney(fixed(p.expected_spend, 2))} per purchase · CLV ${formatMoney(fixed(p.clv, 2))} · next order due ${orDash(p.next_order_day)}`,
+      '',
+    );
+  }
   if (m.stage_history.length === 0 && m.tier_history.length === 0) {
     lines.push('History: no snapshots yet (run `huiyuan refresh`, or back-fill with --from/--to)');
   } else {

@@ -69,8 +69,13 @@ export function registerRefresh(program: Command, getContext: () => CommandConte
             const tiers = snapshot.tier_calibrated_on
               ? `tiers calibrated ${snapshot.tier_calibrated_on}`
               : 'no stored tier calibration: tiers as a calibration of the day would cut them';
+            const predictions = {
+              fitted: ' · predictions stored',
+              too_few_repeat_buyers: ' · too few repeat buyers to fit the prediction models',
+              off: '',
+            }[snapshot.predictions];
             process.stdout.write(
-              `snapshot ${snapshot.as_of}: ${formatCount(snapshot.customers)} ${snapshot.population === 'members' ? 'members' : 'customers'} · ${tiers}\n`,
+              `snapshot ${snapshot.as_of}: ${formatCount(snapshot.customers)} ${snapshot.population === 'members' ? 'members' : 'customers'} · ${tiers}${predictions}\n`,
             );
           }
         } finally {
