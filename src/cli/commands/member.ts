@@ -95,7 +95,7 @@ export function renderMember(m: MemberExplanation): string {
       'Tags:',
       `  属性 attributes: ${t.gender}${age}${place ? ` · ${place}` : ''} · purchasing power ${orDash(t.power_band)}`,
       `  活跃度 activity: ${t.page_views} PV in ${t.sessions} sessions · ${orDash(t.pages_per_visit)} pages per visit · dwell ${orDash(t.avg_dwell_seconds)} s · bounce ${t.bounce_rate === null ? '–' : `${Math.round(t.bounce_rate * 100)}%`}`,
-      `  购买行为 purchase: ${t.purchases} purchases · AOV ${formatMoney(orDash(t.aov))} · ${orDash(t.items_per_order)} items per order · largest ${formatMoney(orDash(t.largest_order))} · cycle ${orDash(t.purchase_cycle_days)} d · next expected ${orDash(t.expected_next_purchase)}`,
+      `  购买行为 purchase: ${t.purchases} purchases · AOV ${formatMoney(orDash(t.aov))} · ${t.items_per_order === null ? '–' : t.items_per_order.toFixed(2)} items per order · largest ${formatMoney(orDash(t.largest_order))} · cycle ${orDash(t.purchase_cycle_days)} d · next expected ${orDash(t.expected_next_purchase)}`,
       `  情绪 emotion: ${t.negative_emotion ? 'negative' : 'none'} · refunds ${t.refunds} · rejections ${t.rejections} · complaints ${t.complaints} · low ratings ${t.low_ratings}`,
       '',
     );
