@@ -7,15 +7,14 @@
  * refund-only orders, money in exact thousandths rounded to cents per invoice; an invoice without
  * CustomerID is a guest order.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getKpis, type KpiReport } from '../../src/analytics/kpis/kpis.js';
 import { configSchema } from '../../src/config/config.js';
 import { importFile } from '../../src/ingest/import-file.js';
 import { centsToString, openTempStore, SHARED_DATA, type TempStore } from '../helpers.js';
+import { readInvoices, roundToCents } from './online-retail-raw.js';
 
 const FILE = join(SHARED_DATA, 'online-retail', 'OnlineRetail.csv.gz');
 const available = existsSync(FILE);
@@ -31,40 +30,10 @@ interface Month {
   buyers: Set<string>;
 }
 
-function toMillis(text: string): bigint {
-  const [whole = '0', fraction = ''] = text.split('.');
-  const sign = whole.startsWith('-') ? -1n : 1n;
-  return sign * (BigInt(whole.replace('-', '')) * 1000n + BigInt((fraction + '000').slice(0, 3)));
-}
-
-const roundToCents = (millis: bigint): bigint =>
-  millis >= 0n ? (millis + 5n) / 10n : -((-millis + 5n) / 10n);
-
 function reduceRawFile(): Map<string, Month> {
-  const rows = parse<Record<string, string>>(gunzipSync(readFileSync(FILE)), { columns: true });
-  const invoices = new Map<
-    string,
-    { millis: bigint; customers: string[]; cancellation: boolean; placed: string }
-  >();
-  for (const row of rows) {
-    const invoice = row.InvoiceNo!;
-    const quantity = BigInt(row.Quantity!);
-    const price = toMillis(row.UnitPrice!);
-    const cancellation = invoice.startsWith('C');
-    if (invoice.startsWith('A') || price <= 0n || (quantity < 0n && !cancellation)) continue;
-    const entry = invoices.get(invoice) ?? {
-      millis: 0n,
-      customers: [],
-      cancellation,
-      placed: row.InvoiceDate!,
-    };
-    entry.millis += quantity * price;
-    if (row.CustomerID) entry.customers.push(row.CustomerID);
-    if (row.InvoiceDate! < entry.placed) entry.placed = row.InvoiceDate!;
-    invoices.set(invoice, entry);
-  }
+  const invoices = readInvoices(FILE);
   const months = new Map<string, Month>();
-  for (const entry of invoices.values()) {
+  for (const entry of invoices) {
     const key = entry.placed.slice(0, 7);
     const month = months.get(key) ?? {
       gmvCents: 0n,
@@ -75,8 +44,8 @@ function reduceRawFile(): Map<string, Month> {
       buyers: new Set<string>(),
     };
     const cents = roundToCents(entry.millis);
-    // The order's customer is the smallest CustomerID on the invoice; none = guest.
-    const customer = entry.customers.sort()[0];
+    // No customer = guest.
+    const customer = entry.customer;
     if (entry.cancellation) {
       month.refundedCents += -cents;
     } else {

@@ -5,10 +5,8 @@
  * online-retail format (src/ingest/formats/online-retail.ts): one order per kept invoice, C
  * invoices are refund-only orders, money in exact thousandths rounded to cents per invoice.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   getRfmCustomers,
@@ -19,6 +17,7 @@ import {
 import { configSchema } from '../../src/config/config.js';
 import { importFile } from '../../src/ingest/import-file.js';
 import { centsToString, openTempStore, SHARED_DATA, type TempStore } from '../helpers.js';
+import { readInvoices, roundToCents } from './online-retail-raw.js';
 
 const FILE = join(SHARED_DATA, 'online-retail', 'OnlineRetail.csv.gz');
 const available = existsSync(FILE);
@@ -33,46 +32,16 @@ interface Expected {
   monetaryCents: bigint;
 }
 
-function toMillis(text: string): bigint {
-  const [whole = '0', fraction = ''] = text.split('.');
-  const sign = whole.startsWith('-') ? -1n : 1n;
-  return sign * (BigInt(whole.replace('-', '')) * 1000n + BigInt((fraction + '000').slice(0, 3)));
-}
-
-const roundToCents = (millis: bigint): bigint =>
-  millis >= 0n ? (millis + 5n) / 10n : -((-millis + 5n) / 10n);
-
 /** Whole days from a YYYY-MM-DD day to the as-of day (both calendar days, no clock). */
 const daysTo = (day: string): number =>
   (Date.parse(`${AS_OF}T00:00:00Z`) - Date.parse(`${day}T00:00:00Z`)) / 86_400_000;
 
 function reduceRawFile(): Map<string, Expected> {
-  const rows = parse<Record<string, string>>(gunzipSync(readFileSync(FILE)), { columns: true });
-  const invoices = new Map<
-    string,
-    { millis: bigint; customers: string[]; cancellation: boolean; placed: string }
-  >();
-  for (const row of rows) {
-    const invoice = row.InvoiceNo!;
-    const quantity = BigInt(row.Quantity!);
-    const price = toMillis(row.UnitPrice!);
-    const cancellation = invoice.startsWith('C');
-    if (invoice.startsWith('A') || price <= 0n || (quantity < 0n && !cancellation)) continue;
-    const entry = invoices.get(invoice) ?? {
-      millis: 0n,
-      customers: [],
-      cancellation,
-      placed: row.InvoiceDate!,
-    };
-    entry.millis += quantity * price;
-    if (row.CustomerID) entry.customers.push(row.CustomerID);
-    if (row.InvoiceDate! < entry.placed) entry.placed = row.InvoiceDate!;
-    invoices.set(invoice, entry);
-  }
+  const invoices = readInvoices(FILE);
   const byCustomer = new Map<string, { last: string | null; frequency: number; monetaryCents: bigint }>();
-  for (const entry of invoices.values()) {
-    // The order's customer is the smallest CustomerID on the invoice; none = guest, not counted.
-    const customer = entry.customers.sort()[0];
+  for (const entry of invoices) {
+    // No customer = guest, not counted.
+    const customer = entry.customer;
     const day = entry.placed.slice(0, 10);
     if (customer === undefined || day > AS_OF) continue;
     const facts = byCustomer.get(customer) ?? { last: null, frequency: 0, monetaryCents: 0n };
