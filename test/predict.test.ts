@@ -82,13 +82,13 @@ describe('predictions on the demo store', () => {
       bad: number;
       after: number;
     }>(
-      raw(`SELECT count(*)::INTEGER AS n,
+      sql`SELECT count(*)::INTEGER AS n,
           (SELECT count(DISTINCT customer_id)::INTEGER FROM orders
             WHERE customer_id IS NOT NULL AND status IN ('paid', 'shipped', 'completed', 'refunded') AND paid_amount > 0) AS buyers,
           count(*) FILTER (WHERE NOT (p_alive BETWEEN 0 AND 1 AND expected_purchases >= 0 AND expected_spend > 0
             AND clv >= 0 AND clv <= expected_purchases * expected_spend))::INTEGER AS bad,
-          count(*) FILTER (WHERE next_order_day > DATE '${truth.end}')::INTEGER AS after
-        FROM customer_predictions`),
+          count(*) FILTER (WHERE next_order_day > ${truth.end}::DATE)::INTEGER AS after
+        FROM customer_predictions`,
     );
     expect(summary!.n).toBe(summary!.buyers);
     expect(summary!.bad).toBe(0);
