@@ -45,7 +45,7 @@ describe('schema', () => {
     temp = { ...temp, store: await DuckDBStore.open({ path, timezone: 'Asia/Shanghai' }) };
   });
 
-  it('has the tier_calibrations table of migration 2', async () => {
+  it('has the tier_calibrations table of migration 2, with the measure of migration 7', async () => {
     const columns = await temp.store.query<{ column_name: string; data_type: string }>(
       raw(
         `SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'tier_calibrations' ORDER BY ordinal_position`,
@@ -59,6 +59,7 @@ describe('schema', () => {
       ['members', 'BIGINT'],
       ['tiers', 'JSON'],
       ['created_at', 'TIMESTAMP WITH TIME ZONE'],
+      ['measure', 'VARCHAR'],
     ]);
   });
 

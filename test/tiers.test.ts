@@ -43,6 +43,7 @@ import {
   saveTierCalibration,
   type TierReport,
 } from '../src/analytics/tiers/tiers.js';
+import { getRfmCustomers } from '../src/analytics/rfm/rfm.js';
 import { configSchema, parseConfig } from '../src/config/config.js';
 import type { TiersConfig } from '../src/config/tiers-config.js';
 import { importFile } from '../src/ingest/import-file.js';
@@ -108,6 +109,40 @@ describe('the value measure', () => {
     const rows = await getMemberTiers(temp.store, { asOf: AS_OF, config }, calibration);
     const values = Object.fromEntries(rows.map((row) => [row.customer_id, row.value]));
     expect([values.P05, values.P06, values.P07]).toEqual(['220.00', '1029.00', '817.00']);
+  });
+});
+
+describe('the RFM score as the value measure', () => {
+  it('measures each member by the weighted RFM score (0 without a purchase) and cuts the shares over it', async () => {
+    const rfm = configSchema.parse({}).rfm;
+    const config = tiersConfig({ measure: 'rfm_score' });
+    const calibration = await calibrateTiers(temp.store, { asOf: AS_OF, config, rfm });
+    expect(calibration.measure).toBe('rfm_score');
+    const rows = await getMemberTiers(temp.store, { asOf: AS_OF, config, rfm }, calibration);
+    // Each member's score as RFM gives it (RFM itself is checked by hand in rfm.test.ts).
+    const scores = new Map(
+      (await getRfmCustomers(temp.store, { asOf: AS_OF, config: rfm })).map((c) => [
+        c.customer_id,
+        c.score ?? 0,
+      ]),
+    );
+    expect(rows).toHaveLength(20);
+    for (const row of rows)
+      expect(Number(row.value), row.customer_id).toBeCloseTo(scores.get(row.customer_id) ?? 0, 2);
+    // Shares 55/25/15/5 over the 20 scores ascending: thresholds at ranks 12, 17 and 20.
+    const ascending = [...scores.values()].sort((a, b) => a - b);
+    expect(calibration.tiers.slice(1).map((tier) => Number(tier.threshold))).toEqual(
+      [12, 17, 20].map((rank) => Math.max(ascending[rank - 1] ?? 0, 0.01)),
+    );
+    // A stored calibration keeps its measure: a later report measures by the score again.
+    const report = await getTierReport(
+      temp.store,
+      { asOf: AS_OF, config: tiersConfig(), rfm },
+      calibration,
+      false,
+    );
+    expect(report.measure).toBe('rfm_score');
+    expect(report.tiers.map((t) => t.members).reduce((a, b) => a + b, 0)).toBe(20);
   });
 });
 

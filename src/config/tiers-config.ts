@@ -7,6 +7,9 @@
 import { z } from 'zod';
 
 export const TIER_CALIBRATION_METHODS = ['shares', 'contribution_ratio'] as const;
+/** A member's value for the tiers: net spend over the window, or the weighted RFM score (1–5). */
+export const TIER_MEASURES = ['net_spend', 'rfm_score'] as const;
+export type TierMeasure = (typeof TIER_MEASURES)[number];
 export type TierCalibrationMethod = (typeof TIER_CALIBRATION_METHODS)[number];
 
 /** The threshold a tier above the entry tier has when the config gives no minimum: a positive value. */
@@ -139,6 +142,12 @@ export const tiersConfigSchema = z
       .min(2, { message: 'expected at least 2 tiers' })
       .default(() => DEFAULT_TIERS.map((tier) => tierSchema.parse(tier)))
       .describe('The tiers, lowest (entry) first.'),
+    measure: z
+      .enum(TIER_MEASURES)
+      .default('net_spend')
+      .describe(
+        "A member's value: net spend over window_months (special days left out), or the weighted RFM score of the rfm section (1–5, 0 without a purchase).",
+      ),
     window_months: z
       .number()
       .int({ message: 'expected a whole number of months' })

@@ -258,6 +258,11 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 7,
+    description: 'the value measure a tier calibration was made with (net spend or RFM score)',
+    statements: [`ALTER TABLE tier_calibrations ADD COLUMN measure VARCHAR DEFAULT 'net_spend'`],
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((latest, m) => Math.max(latest, m.version), 0);

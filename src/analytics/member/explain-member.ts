@@ -130,10 +130,11 @@ export async function explainMember(store: Store, options: ExplainMemberOptions)
   let tier: MemberExplanation['tier'] = null;
   if (facts.is_member) {
     const stored = await getLatestTierCalibration(store, asOf);
-    const calibration = stored ?? (await calibrateTiers(store, { asOf, config: config.tiers }));
-    const placed = (await getMemberTiers(store, { asOf, config: config.tiers }, calibration)).find(
-      (row) => row.customer_id === customerId,
-    );
+    const calibration =
+      stored ?? (await calibrateTiers(store, { asOf, config: config.tiers, rfm: config.rfm }));
+    const placed = (
+      await getMemberTiers(store, { asOf, config: config.tiers, rfm: config.rfm }, calibration)
+    ).find((row) => row.customer_id === customerId);
     const index = calibration.tiers.findIndex((t) => t.tier === placed?.tier);
     const level = config.tiers.levels.find((l) => l.id === placed?.tier);
     if (placed && level) {

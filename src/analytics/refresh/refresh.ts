@@ -51,7 +51,12 @@ export async function refreshSnapshot(store: Store, options: RefreshOptions): Pr
   const localDays = await getLocalDays(store, asOf);
   // Tiers are measured as the calibration measured them (its window and special days).
   const tiersConfig = stored
-    ? { ...config.tiers, window_months: stored.window_months, special_days: stored.special_days }
+    ? {
+        ...config.tiers,
+        measure: stored.measure,
+        window_months: stored.window_months,
+        special_days: stored.special_days,
+      }
     : config.tiers;
   const facts = { table: FACTS_TABLE };
   return store.transaction(async () => {
@@ -70,7 +75,7 @@ export async function refreshSnapshot(store: Store, options: RefreshOptions): Pr
     );
     await store.run({ sql: `CREATE TEMP TABLE ${FACTS_TABLE} AS ${factsSql}`, params: factParams.values });
     const calibration: TierCalibration =
-      stored ?? (await calibrateTiers(store, { asOf, config: tiersConfig, facts }));
+      stored ?? (await calibrateTiers(store, { asOf, config: tiersConfig, facts, rfm: config.rfm }));
     const thresholds = calibration.tiers.slice(1).map((tier) => tier.threshold ?? '0.00');
     const churnByPAlive = config.lifecycle.churn_rule === 'p_alive';
     const prediction =
@@ -97,7 +102,9 @@ export async function refreshSnapshot(store: Store, options: RefreshOptions): Pr
       buildLifecycleRowsQuery({ asOf, allCustomers, config: config.lifecycle, facts, predictions }),
     );
     const rfm = params.embed(buildRfmRowsQuery({ asOf, allCustomers, config: config.rfm, facts }));
-    const tiers = params.embed(buildMemberTierRowsQuery({ asOf, config: tiersConfig, facts }, thresholds));
+    const tiers = params.embed(
+      buildMemberTierRowsQuery({ asOf, config: tiersConfig, facts, rfm: config.rfm }, thresholds),
+    );
     await store.run({
       sql: `INSERT INTO customer_snapshots
         SELECT k.as_of, s.customer_id, ${allCustomers ? 'c.member_since IS NOT NULL AND c.member_since < k.end_at' : 'true'},

@@ -25,7 +25,10 @@
  */
 import { DEFAULT_MIN_THRESHOLD, type TiersConfig } from '../../config/tiers-config.js';
 import { sql, type Query, ParamList } from '../../store/sql.js';
+import type { RfmConfig } from '../../config/config.js';
+import { AppError } from '../../errors.js';
 import { type FactsSource, selectCustomerFacts } from '../facts/customer-facts.js';
+import { buildRfmRowsQuery } from '../rfm/rfm-query.js';
 
 export interface TierValueOptions {
   /** The as-of day, YYYY-MM-DD in the store's timezone. */
@@ -33,6 +36,8 @@ export interface TierValueOptions {
   readonly config: TiersConfig;
   /** Where the customer facts come from (default: computed inline). */
   readonly facts?: FactsSource;
+  /** The RFM definition, for config.measure 'rfm_score'. */
+  readonly rfm?: RfmConfig;
 }
 
 /**
@@ -54,13 +59,26 @@ function buildValuedRelation(options: TierValueOptions, params: ParamList): stri
     },
     params,
   );
+  let value = 'f.tier_value';
+  let scores = '';
+  if (config.measure === 'rfm_score') {
+    if (!options.rfm) throw new AppError('INTERNAL', 'the RFM score measure needs the rfm config');
+    // The members' weighted RFM scores of the day (no purchase: no score, value 0).
+    const rfm = buildRfmRowsQuery({
+      asOf: options.asOf,
+      config: options.rfm,
+      ...(options.facts ? { facts: options.facts } : {}),
+    });
+    scores = `LEFT JOIN (${params.embed(rfm)}) r USING (customer_id)`;
+    value = 'r.score';
+  }
   return `WITH
     cutoff AS (SELECT (${asOf}::DATE + 1)::TIMESTAMPTZ AS end_at),
     counted AS (SELECT id AS customer_id FROM customers WHERE member_since < (SELECT end_at FROM cutoff)),
     valued AS (
-      SELECT c.customer_id, coalesce(f.tier_value, 0)::DECIMAL(38,2) AS value,
+      SELECT c.customer_id, coalesce(${value}, 0)::DECIMAL(38,2) AS value,
         coalesce(f.tier_recent, 0)::DECIMAL(38,2) AS recent
-      FROM counted c LEFT JOIN (${facts}) f USING (customer_id)
+      FROM counted c LEFT JOIN (${facts}) f USING (customer_id) ${scores}
     ),
     ranked AS (
       SELECT value, row_number() OVER (ORDER BY value) AS rank, count(*) OVER () AS n FROM valued
@@ -173,7 +191,7 @@ export function buildLatestCalibrationQuery(asOf: string): Query {
 
 /** Every stored calibration, oldest first. */
 export function buildCalibrationHistoryQuery(): Query {
-  return sql`SELECT calibrated_on::VARCHAR AS calibrated_on, method, window_months, special_days::VARCHAR AS special_days,
+  return sql`SELECT calibrated_on::VARCHAR AS calibrated_on, method, measure, window_months, special_days::VARCHAR AS special_days,
       members::INTEGER AS members, tiers::VARCHAR AS tiers
     FROM tier_calibrations ORDER BY calibrated_on`;
 }
@@ -186,6 +204,7 @@ export function buildDeleteCalibrationQuery(calibratedOn: string): Query {
 export interface CalibrationRow {
   readonly calibratedOn: string;
   readonly method: string;
+  readonly measure: string;
   readonly windowMonths: number;
   /** JSON text. */
   readonly specialDays: string;
@@ -195,6 +214,8 @@ export interface CalibrationRow {
 }
 
 export function buildInsertCalibrationQuery(row: CalibrationRow): Query {
-  return sql`INSERT INTO tier_calibrations VALUES (${row.calibratedOn}::DATE, ${row.method}, ${row.windowMonths}::INTEGER,
-    ${row.specialDays}::JSON, ${row.members}::BIGINT, ${row.tiers}::JSON, current_timestamp)`;
+  return sql`INSERT INTO tier_calibrations (calibrated_on, method, window_months, special_days, members, tiers,
+      created_at, measure)
+    VALUES (${row.calibratedOn}::DATE, ${row.method}, ${row.windowMonths}::INTEGER, ${row.specialDays}::JSON,
+      ${row.members}::BIGINT, ${row.tiers}::JSON, current_timestamp, ${row.measure})`;
 }

@@ -6,7 +6,12 @@
  * Tier changes with their dates belong to the snapshot (refresh) machinery and are not recorded
  * here.
  */
-import type { TierCalibrationMethod, TierConfig, TiersConfig } from '../../config/tiers-config.js';
+import type {
+  TierCalibrationMethod,
+  TierConfig,
+  TierMeasure,
+  TiersConfig,
+} from '../../config/tiers-config.js';
 import { AppError } from '../../errors.js';
 import type { Store } from '../../store/store.js';
 import { withLocalDays } from '../facts/customer-facts.js';
@@ -36,6 +41,8 @@ export interface TierCalibration {
   /** The as-of day of the calibration. */
   readonly calibrated_on: string;
   readonly method: TierCalibrationMethod;
+  /** The value measure the thresholds are in; later placements measure the same way. */
+  readonly measure: TierMeasure;
   readonly window_months: number;
   readonly special_days: TiersConfig['special_days'];
   readonly members: number;
@@ -66,7 +73,7 @@ export interface TierReportRow {
 
 export interface TierReport {
   readonly as_of: string;
-  readonly measure: 'net_spend';
+  readonly measure: TierMeasure;
   readonly window_months: number;
   readonly contribution_months: number;
   readonly special_days: TiersConfig['special_days'];
@@ -92,6 +99,25 @@ export interface TierReport {
   readonly broken_steps: readonly string[];
 }
 
+/**
+ * The options measuring values as the calibration measured them (its measure, window and
+ * special days), so thresholds and values agree.
+ */
+export function measureAsCalibrated(
+  options: TierValueOptions,
+  calibration: TierCalibration,
+): TierValueOptions {
+  return {
+    ...options,
+    config: {
+      ...options.config,
+      measure: calibration.measure,
+      window_months: calibration.window_months,
+      special_days: calibration.special_days,
+    },
+  };
+}
+
 /** Computes a calibration as of options.asOf (not stored). */
 export async function calibrateTiers(store: Store, given: TierValueOptions): Promise<TierCalibration> {
   const options = await withLocalDays(store, given);
@@ -106,6 +132,7 @@ export async function calibrateTiers(store: Store, given: TierValueOptions): Pro
   return {
     calibrated_on: options.asOf,
     method: config.calibration.method,
+    measure: config.measure,
     window_months: config.window_months,
     special_days: config.special_days,
     members: cuts?.n ?? 0,
@@ -125,6 +152,7 @@ export async function saveTierCalibration(store: Store, calibration: TierCalibra
       buildInsertCalibrationQuery({
         calibratedOn: calibration.calibrated_on,
         method: calibration.method,
+        measure: calibration.measure,
         windowMonths: calibration.window_months,
         specialDays: JSON.stringify(calibration.special_days),
         members: calibration.members,
@@ -137,6 +165,7 @@ export async function saveTierCalibration(store: Store, calibration: TierCalibra
 interface CalibrationDbRow {
   calibrated_on: string;
   method: TierCalibrationMethod;
+  measure: TierMeasure;
   window_months: number;
   special_days: string;
   members: number;
@@ -147,6 +176,7 @@ interface CalibrationDbRow {
 const fromRow = (row: CalibrationDbRow): TierCalibration => ({
   calibrated_on: row.calibrated_on,
   method: row.method,
+  measure: row.measure,
   window_months: row.window_months,
   special_days: JSON.parse(row.special_days) as TiersConfig['special_days'],
   members: row.members,
@@ -207,12 +237,7 @@ export async function getTierReport(
       `the calibration of ${calibration.calibrated_on} was made for the tiers ${calibratedIds.join(', ')}, but the config has ${ids.join(', ')}: run \`huiyuan tiers --calibrate\``,
     );
   const thresholds = calibration.tiers.slice(1).map((tier) => tier.threshold ?? '0.00');
-  // Values are measured as they were at the calibration, so thresholds and values agree.
-  const measured = {
-    asOf: options.asOf,
-    facts: (await withLocalDays(store, options)).facts,
-    config: { ...config, window_months: calibration.window_months, special_days: calibration.special_days },
-  };
+  const measured = measureAsCalibrated(await withLocalDays(store, options), calibration);
   const counts = await countTiers(store, measured, thresholds);
   const members = counts.reduce((sum, c) => sum + c.members, 0);
   const measureCents = counts.reduce((sum, c) => sum + toCents(c.value), 0n);
@@ -240,7 +265,7 @@ export async function getTierReport(
   const nextDue = addMonths(calibration.calibrated_on, config.recalibrate_every_months);
   return {
     as_of: options.asOf,
-    measure: 'net_spend',
+    measure: calibration.measure,
     window_months: calibration.window_months,
     contribution_months: config.contribution_months,
     special_days: calibration.special_days,
@@ -277,18 +302,7 @@ export async function getMemberTiers(
 ): Promise<MemberTier[]> {
   const thresholds = calibration.tiers.slice(1).map((tier) => tier.threshold ?? '0.00');
   const rows = await store.query<{ customer_id: string; value: string; recent: string; tier: number }>(
-    buildMemberTiersQuery(
-      {
-        asOf: options.asOf,
-        facts: (await withLocalDays(store, options)).facts,
-        config: {
-          ...options.config,
-          window_months: calibration.window_months,
-          special_days: calibration.special_days,
-        },
-      },
-      thresholds,
-    ),
+    buildMemberTiersQuery(measureAsCalibrated(await withLocalDays(store, options), calibration), thresholds),
   );
   return rows.map((row) => ({ ...row, tier: calibration.tiers[row.tier - 1]?.tier ?? String(row.tier) }));
 }

@@ -40,7 +40,7 @@ export function registerTiers(program: Command, getContext: () => CommandContext
           return { kind: 'history' as const, history: await tiers.listTierCalibrations(store) };
         const asOf = flags.asOf ?? (await getLastOrderDay(store));
         if (asOf === null) return null;
-        const options = { asOf, config };
+        const options = { asOf, config, rfm: context.config.rfm };
         if (flags.calibrate) {
           const calibration = await tiers.calibrateTiers(store, options);
           await tiers.saveTierCalibration(store, calibration);
