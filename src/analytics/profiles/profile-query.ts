@@ -186,3 +186,14 @@ export function buildOverlapQuery(options: ProfileQueryOptions): Query {
     params: params.values,
   };
 }
+
+/** The members of group 'a' and of everyone in the snapshot. */
+export function buildGroupSizeQuery(options: ProfileQueryOptions): Query {
+  const params = new ParamList();
+  const ctes = buildGroupedCtes({ ...options, b: null }, params);
+  return {
+    sql: `WITH ${ctes}
+    SELECT count(*) FILTER (WHERE grp = 'a')::INTEGER AS members, count(*)::INTEGER AS everyone FROM grouped`,
+    params: params.values,
+  };
+}

@@ -34,6 +34,7 @@ import {
   type SingleAttribute,
 } from './profile-attributes.js';
 import {
+  buildGroupSizeQuery,
   buildNumericQuery,
   buildOverlapQuery,
   buildValueCountsQuery,
@@ -457,6 +458,33 @@ export async function getWantedPoster(
   options: Omit<ProfileOptions, 'b'> & { readonly minSupport?: number },
 ): Promise<WantedPoster> {
   const minSupport = options.minSupport ?? DEFAULT_MIN_SUPPORT;
+  const [size] = await store.query<{ members: number; everyone: number }>(
+    buildGroupSizeQuery({ asOf: options.asOf, a: options.a, b: null, communityTag: options.communityTag }),
+  );
+  if (!size?.members || size.members === size.everyone) {
+    // An empty top tier (no calibration yet) is a poster with nothing on it, not a failure.
+    const name = nameSegment(options.a, options.tiers, options.population);
+    const everyone = nameSegment(
+      { text: 'all', conditions: [], notes: [] },
+      options.tiers,
+      options.population,
+    );
+    const members = size?.members ?? 0;
+    return {
+      as_of: options.asOf,
+      group: { segment: options.a.text, name_en: name.en, name_zh: name.zh, members },
+      everyone: { segment: 'all', name_en: everyone.en, name_zh: everyone.zh, members: size?.everyone ?? 0 },
+      alpha: options.alpha ?? DEFAULT_ALPHA,
+      min_support: minSupport,
+      traits: [],
+      notes: [
+        ...options.a.notes,
+        members === 0
+          ? `segment '${options.a.text}' has no members in the snapshot of ${options.asOf}`
+          : `segment '${options.a.text}' is everyone in the snapshot of ${options.asOf}`,
+      ],
+    };
+  }
   const profile = await getProfile(store, { ...options, b: null, top: Number.MAX_SAFE_INTEGER });
   const traits = profile.findings
     .filter((finding) => {
