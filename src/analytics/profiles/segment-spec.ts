@@ -343,7 +343,7 @@ export function buildSegmentCondition(
         case 'stage':
         case 'tier':
         case 'segment':
-          return `${quoteIdent(condition.kind === 'stage' ? 'stage' : condition.kind)} = ${params.add(condition.value)}`;
+          return `${quoteIdent(condition.kind)} = ${params.add(condition.value)}`;
         case 'community': {
           if (communityTag === null)
             throw new AppError('INTERNAL', 'a community segment needs the community tags');
