@@ -112,6 +112,12 @@ async function writeStore(store: Store, members: readonly Planted[]): Promise<vo
       VALUES (${id}, 'SKU', 'item', ${category}, 1, ${paid}::DECIMAL(18,2), 0, 1, ${stamp}::TIMESTAMPTZ, ${stamp}::TIMESTAMPTZ)`);
   };
   await store.transaction(async () => {
+    // An older snapshot as stored before the tags were (schema v3): a profile of it must say so.
+    await store.run(
+      sql`INSERT INTO snapshots VALUES ('2024-05-31'::DATE, 'members', 1, NULL, current_timestamp)`,
+    );
+    await store.run(sql`INSERT INTO customer_snapshots (as_of, customer_id, is_member, frequency, monetary, segment, stage, stage_rule)
+      VALUES ('2024-05-31'::DATE, 'L000', true, 1, 10, 'new', 'new', 'planted')`);
     await store.run(
       sql`INSERT INTO snapshots VALUES (${AS_OF}::DATE, 'members', ${members.length}, NULL, current_timestamp)`,
     );
@@ -333,7 +339,15 @@ describe('huiyuan profile and wanted', () => {
     const run = runCli(['--db', dbPath, 'profile', 'loyal', '--as-of', '2024-01-31']);
     expect(run.status).toBe(2);
     expect(run.stderr.trim()).toBe(
-      'huiyuan: no snapshot of 2024-01-31 is stored: run `huiyuan refresh --as-of 2024-01-31` first; the nearest stored: 2024-06-30',
+      'huiyuan: no snapshot of 2024-01-31 is stored: run `huiyuan refresh --as-of 2024-01-31` first; the nearest stored: 2024-05-31, 2024-06-30',
+    );
+  });
+
+  it('asks for a new refresh of a snapshot stored without tags', () => {
+    const run = runCli(['--db', dbPath, 'profile', 'loyal', '--as-of', '2024-05-31']);
+    expect(run.status).toBe(2);
+    expect(run.stderr.trim()).toBe(
+      'huiyuan: the snapshot of 2024-05-31 has no behaviour tags (it was stored before they were): run `huiyuan refresh --as-of 2024-05-31` again',
     );
   });
 });

@@ -152,7 +152,18 @@ export async function getSnapshotDay(store: Store, asOf?: string): Promise<Snaps
       WHERE ${asOf ?? null}::DATE IS NULL OR as_of = ${asOf ?? null}::DATE ORDER BY as_of DESC LIMIT 1`,
   );
   const row = rows[0];
-  if (row) return { ...row, population: row.population === 'all_customers' ? 'all_customers' : 'members' };
+  if (row) {
+    // Snapshots stored before the tags were (schema v4) hold no tag rows; a profile needs them.
+    const [tagged] = await store.query<{ tagged: boolean }>(
+      sql`SELECT EXISTS (SELECT 1 FROM customer_tag_snapshots WHERE as_of = ${row.as_of}::DATE) AS tagged`,
+    );
+    if (row.customers > 0 && !tagged?.tagged)
+      throw new AppError(
+        'BAD_ARGUMENT',
+        `the snapshot of ${row.as_of} has no behaviour tags (it was stored before they were): run \`huiyuan refresh --as-of ${row.as_of}\` again`,
+      );
+    return { ...row, population: row.population === 'all_customers' ? 'all_customers' : 'members' };
+  }
   if (asOf === undefined)
     throw new AppError(
       'BAD_ARGUMENT',
