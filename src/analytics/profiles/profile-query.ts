@@ -112,10 +112,10 @@ export function buildValueCountsQuery(options: ProfileQueryOptions): Query {
   return {
     sql: `WITH ${ctes},
     bought AS (
+      -- Every customer's categories; the join with the groups keeps the counted ones.
       SELECT DISTINCT o.customer_id, l.category
       FROM orders o JOIN order_lines l ON l.order_id = o.id
-      WHERE o.customer_id IN (SELECT customer_id FROM snap)
-        AND o.status IN (${statuses}) AND o.paid_amount > 0
+      WHERE o.status IN (${statuses}) AND o.paid_amount > 0
         AND o.placed_at < (SELECT end_at FROM cutoff) AND l.category IS NOT NULL AND l.category <> ''
     )
     SELECT grp, attribute, value, count(*)::INTEGER AS n FROM (
@@ -164,10 +164,11 @@ export function buildNumericQuery(options: ProfileQueryOptions): Query {
     ties AS (SELECT attribute, sum(t * t * t - t) AS tie_sum FROM distinct_values GROUP BY ALL),
     summaries AS (
       SELECT grp, attribute, count(*)::INTEGER AS n, avg(x) AS mean,
-        quantile_cont(x, 0.25) AS q1, quantile_cont(x, 0.5) AS median, quantile_cont(x, 0.75) AS q3
+        -- One sort for the three quartiles.
+        quantile_cont(x, [0.25, 0.5, 0.75]) AS q
       FROM long GROUP BY GROUPING SETS ((attribute, grp), (attribute))
     )
-    SELECT s.grp, s.attribute, s.n, s.mean, s.q1, s.median, s.q3, r.rank_sum, t.tie_sum
+    SELECT s.grp, s.attribute, s.n, s.mean, s.q[1] AS q1, s.q[2] AS median, s.q[3] AS q3, r.rank_sum, t.tie_sum
     FROM summaries s
     LEFT JOIN rank_sums r ON r.attribute = s.attribute AND r.grp = s.grp
     LEFT JOIN ties t ON t.attribute = s.attribute
