@@ -14,6 +14,7 @@ import { registerKpis } from './commands/kpis.js';
 import { registerLifecycle } from './commands/lifecycle.js';
 import { registerMember } from './commands/member.js';
 import { registerPredict } from './commands/predict.js';
+import { registerProfile } from './commands/profile.js';
 import { registerRefresh } from './commands/refresh.js';
 import { registerRfm } from './commands/rfm.js';
 import { registerStatus } from './commands/status.js';
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerMember(program, getContext);
   registerKpis(program, getContext);
   registerCommunities(program, getContext);
+  registerProfile(program, getContext);
   registerRfm(program, getContext);
   registerPredict(program, getContext);
   registerConfig(program, getContext);

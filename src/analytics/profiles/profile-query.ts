@@ -1,0 +1,200 @@
+/**
+ * The heavy part of a profile as two set-oriented queries over the stored snapshot of a day:
+ *
+ * 1. value counts: members per (group, attribute, value) for the single and multi attributes
+ *    (profile-attributes.ts), by one UNPIVOT of the snapshot's columns plus the categories bought
+ *    and the group totals, all GROUP BY in DuckDB;
+ * 2. numeric figures: per (attribute, group) the count, mean, quartiles and the sum of the mean
+ *    ranks in the pooled sample of both groups, with Σ(t³ − t) of the ties per attribute — what
+ *    the Mann–Whitney test needs (profile-stats.ts), so no member's value leaves the database.
+ *
+ * Groups: 'a' is the segment; 'b' is the other segment (a member in both counts in both), or,
+ * against everyone, every member outside 'a' (the rest), so the two groups are disjoint and the
+ * everyone figures are their sum (the numeric everyone row comes from a grouping set).
+ *
+ * Categories bought: a category is bought by a member with a purchase (GMV-status order with
+ * paid_amount > 0, placed before the end of the as-of day in the store's timezone) having an
+ * order line in it, as in customer-facts.ts.
+ */
+import { GMV_STATUSES } from '../../store/entities.js';
+import { ParamList, type Query } from '../../store/sql.js';
+import { EMOTION_VALUES, NUMERIC_ATTRIBUTES, type SingleAttribute } from './profile-attributes.js';
+import { buildSegmentCondition, embedQuery, type SegmentSpec } from './segment-spec.js';
+
+export interface ProfileQueryOptions {
+  /** The snapshot day, YYYY-MM-DD. */
+  readonly asOf: string;
+  readonly a: SegmentSpec;
+  /** The other segment, or null for everyone (then group 'b' is the rest). */
+  readonly b: SegmentSpec | null;
+  /** The stored community tags (buildCommunityTagQuery), or null when none is stored. */
+  readonly communityTag: Query | null;
+}
+
+/** Value counts: attribute '' and value '' is a group's total. A value '' is unknown. */
+export interface ValueCountRow {
+  readonly grp: 'a' | 'b';
+  readonly attribute: string;
+  readonly value: string;
+  readonly n: number;
+  [key: string]: string | number;
+}
+
+export interface NumericRow {
+  /** null: both groups together (the everyone figures against everyone). */
+  readonly grp: 'a' | 'b' | null;
+  readonly attribute: string;
+  readonly n: number;
+  readonly mean: number | null;
+  readonly q1: number | null;
+  readonly median: number | null;
+  readonly q3: number | null;
+  readonly rank_sum: number | null;
+  readonly tie_sum: number | null;
+  [key: string]: string | number | null;
+}
+
+const EMOTION_CONDITIONS: Readonly<Record<(typeof EMOTION_VALUES)[number], string>> = {
+  negative: 'negative_emotion',
+  refund: 'refunds > 0',
+  rejection: 'rejections > 0',
+  complaint: 'complaints > 0',
+  low_rating: 'low_ratings > 0',
+};
+
+/** The snapshot of the day with its tags (and community), split into the groups, as CTEs ending in `grouped`. */
+function buildGroupedCtes(options: ProfileQueryOptions, params: ParamList): string {
+  const day = params.add(options.asOf);
+  const a = buildSegmentCondition(options.a, params, options.communityTag);
+  const community = options.communityTag
+    ? `LEFT JOIN (${embedQuery(options.communityTag, params)}) ct ON ct.customer_id = s.customer_id`
+    : '';
+  const grouped =
+    options.b === null
+      ? `SELECT CASE WHEN ${a} THEN 'a' ELSE 'b' END AS grp, * FROM snap`
+      : `SELECT 'a' AS grp, * FROM snap WHERE ${a}
+         UNION ALL SELECT 'b' AS grp, * FROM snap WHERE ${buildSegmentCondition(options.b, params, options.communityTag)}`;
+  return `cutoff AS (SELECT ${day}::DATE AS as_of, (${day}::DATE + 1)::TIMESTAMPTZ AS end_at),
+    snap AS (
+      SELECT s.customer_id, s.is_member, s.recency_days, s.frequency, s.monetary, s.r, s.f, s.m, s.score,
+        s.segment, s.tier, s.stage, t.* EXCLUDE (as_of, customer_id),
+        ${options.communityTag ? 'ct.community' : 'NULL::INTEGER AS community'}
+      FROM customer_snapshots s
+      JOIN customer_tag_snapshots t ON t.as_of = s.as_of AND t.customer_id = s.customer_id
+      ${community}
+      WHERE s.as_of = (SELECT as_of FROM cutoff)
+    ),
+    grouped AS (${grouped})`;
+}
+
+const SINGLE_COLUMNS: Readonly<Record<SingleAttribute, string>> = {
+  gender: 'gender',
+  generation: 'generation',
+  province: 'province',
+  big_region: 'big_region',
+  north_south: 'north_south',
+  power_band: 'power_band',
+  community: 'community::VARCHAR',
+};
+
+/** Members per (group, attribute, value), and each group's total. */
+export function buildValueCountsQuery(options: ProfileQueryOptions): Query {
+  const params = new ParamList();
+  const ctes = buildGroupedCtes(options, params);
+  const statuses = GMV_STATUSES.map((status) => params.add(status)).join(', ');
+  const singles = Object.entries(SINGLE_COLUMNS)
+    .filter(([attribute]) => attribute !== 'community' || options.communityTag !== null)
+    .map(([attribute, column]) => `coalesce(${column}, '') AS ${attribute}`);
+  const singleNames = singles.map((column) => column.split(' AS ')[1]).join(', ');
+  const emotions = EMOTION_VALUES.map(
+    (value) => `CASE WHEN ${EMOTION_CONDITIONS[value]} THEN '${value}' END AS emotion_${value}`,
+  );
+  return {
+    sql: `WITH ${ctes},
+    bought AS (
+      -- Every customer's categories; the join with the groups keeps the counted ones.
+      SELECT DISTINCT o.customer_id, l.category
+      FROM orders o JOIN order_lines l ON l.order_id = o.id
+      WHERE o.status IN (${statuses}) AND o.paid_amount > 0
+        AND o.placed_at < (SELECT end_at FROM cutoff) AND l.category IS NOT NULL AND l.category <> ''
+    )
+    SELECT grp, attribute, value, count(*)::INTEGER AS n FROM (
+      UNPIVOT (SELECT grp, ${singles.join(', ')} FROM grouped)
+      ON ${singleNames} INTO NAME attribute VALUE value)
+    GROUP BY ALL
+    UNION ALL
+    SELECT grp, 'emotion', value, count(*)::INTEGER FROM (
+      UNPIVOT (SELECT grp, ${emotions.join(', ')} FROM grouped)
+      ON ${EMOTION_VALUES.map((value) => `emotion_${value}`).join(', ')} INTO NAME flag VALUE value)
+    GROUP BY ALL
+    UNION ALL
+    SELECT g.grp, 'category', b.category, count(*)::INTEGER FROM grouped g JOIN bought b USING (customer_id)
+    GROUP BY ALL
+    UNION ALL
+    SELECT grp, '', '', count(*)::INTEGER FROM grouped GROUP BY grp
+    ORDER BY attribute, value, grp`,
+    params: params.values,
+  };
+}
+
+/** Per numeric attribute and group: count, mean, quartiles, rank sum in the pooled sample; ties per attribute. */
+export function buildNumericQuery(options: ProfileQueryOptions): Query {
+  const params = new ParamList();
+  const ctes = buildGroupedCtes(options, params);
+  const columns = NUMERIC_ATTRIBUTES.map((attribute) => `${attribute}::DOUBLE AS ${attribute}`).join(', ');
+  return {
+    sql: `WITH ${ctes},
+    long AS (
+      SELECT grp, attribute, x FROM (UNPIVOT (SELECT grp, ${columns} FROM grouped)
+        ON ${NUMERIC_ATTRIBUTES.join(', ')} INTO NAME attribute VALUE x)
+      WHERE NOT isnan(x)
+    ),
+    counted AS (SELECT attribute, x, grp, count(*)::DOUBLE AS n FROM long GROUP BY ALL),
+    distinct_values AS (SELECT attribute, x, sum(n) AS t FROM counted GROUP BY ALL),
+    ranked AS (
+      -- The tied values share the mean of the ranks they span.
+      SELECT attribute, x, t,
+        sum(t) OVER (PARTITION BY attribute ORDER BY x ROWS UNBOUNDED PRECEDING) - t + (t + 1) / 2 AS mean_rank
+      FROM distinct_values
+    ),
+    rank_sums AS (
+      SELECT c.attribute, c.grp, sum(c.n * r.mean_rank) AS rank_sum
+      FROM counted c JOIN ranked r USING (attribute, x) GROUP BY ALL
+    ),
+    ties AS (SELECT attribute, sum(t * t * t - t) AS tie_sum FROM distinct_values GROUP BY ALL),
+    summaries AS (
+      SELECT grp, attribute, count(*)::INTEGER AS n, avg(x) AS mean,
+        -- One sort for the three quartiles.
+        quantile_cont(x, [0.25, 0.5, 0.75]) AS q
+      FROM long GROUP BY GROUPING SETS ((attribute, grp), (attribute))
+    )
+    SELECT s.grp, s.attribute, s.n, s.mean, s.q[1] AS q1, s.q[2] AS median, s.q[3] AS q3, r.rank_sum, t.tie_sum
+    FROM summaries s
+    LEFT JOIN rank_sums r ON r.attribute = s.attribute AND r.grp = s.grp
+    LEFT JOIN ties t ON t.attribute = s.attribute
+    ORDER BY s.attribute, s.grp NULLS LAST`,
+    params: params.values,
+  };
+}
+
+/** Members in both groups of a segment-against-segment profile. */
+export function buildOverlapQuery(options: ProfileQueryOptions): Query {
+  const params = new ParamList();
+  const ctes = buildGroupedCtes(options, params);
+  return {
+    sql: `WITH ${ctes}
+    SELECT count(*)::INTEGER AS n FROM (SELECT customer_id FROM grouped GROUP BY customer_id HAVING count(*) > 1)`,
+    params: params.values,
+  };
+}
+
+/** The members of group 'a' and of everyone in the snapshot. */
+export function buildGroupSizeQuery(options: ProfileQueryOptions): Query {
+  const params = new ParamList();
+  const ctes = buildGroupedCtes({ ...options, b: null }, params);
+  return {
+    sql: `WITH ${ctes}
+    SELECT count(*) FILTER (WHERE grp = 'a')::INTEGER AS members, count(*)::INTEGER AS everyone FROM grouped`,
+    params: params.values,
+  };
+}
