@@ -13,6 +13,7 @@ import { registerImport } from './commands/import.js';
 import { registerKpis } from './commands/kpis.js';
 import { registerLifecycle } from './commands/lifecycle.js';
 import { registerMember } from './commands/member.js';
+import { registerMonitor } from './commands/monitor.js';
 import { registerRefresh } from './commands/refresh.js';
 import { registerRfm } from './commands/rfm.js';
 import { registerStatus } from './commands/status.js';
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerMember(program, getContext);
   registerKpis(program, getContext);
   registerCommunities(program, getContext);
+  registerMonitor(program, getContext);
   registerRfm(program, getContext);
   registerConfig(program, getContext);
   registerDemo(program, getContext);

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { DEFAULT_RFM_SEGMENT_MAP, findSegmentMapProblems, RFM_SEGMENTS } from '../domain/rfm-segments.js';
 import { AppError } from '../errors.js';
 import { lifecycleConfigSchema } from './lifecycle-config.js';
+import { monitorConfigSchema } from './monitor-config.js';
 import { tagsConfigSchema } from './tags-config.js';
 import { tiersConfigSchema } from './tiers-config.js';
 
@@ -128,6 +129,9 @@ export const configSchema = z.strictObject({
   tags: tagsConfigSchema
     .default(() => tagsConfigSchema.parse({}))
     .describe('Behaviour tags (spec section 5).'),
+  monitor: monitorConfigSchema
+    .default(() => monitorConfigSchema.parse({}))
+    .describe('Daily checks and alerts (spec section 10).'),
 });
 
 export type StoreConfig = z.infer<typeof configSchema>;
