@@ -20,7 +20,8 @@
  *   × the day's exposure, where exposure = orders placed in the `emotion_exposure_days` up to the
  *   day and the baseline rate = the baseline days' events / their exposure; the count score
  *   (x − expected) / √max(expected, 1) must reach z_threshold and the excess emotion_min_excess.
- * - Product problem: PV and GMV scores at least divergence_z apart in opposite directions.
+ * - Product problem: the PV score and the sales score (the mean of the GMV and orders scores) at
+ *   least divergence_z from 0 in opposite directions.
  */
 import type { MonitorConfig } from '../config/monitor-config.js';
 import type { DailyMetricsRow } from './daily-metrics-query.js';
@@ -244,6 +245,7 @@ export function scoreDailySeries(
 
     const weeks = trailing(i, 7 * config.weekday_weeks);
     let sales: Scored | null = null;
+    let orderCount: Scored | null = null;
     for (const { metric, bad, values } of purchases) {
       const factors = computeWeekdayFactors(
         weeks.map((j) => values[j] ?? Number.NaN),
@@ -255,6 +257,7 @@ export function scoreDailySeries(
         sales = scored;
         checks.add('purchases');
       }
+      if (metric === 'orders') orderCount = scored;
       if (scored && isBad(scored.score, bad)) raise('purchases', metric, scored, 2);
     }
 
@@ -288,24 +291,27 @@ export function scoreDailySeries(
       }
     }
 
-    if (pageViews && sales) {
+    if (pageViews && sales && orderCount) {
       checks.add('product_problem');
       const d = config.divergence_z;
+      // Purchase amount is read from GMV and orders together: a small store's daily GMV swings
+      // with a few large orders, its order count far less.
+      const salesScore = (sales.score + orderCount.score) / 2;
       const subject =
-        pageViews.score >= d && sales.score <= -d
+        pageViews.score >= d && salesScore <= -d
           ? 'activity_up_sales_down'
-          : pageViews.score <= -d && sales.score >= d
+          : pageViews.score <= -d && salesScore >= d
             ? 'activity_down_sales_up'
             : null;
       if (subject !== null) {
-        const score = Math.min(Math.abs(pageViews.score), Math.abs(sales.score));
+        const score = Math.min(Math.abs(pageViews.score), Math.abs(salesScore));
         conditions.push({
           day,
           check: 'product_problem',
           subject,
           severity: getSeverity(score, config.critical_z),
           score: round(score, 2),
-          message: `page views ${round(pageViews.value, 0)}${percentChange(pageViews.value, pageViews.baseline)} (score ${pageViews.score.toFixed(1)}) while GMV ${round(sales.value, 2)}${percentChange(sales.value, sales.baseline)} (score ${sales.score.toFixed(1)}): look at the products`,
+          message: `page views ${round(pageViews.value, 0)}${percentChange(pageViews.value, pageViews.baseline)} (score ${pageViews.score.toFixed(1)}) while GMV ${round(sales.value, 2)}${percentChange(sales.value, sales.baseline)} and orders ${orderCount.value}${percentChange(orderCount.value, orderCount.baseline)} (score ${salesScore.toFixed(1)}): look at the products`,
           figures: {
             page_views: round(pageViews.value, 0),
             page_views_baseline: round(pageViews.baseline, 1),
@@ -313,6 +319,10 @@ export function scoreDailySeries(
             gmv: round(sales.value, 2),
             gmv_baseline: round(sales.baseline, 2),
             gmv_score: round(sales.score, 2),
+            orders: orderCount.value,
+            orders_baseline: round(orderCount.baseline, 1),
+            orders_score: round(orderCount.score, 2),
+            sales_score: round(salesScore, 2),
           },
         });
       }
