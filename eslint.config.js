@@ -16,7 +16,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/store/**', 'src/ingest/**', 'src/analytics/**', 'src/demo/**', 'src/domain/**', 'src/config/**'],
+    files: ['src/store/**', 'src/ingest/**', 'src/analytics/**', 'src/demo/**', 'src/domain/**', 'src/config/**', 'src/monitor/**', 'src/report/**'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/cli/**'], message: 'Only the CLI depends on cli/.' }] }],
     },

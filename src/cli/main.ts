@@ -15,6 +15,7 @@ import { registerLifecycle } from './commands/lifecycle.js';
 import { registerMember } from './commands/member.js';
 import { registerPredict } from './commands/predict.js';
 import { registerProfile } from './commands/profile.js';
+import { registerMonitor } from './commands/monitor.js';
 import { registerRefresh } from './commands/refresh.js';
 import { registerRfm } from './commands/rfm.js';
 import { registerStatus } from './commands/status.js';
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   registerKpis(program, getContext);
   registerCommunities(program, getContext);
   registerProfile(program, getContext);
+  registerMonitor(program, getContext);
   registerRfm(program, getContext);
   registerPredict(program, getContext);
   registerConfig(program, getContext);

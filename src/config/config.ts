@@ -13,6 +13,7 @@ import { DEFAULT_RFM_SEGMENT_MAP, findSegmentMapProblems, RFM_SEGMENTS } from '.
 import { AppError } from '../errors.js';
 import { lifecycleConfigSchema } from './lifecycle-config.js';
 import { predictConfigSchema } from './predict-config.js';
+import { monitorConfigSchema } from './monitor-config.js';
 import { tagsConfigSchema } from './tags-config.js';
 import { tiersConfigSchema } from './tiers-config.js';
 
@@ -132,6 +133,9 @@ export const configSchema = z.strictObject({
   predict: predictConfigSchema
     .default(() => predictConfigSchema.parse({}))
     .describe('Purchase and spend models: P(alive), expected purchases, CLV (spec sections 5–6).'),
+  monitor: monitorConfigSchema
+    .default(() => monitorConfigSchema.parse({}))
+    .describe('Daily checks and alerts (spec section 10).'),
 });
 
 export type StoreConfig = z.infer<typeof configSchema>;

@@ -43,6 +43,7 @@ import {
   formatDay,
   formatPad2,
   formatTimestamp,
+  getDayIndex,
   parseDate,
   SECONDS_PER_DAY,
   SECONDS_PER_WEEK,
@@ -85,6 +86,30 @@ export interface GenerateStoreOptions {
   years?: number;
   /** Target mean number of GMV orders per customer with orders; default 2.5. */
   ordersPerCustomer?: number;
+  /** Anomalies to plant for the monitor's tests; default: the two built-in ones and nothing else. */
+  anomalies?: PlantedAnomalies;
+}
+
+/**
+ * Anomalies planted on given days (YYYY-MM-DD, store time), each recorded in the truth, so a test
+ * can count which of them the monitor alerts on. Every list is empty by default; a store planted
+ * with none draws exactly the same random numbers as before, so its files are unchanged.
+ */
+export interface PlantedAnomalies {
+  /** Keep the built-in activity drop and refund spike (default true); false with no lists gives a clean store. */
+  builtIn?: boolean;
+  /** A site outage: 80% of the day's sessions (every kind, customer and anonymous) are lost from the data. */
+  activityDrops?: readonly string[];
+  /** A courier failure: customers who ordered in the ten days before complain that day. */
+  complaintSpikes?: readonly string[];
+  /** Activity up while sales fall: browsing is six times the usual, and 85% of the day's purchases are put off by 1–7 days. */
+  salesSlumps?: readonly string[];
+  /**
+   * A tier made non-stepped: former non-member buyers with one large order 352–360 days earlier join the
+   * programme that day (8% of the members so far), so the top tier fills with members contributing nothing
+   * recent; it clears as those orders leave the 12-month tier window. Needs 370 days of data before the day.
+   */
+  tierBreaks?: readonly string[];
 }
 
 export interface GeneratedStore {
@@ -97,7 +122,7 @@ export interface GeneratedStore {
 }
 
 export interface GeneratorAnomaly {
-  kind: 'activity_drop' | 'refund_spike';
+  kind: 'activity_drop' | 'refund_spike' | 'complaint_spike' | 'sales_slump' | 'tier_break';
   /** First and last affected day, YYYY-MM-DD, inclusive. */
   from: string;
   to: string;
@@ -107,6 +132,10 @@ export interface GeneratorAnomaly {
   /** refund_spike: the faulty SKU and the chance an order line of it is refunded. */
   sku?: string;
   refund_probability?: number;
+  /** tier_break: the members who joined that day. */
+  joiners?: number;
+  /** Planted through the anomalies option (false: one of the two built into every demo store). */
+  planted?: boolean;
 }
 
 /** What the store was generated from and what came out; written as truth.json. */
@@ -249,6 +278,7 @@ export async function generateStore(
       }
       if (onProgress !== undefined && (index + 1) % 1000 === 0) onProgress(index + 1, total);
     }
+    generator.generatePlantedJoiners();
     for (const kind of ENTITY_KINDS) await writers[kind].close();
     if (onProgress !== undefined && total % 1000 !== 0) onProgress(total, total);
     const rows = Object.fromEntries(ENTITY_KINDS.map((kind) => [kind, writers[kind].rows])) as Record<
@@ -275,6 +305,7 @@ function resolveOptions(options: GenerateStoreOptions): Required<GenerateStoreOp
     endDate: options.endDate ?? DEFAULT_END_DATE,
     years: options.years ?? DEFAULT_YEARS,
     ordersPerCustomer: options.ordersPerCustomer ?? DEFAULT_ORDERS_PER_CUSTOMER,
+    anomalies: options.anomalies ?? {},
   };
   if (!Number.isSafeInteger(resolved.customers) || resolved.customers < 1) {
     throw new AppError(
@@ -295,6 +326,9 @@ function resolveOptions(options: GenerateStoreOptions): Required<GenerateStoreOp
     );
   }
   parseDate(resolved.endDate, 'endDate');
+  const { activityDrops = [], complaintSpikes = [], salesSlumps = [], tierBreaks = [] } = resolved.anomalies;
+  for (const day of [...activityDrops, ...complaintSpikes, ...salesSlumps, ...tierBreaks])
+    parseDate(day, 'anomaly day');
   return resolved;
 }
 
@@ -331,6 +365,16 @@ const GENDER_WEIGHTS: Record<Gender, number> = { female: 0.58, male: 0.4, unknow
 const CHANNEL_WEIGHTS: Record<string, number> = { mobile: 0.8, pc: 0.12, 'mini-program': 0.08 };
 const JOIN_CHANNELS = ['tmall', 'douyin', 'wechat', 'xiaohongshu', 'weibo', 'offline'] as const;
 const JOIN_CHANNEL_WEIGHTS = [30, 25, 20, 15, 5, 5];
+
+// Planted anomalies (PlantedAnomalies): how strong each is.
+const PLANTED_DROP_KEEP = 0.2;
+const PLANTED_COMPLAINT_PROBABILITY = 0.05;
+const PLANTED_COMPLAINT_LOOKBACK_DAYS = 10;
+const PLANTED_SLUMP_POSTPONE = 0.85;
+const PLANTED_SLUMP_EXTRA_BROWSING = 5;
+const PLANTED_JOINER_SHARE = 0.08;
+const PLANTED_JOINER_ORDER_VALUE = 2500;
+const PLANTED_COMPLAINT_TEXTS = ['快递丢件, 一直没收到', '物流停了好几天, 没人管', '快递站关门了, 取不到件'];
 
 const RATING_WEIGHTS = [3, 4, 8, 25, 60]; // 1★…5★
 const RATING_WEIGHTS_AFTER_REFUND = [25, 20, 25, 15, 15];
@@ -540,6 +584,18 @@ class StoreGenerator {
 
   // Anomalies the monitors should find, recorded in the truth.
   private readonly activityDrop: { from: number; to: number; keep: number };
+  /** Per day, the share of browsing kept on an activity-drop day (0: no drop). */
+  private readonly dropKeep: Float64Array;
+  /** Per day, the share of all sessions kept on a planted outage day (0: no outage). */
+  private readonly outageKeep: Float64Array;
+  private readonly complaintSpikeDays: readonly number[];
+  private readonly isSlumpDay: Uint8Array;
+  private readonly hasSlumps: boolean;
+  private readonly tierBreakDays: readonly number[];
+  /** Members joined per day so far, for the size of a tier break. */
+  private readonly memberJoins: Int32Array;
+  private readonly plantedJoiners: number[] = [];
+  private plantedComplaints = 0;
   private readonly refundSpike: { from: number; to: number; sku: Sku; probability: number };
 
   constructor(
@@ -580,7 +636,40 @@ class StoreGenerator {
     this.specialDays = seasonality.specialDays;
 
     const lastDay = calendar.days - 1;
-    this.activityDrop = { from: Math.max(0, lastDay - 20), to: Math.max(0, lastDay - 18), keep: 0.4 };
+    const builtIn = options.anomalies.builtIn ?? true;
+    this.activityDrop = builtIn
+      ? { from: Math.max(0, lastDay - 20), to: Math.max(0, lastDay - 18), keep: 0.4 }
+      : { from: -1, to: -2, keep: 1 };
+    const planted = options.anomalies;
+    const toIndex = (day: string): number => {
+      const { year, month, day: date } = parseDate(day, 'anomaly day');
+      const index = getDayIndex(calendar, year, month, date);
+      if (index < 0 || index > lastDay)
+        throw new AppError(
+          'BAD_ARGUMENT',
+          `anomaly day ${day} is outside the data (${calendar.startDate} … ${calendar.endDate})`,
+        );
+      return index;
+    };
+    this.dropKeep = new Float64Array(calendar.days);
+    for (let day = this.activityDrop.from; day <= this.activityDrop.to; day++)
+      this.dropKeep[day] = this.activityDrop.keep;
+    this.outageKeep = new Float64Array(calendar.days);
+    for (const day of planted.activityDrops ?? []) this.outageKeep[toIndex(day)] = PLANTED_DROP_KEEP;
+    this.complaintSpikeDays = (planted.complaintSpikes ?? []).map(toIndex);
+    this.isSlumpDay = new Uint8Array(calendar.days);
+    for (const day of planted.salesSlumps ?? []) this.isSlumpDay[toIndex(day)] = 1;
+    this.hasSlumps = (planted.salesSlumps ?? []).length > 0;
+    this.tierBreakDays = (planted.tierBreaks ?? []).map((day) => {
+      const index = toIndex(day);
+      if (index < 370)
+        throw new AppError(
+          'BAD_ARGUMENT',
+          `tier break ${day} needs 370 days of data before it (the data starts ${calendar.startDate})`,
+        );
+      return index;
+    });
+    this.memberJoins = new Int32Array(calendar.days);
     // A bestseller of the skin-care line (the most popular under ¥100, where most lines are priced) gets a bad
     // batch for a month, two months before the end: a product problem an emotion monitor should flag.
     const faulty = this.catalogue.skus
@@ -588,8 +677,8 @@ class StoreGenerator {
       .sort((x, y) => y.popularity - x.popularity)[0];
     if (faulty === undefined) throw new Error('catalogue has no 护肤 SKU under ¥100');
     this.refundSpike = {
-      from: Math.max(0, lastDay - 75),
-      to: Math.max(0, lastDay - 46),
+      from: builtIn ? Math.max(0, lastDay - 75) : -1,
+      to: builtIn ? Math.max(0, lastDay - 46) : -2,
       sku: faulty,
       probability: 0.5,
     };
@@ -691,7 +780,11 @@ class StoreGenerator {
       this.counts.orderingCustomers++;
       if (memberSince >= 0) this.counts.orderingMembers++;
     }
-    if (memberSince >= 0) this.counts.members++;
+    if (memberSince >= 0) {
+      this.counts.members++;
+      const joinDay = Math.floor(memberSince / SECONDS_PER_DAY);
+      if (joinDay < this.memberJoins.length) this.memberJoins[joinDay] = (this.memberJoins[joinDay] ?? 0) + 1;
+    }
 
     this.writeCustomerSessions(customerId, sessions);
     for (const session of sessions) firstSeen = Math.min(firstSeen, session.start);
@@ -745,6 +838,7 @@ class StoreGenerator {
       }
     }
     this.shiftToPeaks(times);
+    if (this.hasSlumps) this.postponeFromSlumps(times);
     times.sort((x, y) => x - y);
     return { times, aliveUntil };
   }
@@ -767,6 +861,18 @@ class StoreGenerator {
       }
       times[i] = target * SECONDS_PER_DAY + secondOfDay;
       this.counts.shiftedPurchases++;
+    }
+  }
+
+  /** The sales slump: most purchases of a slump day are put off by one to seven days (never past the end). */
+  private postponeFromSlumps(times: number[]): void {
+    const { random } = this;
+    for (let i = 0; i < times.length; i++) {
+      const time = times[i] ?? 0;
+      if (this.isSlumpDay[Math.floor(time / SECONDS_PER_DAY)] !== 1) continue;
+      if (!random.sampleBernoulli(PLANTED_SLUMP_POSTPONE)) continue;
+      const later = time + random.sampleIntBetween(1, 7) * SECONDS_PER_DAY;
+      if (later <= this.calendar.endSecond) times[i] = later;
     }
   }
 
@@ -850,8 +956,7 @@ class StoreGenerator {
           this.clampToPeriod(placed - random.sampleIntBetween(60, 1200)),
           placed,
         );
-    this.writeSession('', visitor, session);
-    this.counts.anonymousSessions++;
+    if (this.writeSession('', visitor, session)) this.counts.anonymousSessions++;
     this.counts.guestOrders++;
   }
 
@@ -916,6 +1021,7 @@ class StoreGenerator {
           : 'completed';
     // Guests have no account to complain or rate with.
     if (order.customerId !== '') this.generateOpinions(order, status, afterSales);
+    if (order.customerId !== '' && this.complaintSpikeDays.length > 0) this.plantComplaints(order);
 
     this.writeOrderRow(
       order.id,
@@ -1014,6 +1120,81 @@ class StoreGenerator {
     }
   }
 
+  /** The complaint spike: a customer who ordered in the ten days before a spike day may complain on it. */
+  private plantComplaints(order: PaidOrder): void {
+    const placedDay = Math.floor(order.placed / SECONDS_PER_DAY);
+    for (const day of this.complaintSpikeDays) {
+      if (placedDay < day - PLANTED_COMPLAINT_LOOKBACK_DAYS || placedDay >= day) continue;
+      if (!this.random.sampleBernoulli(PLANTED_COMPLAINT_PROBABILITY)) continue;
+      const at = this.redrawTimeOfDay(day * SECONDS_PER_DAY);
+      if (at > this.calendar.endSecond) continue;
+      this.writeFeedback(
+        order.customerId,
+        order.id,
+        'complaint',
+        0,
+        at,
+        this.random.pickOne(PLANTED_COMPLAINT_TEXTS),
+      );
+      this.counts.complaints++;
+      this.plantedComplaints++;
+    }
+  }
+
+  /**
+   * The tier breaks: on each day, former non-member buyers join, 8% of the members so far, each with one large
+   * order placed 352–360 days before and none since (see PlantedAnomalies.tierBreaks). Written after every other
+   * customer, with the next ids.
+   */
+  generatePlantedJoiners(): void {
+    const { random } = this;
+    let index = this.options.customers;
+    for (const day of this.tierBreakDays) {
+      let members = 0;
+      for (let d = 0; d <= day; d++) members += this.memberJoins[d] ?? 0;
+      const joiners = Math.ceil(PLANTED_JOINER_SHARE * members);
+      this.plantedJoiners.push(joiners);
+      for (let n = 0; n < joiners; n++, index++) {
+        const customerId = this.formatCustomerId(index);
+        const gender = this.genderChoice.sample(random);
+        const province = sampleProvince(random);
+        const birthYear = sampleBirthYear(random);
+        const shopper: Shopper = {
+          customerId,
+          gender,
+          primaryCategory: this.samplePrimaryCategory(gender, birthYear),
+          nu: GAMMA_GAMMA.p / PLANTED_JOINER_ORDER_VALUE,
+          // Keeps their order whole: no refund or rejection takes them out of the top tier early.
+          fussiness: 0,
+        };
+        const placed = this.redrawTimeOfDay((day - random.sampleIntBetween(352, 360)) * SECONDS_PER_DAY);
+        const memberSince = this.redrawTimeOfDay(day * SECONDS_PER_DAY);
+        const sessions: Session[] = [];
+        this.writeGmvOrder(shopper, placed, memberSince);
+        this.addOrderSessions(sessions, placed);
+        sessions.push(this.createSession('browse', memberSince, memberSince));
+        this.writeCustomerSessions(customerId, sessions);
+        let createdAt = placed;
+        for (const session of sessions) createdAt = Math.min(createdAt, session.start);
+        this.writeCustomer({
+          customerId,
+          name: sampleName(random, gender),
+          gender,
+          birthYear,
+          province: province.name,
+          city: sampleCity(random, province),
+          isMember: true,
+          memberSince,
+          createdAt,
+        });
+        this.counts.customerGmvOrders++;
+        this.counts.orderingCustomers++;
+        this.counts.orderingMembers++;
+        this.counts.members++;
+      }
+    }
+  }
+
   // ----- sessions
 
   /** The visits that led to an order: the one it was placed in, and up to two earlier looks in the days before. */
@@ -1036,14 +1217,18 @@ class StoreGenerator {
       const start = this.redrawTimeOfDay(from + random.nextFloat() * (until - from));
       if (this.isDroppedByOutage(start)) continue;
       sessions.push(this.createSession('browse', start, start));
+      if (this.hasSlumps && this.isSlumpDay[Math.floor(start / SECONDS_PER_DAY)] === 1)
+        for (let extra = 0; extra < PLANTED_SLUMP_EXTRA_BROWSING; extra++) {
+          const again = this.redrawTimeOfDay(start);
+          sessions.push(this.createSession('browse', again, again));
+        }
     }
   }
 
-  /** The recorded activity drop: browsing on those days is partly lost. */
+  /** The recorded activity drops: browsing on those days is partly lost. */
   private isDroppedByOutage(start: number): boolean {
-    const day = Math.floor(start / SECONDS_PER_DAY);
-    const drop = this.activityDrop;
-    return day >= drop.from && day <= drop.to && !this.random.sampleBernoulli(drop.keep);
+    const keep = this.dropKeep[Math.floor(start / SECONDS_PER_DAY)] ?? 0;
+    return keep > 0 && !this.random.sampleBernoulli(keep);
   }
 
   /**
@@ -1102,8 +1287,8 @@ class StoreGenerator {
       for (let i = 0; i < visits && start <= this.calendar.endSecond; i++) {
         // Strictly rising start times keep the (anonymous_id, started_at) key unique.
         if (!this.isDroppedByOutage(start)) {
-          this.writeSession('', visitor, this.createSession('anonymous', start, start));
-          this.counts.anonymousSessions++;
+          if (this.writeSession('', visitor, this.createSession('anonymous', start, start)))
+            this.counts.anonymousSessions++;
         }
         start += 3600 + Math.floor(random.sampleExponential(1) * SECONDS_PER_DAY);
       }
@@ -1199,12 +1384,17 @@ class StoreGenerator {
     }
   }
 
-  private writeSession(customerId: string, anonymousId: string, session: Session): void {
+  /** Writes a session; false when a planted outage lost it. */
+  private writeSession(customerId: string, anonymousId: string, session: Session): boolean {
+    // A planted outage loses every kind of visit from the data, purchases' visits included.
+    const outage = this.outageKeep[Math.floor(session.start / SECONDS_PER_DAY)] ?? 0;
+    if (outage > 0 && !this.random.sampleBernoulli(outage)) return false;
     this.writers.sessions.append(
       `${customerId},${anonymousId},${formatTimestamp(this.calendar, session.start)},${session.pageViews},${session.duration},${
         session.pageViews === 1
       },${session.cartAdds},${session.favourites},${session.purchases}\n`,
     );
+    return true;
   }
 
   private writeFeedback(
@@ -1222,9 +1412,63 @@ class StoreGenerator {
 
   // ----- truth
 
+  private describeBuiltInAnomalies(): GeneratorAnomaly[] {
+    const { calendar } = this;
+    if (this.activityDrop.from < 0) return [];
+    return [
+      {
+        kind: 'activity_drop',
+        from: formatDay(calendar, this.activityDrop.from),
+        to: formatDay(calendar, this.activityDrop.to),
+        description:
+          'Browsing sessions partly lost (site outage): activity falls below its trailing average.',
+        keep_probability: this.activityDrop.keep,
+      },
+      {
+        kind: 'refund_spike',
+        from: formatDay(calendar, this.refundSpike.from),
+        to: formatDay(calendar, this.refundSpike.to),
+        description: `A bad batch of ${this.refundSpike.sku.name}: its orders are refunded far more often.`,
+        sku: this.refundSpike.sku.code,
+        refund_probability: this.refundSpike.probability,
+      },
+    ];
+  }
+
+  private describePlantedAnomalies(): GeneratorAnomaly[] {
+    const planted = this.options.anomalies;
+    const on = (day: string) => ({ from: day, to: day, planted: true });
+    return [
+      ...(planted.activityDrops ?? []).map((day): GeneratorAnomaly => ({
+        kind: 'activity_drop',
+        ...on(day),
+        description: 'Site outage: most sessions of the day are lost.',
+        keep_probability: PLANTED_DROP_KEEP,
+      })),
+      ...(planted.complaintSpikes ?? []).map((day): GeneratorAnomaly => ({
+        kind: 'complaint_spike',
+        ...on(day),
+        description: `Courier failure: customers who ordered in the ${PLANTED_COMPLAINT_LOOKBACK_DAYS} days before complain on the day.`,
+      })),
+      ...(planted.salesSlumps ?? []).map((day): GeneratorAnomaly => ({
+        kind: 'sales_slump',
+        ...on(day),
+        description:
+          'Activity up while sales fall: browsing is six times the usual and most purchases are put off.',
+      })),
+      ...(planted.tierBreaks ?? []).map((day, index): GeneratorAnomaly => ({
+        kind: 'tier_break',
+        ...on(day),
+        description:
+          'Former non-member buyers with one large order about a year old join: the top tier fills with members contributing nothing recent.',
+        joiners: this.plantedJoiners[index] ?? 0,
+      })),
+    ];
+  }
+
   describeTruth(): GeneratorTruth {
     const { counts, options, calendar } = this;
-    const customerCount = options.customers;
+    const customerCount = options.customers + this.plantedJoiners.reduce((sum, n) => sum + n, 0);
     const provinceWeights = Object.fromEntries(
       PROVINCES.map((province) => [province.name, province.shopperWeight / 1000]),
     );
@@ -1283,24 +1527,7 @@ class StoreGenerator {
         channels: { ...CHANNEL_WEIGHTS },
         province_weights: provinceWeights,
       },
-      anomalies: [
-        {
-          kind: 'activity_drop',
-          from: formatDay(calendar, this.activityDrop.from),
-          to: formatDay(calendar, this.activityDrop.to),
-          description:
-            'Browsing sessions partly lost (site outage): activity falls below its trailing average.',
-          keep_probability: this.activityDrop.keep,
-        },
-        {
-          kind: 'refund_spike',
-          from: formatDay(calendar, this.refundSpike.from),
-          to: formatDay(calendar, this.refundSpike.to),
-          description: `A bad batch of ${this.refundSpike.sku.name}: its orders are refunded far more often.`,
-          sku: this.refundSpike.sku.code,
-          refund_probability: this.refundSpike.probability,
-        },
-      ],
+      anomalies: [...this.describeBuiltInAnomalies(), ...this.describePlantedAnomalies()],
       counts: {
         customers: customerCount,
         members: counts.members,

@@ -263,6 +263,40 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'the value measure a tier calibration was made with (net spend or RFM score)',
     statements: [`ALTER TABLE tier_calibrations ADD COLUMN measure VARCHAR DEFAULT 'net_spend'`],
   },
+  {
+    version: 8,
+    description: 'daily monitoring: the checks run each day, the abnormal conditions found, and the alerts',
+    statements: [
+      // Which checks were evaluated on a day: a day evaluated without its condition ends an alert.
+      `CREATE TABLE monitor_days (
+        day DATE NOT NULL,
+        check_name VARCHAR NOT NULL,
+        evaluated_at TIMESTAMPTZ NOT NULL
+      )`,
+      `CREATE TABLE monitor_conditions (
+        day DATE NOT NULL,
+        check_name VARCHAR NOT NULL,
+        subject VARCHAR NOT NULL,
+        severity VARCHAR NOT NULL,
+        score DOUBLE,
+        message VARCHAR NOT NULL,
+        figures JSON NOT NULL
+      )`,
+      // Derived from the two tables above: one row per run of consecutive abnormal days.
+      `CREATE TABLE alerts (
+        id VARCHAR NOT NULL,
+        check_name VARCHAR NOT NULL,
+        subject VARCHAR NOT NULL,
+        severity VARCHAR NOT NULL,
+        message VARCHAR NOT NULL,
+        figures JSON NOT NULL,
+        first_seen DATE NOT NULL,
+        last_seen DATE NOT NULL,
+        resolved_on DATE,
+        days INTEGER NOT NULL
+      )`,
+    ],
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((latest, m) => Math.max(latest, m.version), 0);
