@@ -10,15 +10,30 @@ export default tseslint.config(
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
-      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
+      '@typescript-eslint/switch-exhaustiveness-check': [
+        'error',
+        { considerDefaultExhaustiveForUnions: true },
+      ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       'no-console': 'error',
     },
   },
   {
-    files: ['src/store/**', 'src/ingest/**', 'src/analytics/**', 'src/demo/**', 'src/domain/**', 'src/config/**', 'src/monitor/**', 'src/report/**'],
+    files: [
+      'src/store/**',
+      'src/ingest/**',
+      'src/analytics/**',
+      'src/demo/**',
+      'src/domain/**',
+      'src/config/**',
+      'src/monitor/**',
+      'src/report/**',
+    ],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/cli/**'], message: 'Only the CLI depends on cli/.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/cli/**'], message: 'Only the CLI depends on cli/.' }] },
+      ],
     },
   },
   {
@@ -28,7 +43,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['**/cli/**', '**/ingest/**', '**/analytics/**', '**/demo/**'], message: 'store/ and domain/ are the bottom layer.' },
+            {
+              group: ['**/cli/**', '**/ingest/**', '**/analytics/**', '**/demo/**'],
+              message: 'store/ and domain/ are the bottom layer.',
+            },
           ],
         },
       ],
