@@ -15,6 +15,7 @@ import { getRfmCustomers } from '../src/analytics/rfm/rfm.js';
 import { configSchema } from '../src/config/config.js';
 import { AppError } from '../src/errors.js';
 import { importFile } from '../src/ingest/import-file.js';
+import { raw } from '../src/store/sql.js';
 import { openTempStore, ROOT, runCli, type TempStore } from './helpers.js';
 
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'lifecycle');
@@ -94,6 +95,30 @@ describe('explainMember', () => {
     expect(m.stage_history).toEqual(expected);
     const early = await explainMember(temp.store, { customerId: 'W', asOf: '2024-02-01', config });
     expect(early.stage_history).toHaveLength(1);
+  });
+
+  it('gives the community of the latest stored run up to the day, and none before any run', async () => {
+    expect(
+      (await explainMember(temp.store, { customerId: 'L', asOf: '2024-04-30', config })).community,
+    ).toBeNull();
+    await temp.store.run(
+      raw(`INSERT INTO communities VALUES ('2024-03-31', 1, 7, '{}', 'buys often', '常买', 42, 0.5, now()),
+          ('2024-04-30', 2, 5, '{}', 'big baskets', '大单', 42, 0.6, now());
+        INSERT INTO community_assignments VALUES ('2024-03-31', 'L', 1), ('2024-04-30', 'L', 2)`),
+    );
+    const april = await explainMember(temp.store, { customerId: 'L', asOf: '2024-04-30', config });
+    expect(april.community).toMatchObject({
+      as_of: '2024-04-30',
+      community: 2,
+      members: 5,
+      description_zh: '大单',
+    });
+    const march = await explainMember(temp.store, { customerId: 'L', asOf: '2024-04-15', config });
+    expect(march.community).toMatchObject({
+      as_of: '2024-03-31',
+      community: 1,
+      description_en: 'buys often',
+    });
   });
 
   it('names an unknown id', async () => {

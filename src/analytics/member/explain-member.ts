@@ -16,6 +16,7 @@ import { LIFECYCLE_STAGE_LABELS } from '../lifecycle/lifecycle-stages.js';
 import { getLifecycleCustomers, type LifecycleCustomer } from '../lifecycle/lifecycle.js';
 import { getRfmCustomers, getRfmCutPoints, type RfmCustomer, type RfmCutPoints } from '../rfm/rfm.js';
 import { type CustomerTags, getCustomerTags } from '../tags/tags.js';
+import { type CommunityTag, getCommunityOf } from '../communities/communities.js';
 import { PREDICTIONS_TABLE, predictCustomers } from '../predict/predict.js';
 import { calibrateTiers, getLatestTierCalibration, getMemberTiers } from '../tiers/tiers.js';
 
@@ -65,6 +66,8 @@ export interface MemberExplanation {
   readonly lifecycle: (LifecycleCustomer & { readonly stage_name: string; readonly stage_zh: string }) | null;
   /** The behaviour tags of the four families (spec section 5). */
   readonly tags: CustomerTags | null;
+  /** The member's community (群落) in the latest stored run up to the day, or null. */
+  readonly community: CommunityTag | null;
   /**
    * The purchase model's view of the customer as of the day (issue 6): read from the day's
    * stored snapshot, or fitted now when the day has none. Null without a purchase, or when the
@@ -155,6 +158,7 @@ export async function explainMember(store: Store, options: ExplainMemberOptions)
   const [tags] = await getCustomerTags(store, { asOf, allCustomers, customerId, config: config.tags });
 
   const prediction = await getMemberPrediction(store, customerId, asOf, config.predict);
+  const community = await getCommunityOf(store, customerId, asOf);
 
   const stageHistory = await store.query<{ changed_on: string; from_stage: string | null; to_stage: string }>(
     sql`SELECT changed_on::VARCHAR AS changed_on, from_stage, to_stage FROM stage_changes
@@ -189,6 +193,7 @@ export async function explainMember(store: Store, options: ExplainMemberOptions)
         }
       : null,
     tags: tags ?? null,
+    community,
     prediction,
     stage_history: stageHistory,
     tier_history: tierHistory,

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { MemberExplanation } from '../../analytics/member/explain-member.js';
 import { type CommandContext, withStore } from '../context.js';
-import { formatMoney, parseDay } from '../format.js';
+import { formatCount, formatMoney, parseDay } from '../format.js';
 import { renderJson } from '../output.js';
 
 interface MemberFlags {
@@ -97,6 +97,12 @@ export function renderMember(m: MemberExplanation): string {
       `  活跃度 activity: ${t.page_views} PV in ${t.sessions} sessions · ${orDash(t.pages_per_visit)} pages per visit · dwell ${orDash(t.avg_dwell_seconds)} s · bounce ${t.bounce_rate === null ? '–' : `${Math.round(t.bounce_rate * 100)}%`}`,
       `  购买行为 purchase: ${t.purchases} purchases · AOV ${formatMoney(orDash(t.aov))} · ${t.items_per_order === null ? '–' : t.items_per_order.toFixed(2)} items per order · largest ${formatMoney(orDash(t.largest_order))} · cycle ${orDash(t.purchase_cycle_days)} d · next expected ${orDash(t.expected_next_purchase)}`,
       `  情绪 emotion: ${t.negative_emotion ? 'negative' : 'none'} · refunds ${t.refunds} · rejections ${t.rejections} · complaints ${t.complaints} · low ratings ${t.low_ratings}`,
+      '',
+    );
+  }
+  if (m.community) {
+    lines.push(
+      `Community 群落 ${m.community.community} (run of ${m.community.as_of}, ${formatCount(m.community.members)} members): ${m.community.description_zh} · ${m.community.description_en}`,
       '',
     );
   }
