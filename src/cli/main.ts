@@ -15,6 +15,7 @@ import { registerLifecycle } from './commands/lifecycle.js';
 import { registerMember } from './commands/member.js';
 import { registerPredict } from './commands/predict.js';
 import { registerRefresh } from './commands/refresh.js';
+import { registerReport } from './commands/report.js';
 import { registerRfm } from './commands/rfm.js';
 import { registerStatus } from './commands/status.js';
 import { registerTags } from './commands/tags.js';
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   registerCommunities(program, getContext);
   registerRfm(program, getContext);
   registerPredict(program, getContext);
+  registerReport(program, getContext);
   registerConfig(program, getContext);
   registerDemo(program, getContext);
   registerGenerate(program, getContext);
