@@ -17,6 +17,7 @@ import { registerPredict } from './commands/predict.js';
 import { registerProfile } from './commands/profile.js';
 import { registerMonitor } from './commands/monitor.js';
 import { registerRefresh } from './commands/refresh.js';
+import { registerReport } from './commands/report.js';
 import { registerRfm } from './commands/rfm.js';
 import { registerStatus } from './commands/status.js';
 import { registerTags } from './commands/tags.js';
@@ -48,6 +49,7 @@ export function buildProgram(): Command {
   registerMonitor(program, getContext);
   registerRfm(program, getContext);
   registerPredict(program, getContext);
+  registerReport(program, getContext);
   registerConfig(program, getContext);
   registerDemo(program, getContext);
   registerGenerate(program, getContext);

@@ -1,8 +1,10 @@
 /** `huiyuan demo [--customers N] [--seed S]` and its sibling `huiyuan generate --out DIR`. */
+import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { type CommandContext, withStore } from '../context.js';
 import { formatCount, formatDuration, parseCount, parsePositive } from '../format.js';
 import { createProgressBar } from '../progress.js';
+import { writeReportFile } from './report.js';
 import { renderStatus } from './status.js';
 
 export const DEFAULT_DEMO_CUSTOMERS = 20_000;
@@ -29,6 +31,7 @@ export function registerDemo(program: Command, getContext: () => CommandContext)
       const { getStatus } = await import('../../analytics/status.js');
       const started = Date.now();
       const bar = createProgressBar({ quiet: options.quiet ?? false });
+      const reportPath = join(dirname(context.config.databasePath), 'report.html');
       const status = await withStore(context, async (store) => {
         try {
           const demo = await loadDemo(store, {
@@ -50,11 +53,13 @@ export function registerDemo(program: Command, getContext: () => CommandContext)
           process.stderr.write(
             `demo store generated (seed ${options.seed}, ${formatCount(options.customers)} customers, ${truth.start} … ${truth.end}) and imported in ${formatDuration(Date.now() - started)}\n`,
           );
-          return await getStatus(store);
+          const demoStatus = await getStatus(store);
+          await writeReportFile(store, context, { lang: 'zh-CN', out: reportPath });
+          return demoStatus;
         } finally {
           bar.stop();
         }
       });
-      process.stdout.write(`${renderStatus(status, 'table')}\n`);
+      process.stdout.write(`${renderStatus(status, 'table')}\n\nreport written to ${reportPath}\n`);
     });
 }

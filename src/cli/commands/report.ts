@@ -1,0 +1,114 @@
+/**
+ * `huiyuan report [--as-of YYYY-MM-DD] [--lang zh-CN|en] [--out report.html]`
+ * One self-contained HTML file for the store manager (opens offline), or without --out a
+ * compact text version on the terminal.
+ */
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { type Command, InvalidArgumentError } from 'commander';
+import type { ReportSources } from '../../report/gather-report-data.js';
+import { REPORT_LANGS, type ReportLang } from '../../report/report-labels.js';
+import { AppError } from '../../errors.js';
+import type { Store } from '../../store/store.js';
+import { type CommandContext, withStore } from '../context.js';
+import { parseDay } from '../format.js';
+
+interface ReportFlags {
+  readonly asOf?: string;
+  readonly lang: ReportLang;
+  readonly out?: string;
+}
+
+/** Commander parser for --lang. */
+export function parseReportLang(value: string): ReportLang {
+  const lang = REPORT_LANGS.find((l) => l.toLowerCase() === value.trim().toLowerCase());
+  if (!lang) throw new InvalidArgumentError(`expected one of ${REPORT_LANGS.join(', ')}, found '${value}'`);
+  return lang;
+}
+
+/**
+ * The sections that come from other modules. The monitor's open alerts and the loyal-against-
+ * churned profile comparison are wired here when those modules are present; a source left out
+ * shows its section as not available yet.
+ */
+export function getReportSources(_context: CommandContext): ReportSources {
+  return {};
+}
+
+/** Checks that the file can be written where asked: its folder exists and it is not a folder. */
+function checkOutPath(out: string): string {
+  const path = resolve(out);
+  if (!existsSync(dirname(path)))
+    throw new AppError('FILE_NOT_FOUND', `--out ${out}: the folder ${dirname(path)} does not exist`);
+  if (existsSync(path) && statSync(path).isDirectory())
+    throw new AppError('BAD_ARGUMENT', `--out ${out} is a folder, not a file`);
+  return path;
+}
+
+/**
+ * Gathers the report and writes it as HTML to `out`; false for a store without orders. Shared
+ * with `huiyuan demo`, which ends by writing one.
+ */
+export async function writeReportFile(
+  store: Store,
+  context: CommandContext,
+  options: { readonly asOf?: string; readonly lang: ReportLang; readonly out: string },
+): Promise<boolean> {
+  const { gatherReportData } = await import('../../report/gather-report-data.js');
+  const { readEchartsSource, renderHtml } = await import('../../report/render-html.js');
+  const data = await gatherReportData(store, {
+    ...(options.asOf ? { asOf: options.asOf } : {}),
+    config: context.config,
+    sources: getReportSources(context),
+  });
+  if (data === null) return false;
+  writeFileSync(options.out, renderHtml(data, { lang: options.lang, echartsSource: readEchartsSource() }));
+  return true;
+}
+
+const NO_ORDERS =
+  'the store has no orders yet, so there is nothing to report: try `huiyuan demo` or `huiyuan import FILE`\n';
+
+export function registerReport(program: Command, getContext: () => CommandContext): void {
+  program
+    .command('report')
+    .description(
+      'the store manager’s report as of a day (default: the last order): one self-contained HTML file with --out, else text',
+    )
+    .option('--as-of <day>', 'YYYY-MM-DD in the store timezone', parseDay)
+    .option('--lang <lang>', `language: ${REPORT_LANGS.join(' or ')}`, parseReportLang, 'zh-CN')
+    .option('--out <file>', 'write the HTML report to this file (e.g. report.html)')
+    .action(async (flags: ReportFlags) => {
+      const context = getContext();
+      const out = flags.out === undefined ? undefined : checkOutPath(flags.out);
+      if (out !== undefined) {
+        const written = await withStore(context, (store) =>
+          writeReportFile(store, context, {
+            ...(flags.asOf ? { asOf: flags.asOf } : {}),
+            lang: flags.lang,
+            out,
+          }),
+        );
+        if (!written) {
+          process.stderr.write(NO_ORDERS);
+          return;
+        }
+        process.stdout.write(`report written to ${out}\n`);
+        return;
+      }
+      const { gatherReportData } = await import('../../report/gather-report-data.js');
+      const { renderText } = await import('../../report/render-text.js');
+      const data = await withStore(context, (store) =>
+        gatherReportData(store, {
+          ...(flags.asOf ? { asOf: flags.asOf } : {}),
+          config: context.config,
+          sources: getReportSources(context),
+        }),
+      );
+      if (data === null) {
+        process.stderr.write(NO_ORDERS);
+        return;
+      }
+      process.stdout.write(`${renderText(data, flags.lang)}\n`);
+    });
+}
