@@ -94,10 +94,14 @@ describe('huiyuan report (text)', () => {
     expect(Number(invite.split(/\s/)[0]?.replaceAll(',', ''))).toBe(truth.inviteCandidates);
   });
 
-  it('says that the alerts and the profile comparison are not available yet, with no figure', () => {
+  it('says why the alerts and the profile comparison are missing before monitor and refresh ran, with no figure', () => {
     const run = runCli(['--db', db, 'report', '--lang', 'en']);
-    expect(run.stdout).toMatch(/== Open alerts\nNot available yet/);
-    expect(run.stdout).toMatch(/== Loyal against churned members\nNot available yet/);
+    expect(run.stdout).toContain(
+      `== Open alerts\nthe daily monitor has not run up to ${truth.asOf}: run \`huiyuan monitor\``,
+    );
+    expect(run.stdout).toContain(
+      `== Loyal against churned members\nno snapshot of ${truth.asOf} is stored: run \`huiyuan refresh --as-of ${truth.asOf}\``,
+    );
   });
 
   it('writes the report in zh-CN by default', () => {
@@ -194,5 +198,30 @@ describe('huiyuan report --out', () => {
     const run = runCli(['--db', empty, 'report']);
     expect(run.status).toBe(0);
     expect(run.stderr).toContain('no orders yet');
+  });
+});
+
+// Last: it refreshes and monitors the shared store, which the tests above expect untouched.
+describe('with the daily work done', () => {
+  it('after refresh and monitor, compares the loyal and churned members of the snapshot and lists the open alerts', async () => {
+    expect(runCli(['--db', db, 'refresh', '--as-of', truth.asOf]).status).toBe(0);
+    expect(runCli(['--db', db, 'monitor', '--as-of', truth.asOf]).status).toBe(0);
+    const store = await DuckDBStore.open({ path: db, timezone: 'Asia/Shanghai' });
+    const [counts] = await store.query<{ loyal: number; churned: number; open: number }>({
+      sql: `SELECT (SELECT count(*) FROM customer_snapshots WHERE as_of = $1::DATE AND stage = 'loyal')::INTEGER AS loyal,
+          (SELECT count(*) FROM customer_snapshots WHERE as_of = $1::DATE AND stage = 'churned')::INTEGER AS churned,
+          (SELECT count(*) FROM alerts WHERE first_seen <= $1::DATE
+            AND (resolved_on IS NULL OR resolved_on > $1::DATE))::INTEGER AS open`,
+      params: [truth.asOf],
+    });
+    await store.close();
+    const run = runCli(['--db', db, 'report', '--lang', 'en']);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain(
+      `== Loyal against churned members\nloyal members (${counts!.loyal.toLocaleString('en-US')}) / churned members (${counts!.churned.toLocaleString('en-US')})`,
+    );
+    if (counts!.open === 0)
+      expect(run.stdout).toContain('== Open alerts\nNo alert is open at the end of the day.');
+    else expect(run.stdout).not.toContain('the daily monitor has not run');
   });
 });

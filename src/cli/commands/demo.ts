@@ -54,6 +54,28 @@ export function registerDemo(program: Command, getContext: () => CommandContext)
             `demo store generated (seed ${options.seed}, ${formatCount(options.customers)} customers, ${truth.start} … ${truth.end}) and imported in ${formatDuration(Date.now() - started)}\n`,
           );
           const demoStatus = await getStatus(store);
+          // The daily work a store would have done by now, so the report shows every section:
+          // the snapshot of the last day, its communities, and 30 days of monitoring.
+          const { refreshSnapshot } = await import('../../analytics/refresh/refresh.js');
+          const { findCommunities, saveCommunities } =
+            await import('../../analytics/communities/communities.js');
+          const { runMonitor } = await import('../../monitor/monitor.js');
+          const { config } = context;
+          const asOf = truth.end;
+          await refreshSnapshot(store, { asOf, allCustomers: false, config });
+          await saveCommunities(
+            store,
+            await findCommunities(store, {
+              asOf,
+              k: 'auto',
+              seed: options.seed,
+              activityDays: config.tags.activity_window_days,
+            }),
+          );
+          const monitorFrom = new Date(Date.parse(`${asOf}T00:00:00Z`) - 29 * 86_400_000)
+            .toISOString()
+            .slice(0, 10);
+          await runMonitor(store, { from: monitorFrom, to: asOf, config });
           await writeReportFile(store, context, { lang: 'zh-CN', out: reportPath });
           return demoStatus;
         } finally {

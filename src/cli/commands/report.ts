@@ -26,13 +26,10 @@ export function parseReportLang(value: string): ReportLang {
   return lang;
 }
 
-/**
- * The sections that come from other modules. The monitor's open alerts and the loyal-against-
- * churned profile comparison are wired here when those modules are present; a source left out
- * shows its section as not available yet.
- */
-export function getReportSources(_context: CommandContext): ReportSources {
-  return {};
+/** The sections from other modules: the monitor's open alerts, loyal against churned members. */
+export async function getReportSources(context: CommandContext): Promise<ReportSources> {
+  const { buildReportSources } = await import('../../report/report-sources.js');
+  return buildReportSources(context.config);
 }
 
 /** Checks that the file can be written where asked: its folder exists and it is not a folder. */
@@ -59,7 +56,7 @@ export async function writeReportFile(
   const data = await gatherReportData(store, {
     ...(options.asOf ? { asOf: options.asOf } : {}),
     config: context.config,
-    sources: getReportSources(context),
+    sources: await getReportSources(context),
   });
   if (data === null) return false;
   writeFileSync(options.out, renderHtml(data, { lang: options.lang, echartsSource: readEchartsSource() }));
@@ -98,11 +95,12 @@ export function registerReport(program: Command, getContext: () => CommandContex
       }
       const { gatherReportData } = await import('../../report/gather-report-data.js');
       const { renderText } = await import('../../report/render-text.js');
+      const sources = await getReportSources(context);
       const data = await withStore(context, (store) =>
         gatherReportData(store, {
           ...(flags.asOf ? { asOf: flags.asOf } : {}),
           config: context.config,
-          sources: getReportSources(context),
+          sources,
         }),
       );
       if (data === null) {
