@@ -54,14 +54,19 @@ export function registerDemo(program: Command, getContext: () => CommandContext)
             `demo store generated (seed ${options.seed}, ${formatCount(options.customers)} customers, ${truth.start} … ${truth.end}) and imported in ${formatDuration(Date.now() - started)}\n`,
           );
           const demoStatus = await getStatus(store);
-          // The daily work a store would have done by now, so the report shows every section:
-          // the snapshot of the last day, its communities, and 30 days of monitoring.
+          // The work a store would have done by now, so the report shows every section: tiers
+          // calibrated, the snapshot of the last day, its communities, 30 days of monitoring.
           const { refreshSnapshot } = await import('../../analytics/refresh/refresh.js');
+          const { calibrateTiers, saveTierCalibration } = await import('../../analytics/tiers/tiers.js');
           const { findCommunities, saveCommunities } =
             await import('../../analytics/communities/communities.js');
           const { runMonitor } = await import('../../monitor/monitor.js');
           const { config } = context;
           const asOf = truth.end;
+          await saveTierCalibration(
+            store,
+            await calibrateTiers(store, { asOf, config: config.tiers, rfm: config.rfm }),
+          );
           await refreshSnapshot(store, { asOf, allCustomers: false, config });
           await saveCommunities(
             store,
