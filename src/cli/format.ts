@@ -1,5 +1,6 @@
 /** Small formatting and flag-parsing helpers shared by the commands. */
 import { InvalidArgumentError } from 'commander';
+import { isCalendarDay } from '../domain/calendar-day.js';
 
 export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
@@ -37,9 +38,7 @@ export function parsePositive(value: string): number {
 
 /** Commander parser for a calendar day YYYY-MM-DD that exists. */
 export function parseDay(value: string): string {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value.trim());
-  const day = match ? new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]))) : null;
-  if (!day || day.toISOString().slice(0, 10) !== value.trim())
+  if (!isCalendarDay(value.trim()))
     throw new InvalidArgumentError(`expected a day YYYY-MM-DD, found '${value}'`);
   return value.trim();
 }

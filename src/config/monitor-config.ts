@@ -7,6 +7,7 @@
  * them for every strict object).
  */
 import { z } from 'zod';
+import { isCalendarDay, isMonthDay } from '../domain/calendar-day.js';
 
 const days = (what: string) =>
   z
@@ -19,22 +20,9 @@ const score = (what: string) =>
     .number({ message: `expected a score > 0 (${what})` })
     .positive({ message: `expected a score > 0 (${what})` });
 
-const isDay = (value: string): boolean =>
-  /^\d{4}-\d{2}-\d{2}$/.test(value) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
-const isMonthDay = (value: string): boolean => {
-  const match = /^(\d{2})-(\d{2})$/.exec(value);
-  if (!match) return false;
-  const month = Number(match[1]);
-  const day = Number(match[2]);
-  // 2024 is a leap year, so 02-29 is a day that exists.
-  return (
-    month >= 1 && month <= 12 && day >= 1 && new Date(Date.UTC(2024, month - 1, day)).getUTCDate() === day
-  );
-};
-
 const quietDaysObject = z.strictObject({
   dates: z
-    .array(z.string().refine(isDay, { message: 'expected a day YYYY-MM-DD' }))
+    .array(z.string().refine(isCalendarDay, { message: 'expected a day YYYY-MM-DD' }))
     .default([])
     .describe('Single days, e.g. a one-off sale: 2026-03-08.'),
   annual: z

@@ -5,6 +5,7 @@
  * applied). docs/tiers.md explains every field.
  */
 import { z } from 'zod';
+import { isCalendarDay, isMonthDay } from '../domain/calendar-day.js';
 
 export const TIER_CALIBRATION_METHODS = ['shares', 'contribution_ratio'] as const;
 /** A member's value for the tiers: net spend over the window, or the weighted RFM score (1–5). */
@@ -16,23 +17,6 @@ export type TierCalibrationMethod = (typeof TIER_CALIBRATION_METHODS)[number];
 export const DEFAULT_MIN_THRESHOLD = 0.01;
 
 const twoDecimals = (value: number): boolean => Math.abs(value * 100 - Math.round(value * 100)) < 1e-6;
-
-const isDay = (value: string): boolean => {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  const day = match ? new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]))) : null;
-  return day !== null && day.toISOString().slice(0, 10) === value;
-};
-
-const isMonthDay = (value: string): boolean => {
-  const match = /^(\d{2})-(\d{2})$/.exec(value);
-  if (!match) return false;
-  const month = Number(match[1]);
-  const day = Number(match[2]);
-  // 2024 is a leap year, so 02-29 is a day that exists.
-  return (
-    month >= 1 && month <= 12 && day >= 1 && new Date(Date.UTC(2024, month - 1, day)).getUTCDate() === day
-  );
-};
 
 const benefitsObject = z.strictObject({
   free_shipping: z.boolean().default(false).describe('包邮: the tier ships free.'),
@@ -115,7 +99,7 @@ const calibrationSchema = z
 
 const specialDaysObject = z.strictObject({
   dates: z
-    .array(z.string().refine(isDay, { message: 'expected a day YYYY-MM-DD' }))
+    .array(z.string().refine(isCalendarDay, { message: 'expected a day YYYY-MM-DD' }))
     .default([])
     .describe('Days such as a member week: 2024-03-08, 2024-03-09, …'),
   monthly: z
