@@ -1,6 +1,7 @@
 /** Small formatting and flag-parsing helpers shared by the commands. */
 import { InvalidArgumentError } from 'commander';
 import { isCalendarDay } from '../domain/calendar-day.js';
+import { AppError } from '../errors.js';
 
 export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
@@ -46,4 +47,21 @@ export function parseDay(value: string): string {
 /** A share 0–1 as a percentage with one decimal; `empty` for an unknown share. */
 export function formatPercent(share: number | null, empty = ''): string {
   return share === null ? empty : `${(share * 100).toFixed(1)}%`;
+}
+
+/**
+ * The day flags of a command that runs one day (--as-of) or a range (--from with --to): both
+ * ends or neither, not both ways at once, and a range in order.
+ */
+export function checkDayRange(flags: {
+  readonly asOf?: string;
+  readonly from?: string;
+  readonly to?: string;
+}): void {
+  if ((flags.from === undefined) !== (flags.to === undefined))
+    throw new AppError('BAD_ARGUMENT', '--from and --to go together');
+  if (flags.from !== undefined && flags.asOf !== undefined)
+    throw new AppError('BAD_ARGUMENT', 'give either --as-of or --from/--to, not both');
+  if (flags.from !== undefined && flags.to !== undefined && flags.from > flags.to)
+    throw new AppError('BAD_ARGUMENT', `--from ${flags.from} is after --to ${flags.to}`);
 }

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { CHECK_LABELS, METRIC_LABELS } from '../../monitor/monitor-checks.js';
 import type { AlertRow, AlertsOnDay, MonitorRun } from '../../monitor/monitor.js';
 import { type CommandContext, withStore } from '../context.js';
-import { formatCount, parseDay } from '../format.js';
+import { checkDayRange, formatCount, parseDay } from '../format.js';
 import {
   formatOption,
   type OutputFormat,
@@ -39,13 +39,7 @@ export function registerMonitor(program: Command, getContext: () => CommandConte
     .option('-q, --quiet', 'no progress bar')
     .action(async (flags: MonitorFlags) => {
       const context = getContext();
-      const { AppError } = await import('../../errors.js');
-      if ((flags.from === undefined) !== (flags.to === undefined))
-        throw new AppError('BAD_ARGUMENT', '--from and --to go together');
-      if (flags.from !== undefined && flags.asOf !== undefined)
-        throw new AppError('BAD_ARGUMENT', 'give either --as-of or --from/--to, not both');
-      if (flags.from !== undefined && flags.to !== undefined && flags.from > flags.to)
-        throw new AppError('BAD_ARGUMENT', `--from ${flags.from} is after --to ${flags.to}`);
+      checkDayRange(flags);
       const { getAlertsOnDay, listAlerts, runMonitor } = await import('../../monitor/monitor.js');
       const { getLastOrderDay } = await import('../../analytics/rfm/rfm.js');
       const output = await withStore(context, async (store) => {

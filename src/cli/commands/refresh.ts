@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { RefreshInterval } from '../../analytics/refresh/refresh.js';
 import { type CommandContext, withStore } from '../context.js';
-import { formatCount, parseDay } from '../format.js';
+import { checkDayRange, formatCount, parseDay } from '../format.js';
 import { createProgressBar } from '../progress.js';
 
 interface RefreshFlags {
@@ -35,11 +35,7 @@ export function registerRefresh(program: Command, getContext: () => CommandConte
     .option('-q, --quiet', 'no progress bar')
     .action(async (flags: RefreshFlags) => {
       const context = getContext();
-      const { AppError } = await import('../../errors.js');
-      if ((flags.from === undefined) !== (flags.to === undefined))
-        throw new AppError('BAD_ARGUMENT', '--from and --to go together');
-      if (flags.from !== undefined && flags.asOf !== undefined)
-        throw new AppError('BAD_ARGUMENT', 'give either --as-of or --from/--to, not both');
+      checkDayRange(flags);
       const { listRefreshDays, refreshSnapshot } = await import('../../analytics/refresh/refresh.js');
       const { getLastOrderDay } = await import('../../analytics/rfm/rfm.js');
       await withStore(context, async (store) => {
