@@ -16,9 +16,11 @@
  * log B comes from stdlib's accurate betaln, which keeps the fit stable where the naive form
  * lets b run off to 1e16.
  */
-import { minimiseFromStarts, sampleRows } from './minimise-bfgs.js';
-import { computeStandardErrors } from './standard-errors.js';
+import { fitByMaximumLikelihood, type ModelFit } from './fit-likelihood.js';
+import { sampleRows } from './minimise-bfgs.js';
 import { digamma, hypergeometric2F1, logBeta, logGamma } from './special-functions.js';
+
+export type { ModelFit } from './fit-likelihood.js';
 
 export const PURCHASE_MODELS = ['bgnbd', 'mbgnbd'] as const;
 export type PurchaseModel = (typeof PURCHASE_MODELS)[number];
@@ -222,22 +224,6 @@ function evaluate(
   return ll;
 }
 
-export interface ModelFit<P> {
-  readonly params: P;
-  /** Standard errors from the inverse observed information on the natural parameters. */
-  readonly standardErrors: P;
-  readonly logLikelihood: number;
-  /** Customers (Σ weights) and rows the fit ran over. */
-  readonly customers: number;
-  readonly rows: number;
-  /** BFGS iterations of the best start. */
-  readonly iterations: number;
-  /** Starts tried, and how many reached the best log-likelihood (to 1e-6 relative). */
-  readonly starts: number;
-  readonly startsAgreeing: number;
-  readonly converged: boolean;
-}
-
 /**
  * Maximum-likelihood fit of BG/NBD or MBG/NBD: BFGS on the log-parameters (so every trial
  * point is valid) with the analytic gradient, from several starts scaled to the data; the best
@@ -262,58 +248,22 @@ export function fitPurchaseModel(model: PurchaseModel, data: PurchaseHistories):
     [2, 2 * scale, 2, 0.5],
     [0.25, 0.25 * scale, 1, 5],
   ];
-  const gradient = new Float64Array(4);
-  const objectiveOf =
-    (rows: Prepared) =>
-    (point: Float64Array, out: Float64Array): number => {
-      const params = fromLog(point);
-      const ll = evaluate(model, params, rows, gradient);
-      // Mean negative LL per customer, so the tolerance means the same for any store size.
-      const weight = rows.totalWeight;
-      out[0] = (-(gradient[0] ?? 0) * params.r) / weight;
-      out[1] = (-(gradient[1] ?? 0) * params.alpha) / weight;
-      out[2] = (-(gradient[2] ?? 0) * params.a) / weight;
-      out[3] = (-(gradient[3] ?? 0) * params.b) / weight;
-      return -ll / weight;
-    };
-  const best = minimiseFromStarts(
-    objectiveOf(prepared),
-    starts.map((start) => start.map(Math.log)),
-    sampled ? objectiveOf(sampled) : undefined,
-  );
-  const params = fromLog(best.point);
-  const logLikelihood = evaluate(model, params, prepared);
-  const standardErrors = computeStandardErrors((theta) => {
-    const g = new Float64Array(4);
-    evaluate(model, toParams(theta), prepared, g);
-    return [...g];
-  }, toArray(params));
-  return {
-    params,
-    standardErrors: toParams(standardErrors),
-    logLikelihood,
-    customers: prepared.totalWeight,
-    rows: data.x.length,
-    iterations: best.iterations,
-    starts: best.starts,
-    startsAgreeing: best.startsAgreeing,
-    converged: best.converged,
-  };
+  return fitByMaximumLikelihood({
+    evaluate: (theta, rows, gradient) => evaluate(model, toParams(theta), rows, gradient),
+    toParams,
+    rows: prepared,
+    sampled,
+    starts,
+    rowCount: data.x.length,
+  });
 }
 
-const fromLog = (point: Float64Array): PurchaseParams => ({
-  r: Math.exp(point[0] ?? 0),
-  alpha: Math.exp(point[1] ?? 0),
-  a: Math.exp(point[2] ?? 0),
-  b: Math.exp(point[3] ?? 0),
-});
 const toParams = (theta: readonly number[]): PurchaseParams => ({
   r: theta[0] ?? Number.NaN,
   alpha: theta[1] ?? Number.NaN,
   a: theta[2] ?? Number.NaN,
   b: theta[3] ?? Number.NaN,
 });
-const toArray = (p: PurchaseParams): number[] => [p.r, p.alpha, p.a, p.b];
 
 /**
  * P(alive at T | x, t_x, T). BG/NBD: 1 when x = 0 (a customer only drops out right after a

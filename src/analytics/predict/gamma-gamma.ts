@@ -8,9 +8,9 @@
  *
  * (the LL of FH 2013 and CLVTools, with no constants dropped).
  */
-import { minimiseFromStarts, sampleRows } from './minimise-bfgs.js';
-import { indexValues, type ModelFit } from './bgnbd.js';
-import { computeStandardErrors } from './standard-errors.js';
+import { sampleRows } from './minimise-bfgs.js';
+import { indexValues } from './bgnbd.js';
+import { fitByMaximumLikelihood, type ModelFit } from './fit-likelihood.js';
 import { digamma, logGamma } from './special-functions.js';
 
 export interface SpendParams {
@@ -125,50 +125,16 @@ export function fitSpendModel(data: SpendHistories): ModelFit<SpendParams> {
     [10, 10, (9 * mean) / 10],
     [2, 1.5, mean / 4],
   ];
-  const gradient = new Float64Array(3);
-  const objectiveOf =
-    (rows: Prepared) =>
-    (point: Float64Array, out: Float64Array): number => {
-      const params = fromLog(point);
-      const ll = evaluate(params, rows, gradient);
-      const weight = rows.totalWeight;
-      out[0] = (-(gradient[0] ?? 0) * params.p) / weight;
-      out[1] = (-(gradient[1] ?? 0) * params.q) / weight;
-      out[2] = (-(gradient[2] ?? 0) * params.gamma) / weight;
-      return -ll / weight;
-    };
-  const best = minimiseFromStarts(
-    objectiveOf(prepared),
-    starts.map((start) => start.map(Math.log)),
-    sampled ? objectiveOf(sampled) : undefined,
-  );
-  const params = fromLog(best.point);
-  const standardErrors = computeStandardErrors(
-    (theta) => {
-      const g = new Float64Array(3);
-      evaluate(toParams(theta), prepared, g);
-      return [...g];
-    },
-    [params.p, params.q, params.gamma],
-  );
-  return {
-    params,
-    standardErrors: toParams(standardErrors),
-    logLikelihood: evaluate(params, prepared),
-    customers: prepared.totalWeight,
-    rows: data.x.length,
-    iterations: best.iterations,
-    starts: best.starts,
-    startsAgreeing: best.startsAgreeing,
-    converged: best.converged,
-  };
+  return fitByMaximumLikelihood({
+    evaluate: (theta, rows, gradient) => evaluate(toParams(theta), rows, gradient),
+    toParams,
+    rows: prepared,
+    sampled,
+    starts,
+    rowCount: data.x.length,
+  });
 }
 
-const fromLog = (point: Float64Array): SpendParams => ({
-  p: Math.exp(point[0] ?? 0),
-  q: Math.exp(point[1] ?? 0),
-  gamma: Math.exp(point[2] ?? 0),
-});
 const toParams = (theta: readonly number[]): SpendParams => ({
   p: theta[0] ?? Number.NaN,
   q: theta[1] ?? Number.NaN,
