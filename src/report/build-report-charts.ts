@@ -168,6 +168,26 @@ function buildTierCharts(data: ReportData, lang: ReportLang): ReportChart[] {
   ];
 }
 
+/** A category axis with its name centred along it, `gap` pixels off. */
+const namedCategoryAxis = (data: string[], name: string, gap: number) => ({
+  type: 'category' as const,
+  data,
+  name,
+  nameLocation: 'middle' as const,
+  nameGap: gap,
+});
+
+/** The colour scale of a heatmap from 0 to `max`, laid out under the chart. */
+const heatScale = (max: number) => ({
+  min: 0,
+  max,
+  calculable: false,
+  orient: 'horizontal' as const,
+  left: 'center',
+  bottom: 0,
+  inRange: { color: [COLORS.heatLow, COLORS.heatHigh] },
+});
+
 function buildRfmChart(data: ReportData, lang: ReportLang): ReportChart {
   const scores = ['1', '2', '3', '4', '5'];
   const segmentName = new Map(data.rfm.segments.map((s) => [s.segment, pickText(s.name, lang)]));
@@ -179,29 +199,9 @@ function buildRfmChart(data: ReportData, lang: ReportLang): ReportChart {
       ...base(),
       tooltip: { trigger: 'item' },
       grid: { left: 70, right: 30, top: 20, bottom: 90 },
-      xAxis: {
-        type: 'category',
-        data: scores,
-        name: label('axis_fm', lang),
-        nameLocation: 'middle',
-        nameGap: 28,
-      },
-      yAxis: {
-        type: 'category',
-        data: scores,
-        name: label('axis_r', lang),
-        nameLocation: 'middle',
-        nameGap: 40,
-      },
-      visualMap: {
-        min: 0,
-        max,
-        calculable: false,
-        orient: 'horizontal',
-        left: 'center',
-        bottom: 0,
-        inRange: { color: [COLORS.heatLow, COLORS.heatHigh] },
-      },
+      xAxis: namedCategoryAxis(scores, label('axis_fm', lang), 28),
+      yAxis: namedCategoryAxis(scores, label('axis_r', lang), 40),
+      visualMap: heatScale(max),
       series: [
         {
           type: 'heatmap',
@@ -292,24 +292,9 @@ function buildCohortChart(data: ReportData, lang: ReportLang): ReportChart | nul
       ...base(),
       tooltip: { trigger: 'item' },
       grid: { left: 130, right: 30, top: 20, bottom: 80 },
-      xAxis: {
-        type: 'category',
-        data: columns,
-        name: label('axis_months_after', lang),
-        nameLocation: 'middle',
-        nameGap: 28,
-      },
+      xAxis: namedCategoryAxis(columns, label('axis_months_after', lang), 28),
       yAxis: { type: 'category', data: rows.map((c) => `${c.cohort} (${formatCount(c.size)})`) },
-      visualMap: {
-        min: 0,
-        max,
-        calculable: false,
-        orient: 'horizontal',
-        left: 'center',
-        bottom: 0,
-        text: [`${max}%`, '0%'],
-        inRange: { color: [COLORS.heatLow, COLORS.heatHigh] },
-      },
+      visualMap: { ...heatScale(max), text: [`${max}%`, '0%'] },
       series: [
         {
           type: 'heatmap',

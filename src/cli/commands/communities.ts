@@ -92,31 +92,20 @@ export function renderCommunities(run: CommunityRun, format: OutputFormat): stri
     return renderJson({ ...run, assignments: undefined });
   }
   const human = format === 'table';
+  const numbers = [
+    'community',
+    'members',
+    'share',
+    'purchases',
+    'net_spend',
+    'aov',
+    'recency_days',
+    'discount_share',
+    'refund_share',
+  ];
   const table: Table = {
-    columns: [
-      'community',
-      'members',
-      'share',
-      'purchases',
-      'net_spend',
-      'aov',
-      'recency_days',
-      'discount_share',
-      'refund_share',
-      'description',
-      '描述',
-    ],
-    numeric: new Set([
-      'community',
-      'members',
-      'share',
-      'purchases',
-      'net_spend',
-      'aov',
-      'recency_days',
-      'discount_share',
-      'refund_share',
-    ]),
+    columns: [...numbers, 'description', '描述'],
+    numeric: new Set(numbers),
     rows: run.communities.map((c) => {
       const f = c.features;
       return [
