@@ -17,7 +17,12 @@ import { buildLifecycleRowsQuery } from '../lifecycle/lifecycle-query.js';
 import { buildRfmRowsQuery } from '../rfm/rfm-query.js';
 import { buildTagsRowsQuery } from '../tags/tags-query.js';
 import { buildMemberTierRowsQuery } from '../tiers/tiers-query.js';
-import { calibrateTiers, getLatestTierCalibration, type TierCalibration } from '../tiers/tiers.js';
+import {
+  calibrateTiers,
+  getLatestTierCalibration,
+  measureAsCalibrated,
+  type TierCalibration,
+} from '../tiers/tiers.js';
 
 export interface RefreshOptions {
   /** YYYY-MM-DD in the store's timezone. */
@@ -51,12 +56,7 @@ export async function refreshSnapshot(store: Store, options: RefreshOptions): Pr
   const localDays = await getLocalDays(store, asOf);
   // Tiers are measured as the calibration measured them (its window and special days).
   const tiersConfig = stored
-    ? {
-        ...config.tiers,
-        measure: stored.measure,
-        window_months: stored.window_months,
-        special_days: stored.special_days,
-      }
+    ? measureAsCalibrated({ asOf, config: config.tiers }, stored).config
     : config.tiers;
   const facts = { table: FACTS_TABLE };
   return store.transaction(async () => {
