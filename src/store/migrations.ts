@@ -297,6 +297,18 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 9,
+    description: 'snapshot money in DECIMAL(18,2), like the orders it sums',
+    statements: [
+      // A refresh writes every member's money columns; 128-bit decimals cost a quarter of the
+      // snapshot's write time for no range a store needs (18 digits is 10^16 yuan).
+      'ALTER TABLE customer_snapshots ALTER monetary TYPE DECIMAL(18,2)',
+      'ALTER TABLE customer_snapshots ALTER tier_value TYPE DECIMAL(18,2)',
+      'ALTER TABLE customer_tag_snapshots ALTER power_spend TYPE DECIMAL(18,2)',
+      'ALTER TABLE customer_tag_snapshots ALTER net_spend TYPE DECIMAL(18,2)',
+    ],
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((latest, m) => Math.max(latest, m.version), 0);

@@ -180,6 +180,56 @@ export function buildCustomerFactsSql(options: CustomerFactsOptions, params: Par
   FROM fact_gaps, (${bounds}) b`;
 }
 
+/** Who is counted as of a day: members by default, with allCustomers also customers with an order by then. */
+export interface CountedOptions {
+  readonly asOf: string;
+  readonly allCustomers?: boolean;
+}
+
+/** The customer's own attributes the counted rows carry (for the tags). */
+const ATTRIBUTES = 'c.gender, c.birthday, c.province';
+
+/**
+ * SQL: one row per counted customer as of the end of the day: customer_id, is_member, gender,
+ * birthday, province, and every column of `facts` (a relation name; null columns for a customer without a GMV-status order).
+ * Counted = members (member_since before the end of the day), with allCustomers also every
+ * customer with an order of any status placed by then. The analyses add their columns to these
+ * rows, so a snapshot joins the customers with their facts once, not once per analysis.
+ */
+export function buildCountedFactsSql(facts: string, options: CountedOptions, params: ParamList): string {
+  // The end of the day from a one-row relation: a parameter cast in a condition is cast per row.
+  const end = `(SELECT (${params.add(options.asOf)}::DATE + 1)::TIMESTAMPTZ AS end_at)`;
+  if (!options.allCustomers)
+    return `SELECT c.id AS customer_id, true AS is_member, ${ATTRIBUTES}, f.* EXCLUDE (customer_id)
+      FROM customers c JOIN ${end} e ON c.member_since < e.end_at
+      LEFT JOIN ${facts} f ON f.customer_id = c.id`;
+  return `SELECT k.customer_id, coalesce(c.member_since < e.end_at, false) AS is_member, ${ATTRIBUTES},
+        f.* EXCLUDE (customer_id)
+      FROM (
+        SELECT c.id AS customer_id FROM customers c JOIN ${end} e ON c.member_since < e.end_at
+        UNION
+        SELECT o.customer_id FROM orders o JOIN ${end} e ON o.placed_at < e.end_at WHERE o.customer_id IS NOT NULL
+      ) k
+      CROSS JOIN ${end} e
+      LEFT JOIN customers c ON c.id = k.customer_id
+      LEFT JOIN ${facts} f ON f.customer_id = k.customer_id`;
+}
+
+/**
+ * SQL: the CTEs `customer_facts` (the facts of every customer with an order, from the source's
+ * table or inline) and `counted_facts` (buildCountedFactsSql over them), for an analysis to start
+ * from.
+ */
+export function countedFactsCtes(
+  source: FactsSource | undefined,
+  options: Omit<CustomerFactsOptions, 'localDays'> & CountedOptions,
+  params: ParamList,
+): string {
+  const { allCustomers, ...factsOptions } = options;
+  return `customer_facts AS (${selectCustomerFacts(source, factsOptions, params)}),
+    counted_facts AS (${buildCountedFactsSql('customer_facts', { asOf: options.asOf, allCustomers }, params)})`;
+}
+
 /** SQL: the facts relation for a CTE body, read from the source's table or built inline. */
 export function selectCustomerFacts(
   source: FactsSource | undefined,

@@ -40,7 +40,7 @@ import type { LifecycleConfig } from '../../config/lifecycle-config.js';
 import type { PredictConfig } from '../../config/predict-config.js';
 import { GMV_STATUSES } from '../../store/entities.js';
 import { ParamList, quoteIdent, type Query } from '../../store/sql.js';
-import { type FactsSource, selectCustomerFacts } from '../facts/customer-facts.js';
+import { countedFactsCtes, type FactsSource } from '../facts/customer-facts.js';
 
 export interface LifecycleOptions {
   /** The as-of day, YYYY-MM-DD in the store's timezone. */
@@ -94,17 +94,137 @@ function purchaseDaysCte(params: ParamList): string {
 }
 
 /**
- * The CTEs `dates` (idx, as_of, end_at), `store_cycles` (idx, store_cycle) and `facts` (one row
- * per idx and customer with a purchase by then) for a list of days, from the purchase days.
+ * The columns of a day's one-row window relation, given its store_cycle: the churn window W
+ * and the rules' settings (lc_*). Settings are columns rather than parameters in the rules
+ * because a parameter in a SELECT list is cast again for every row.
  */
-function buildDaysFacts(
-  days: string,
-  config: LifecycleConfig,
-  loyalWindow: string,
+function windowColumns(config: LifecycleConfig, params: ParamList, churnBelow: number | null): string {
+  return `coalesce(${params.add(config.churn_days ?? null)}::DOUBLE,
+      greatest(${params.add(config.min_churn_days)}::DOUBLE, coalesce(${params.add(config.churn_cycles)}::DOUBLE * store_cycle, 0))) AS churn_window,
+    ${params.add(config.at_risk_cycles)}::DOUBLE AS lc_at_risk_cycles, ${params.add(config.loyal_min_purchases)}::INTEGER AS lc_loyal_min,
+    ${params.add(config.loyal_window_days)}::INTEGER AS lc_loyal_window, ${params.add(config.loyal_recency_cycles)}::DOUBLE AS lc_loyal_cycles,
+    ${params.add(churnBelow)}::DOUBLE AS lc_churn_below`;
+}
+
+/**
+ * CTEs placing the rows of `measured` — which carry churn_window, the lc_* settings and
+ * lc_as_of, lc_purchases, lc_last_purchase, lc_recency, lc_recent, lc_cycle, lc_last_gap,
+ * lc_p_alive — ending in `output` with the stage and the rule that decided it.
+ */
+function stageCtes(measured: string, output: string): string {
+  return `${output}_staged AS (
+      SELECT *,
+        CASE
+          WHEN lc_purchases = 0 THEN 'prospect'
+          WHEN coalesce(lc_p_alive < lc_churn_below, lc_recency > churn_window) THEN 'churned'
+          WHEN lc_recency > lc_at_risk_cycles * lc_cycle THEN 'at_risk'
+          WHEN lc_recent >= lc_loyal_min AND lc_recency <= lc_loyal_cycles * lc_cycle THEN 'loyal'
+          WHEN lc_last_gap > churn_window THEN 'reactivated'
+          WHEN lc_purchases >= 2 THEN 'repeat'
+          ELSE 'new'
+        END AS stage
+      FROM ${measured}
+    ),
+    ${output} AS (
+      SELECT *,
+        CASE stage
+          WHEN 'prospect' THEN 'no purchase up to ' || lc_as_of::VARCHAR
+          WHEN 'churned' THEN CASE WHEN lc_p_alive IS NOT NULL AND lc_churn_below IS NOT NULL
+            THEN format('P(alive) {} < {}', round(lc_p_alive, 3), lc_churn_below)
+            ELSE format('recency {} d > churn window {} d', lc_recency, ${num('churn_window')}) END
+          WHEN 'at_risk' THEN CASE WHEN lc_p_alive IS NOT NULL AND lc_churn_below IS NOT NULL
+            THEN format('recency {} d > {} × cycle {} d = {} d, P(alive) {} ≥ {}',
+              lc_recency, ${num('lc_at_risk_cycles')}, ${num('lc_cycle')},
+              ${num('lc_at_risk_cycles * lc_cycle')}, round(lc_p_alive, 3), lc_churn_below)
+            ELSE format('recency {} d > {} × cycle {} d = {} d, within churn window {} d',
+              lc_recency, ${num('lc_at_risk_cycles')}, ${num('lc_cycle')},
+              ${num('lc_at_risk_cycles * lc_cycle')}, ${num('churn_window')}) END
+          WHEN 'loyal' THEN format('{} purchases in the trailing {} d ≥ {} and recency {} d ≤ {} × cycle {} d = {} d',
+            lc_recent, lc_loyal_window, lc_loyal_min, lc_recency,
+            ${num('lc_loyal_cycles')}, ${num('lc_cycle')}, ${num('lc_loyal_cycles * lc_cycle')})
+          WHEN 'reactivated' THEN format('bought on {} after a gap of {} d > churn window {} d',
+            lc_last_purchase::VARCHAR, lc_last_gap, ${num('churn_window')})
+          WHEN 'repeat' THEN format('{} purchases, recency {} d ≤ churn window {} d',
+            lc_purchases, lc_recency, ${num('churn_window')})
+          ELSE format('1 purchase, recency {} d ≤ churn window {} d', lc_recency, ${num('churn_window')})
+        END AS rule
+      FROM ${output}_staged
+    )`;
+}
+
+/**
+ * CTEs placing the rows of `input` (counted customers with their facts as of options.asOf, as
+ * countedFactsCtes gives them), ending in `output`: the input's columns, the window's
+ * (store_cycle, churn_window, lc_*), the figures the rules read (lc_*), stage and rule. Also
+ * `lc_window` (one row). `facts` names the facts of every customer, for the store cycle C.
+ * Every column is an expression of its row and the one-row window, so other analyses can add
+ * their columns to the same rows.
+ */
+export function lifecycleStageCtes(
+  input: string,
+  facts: string,
+  output: string,
+  options: Pick<LifecycleOptions, 'asOf' | 'config' | 'predictions'>,
   params: ParamList,
 ): string {
+  const { config, predictions } = options;
+  const churnBelow = config.churn_rule === 'p_alive' && predictions ? predictions.churnBelow : null;
+  const [purchases, recent] =
+    config.purchases === 'orders' ? ['purchases', 'loyal_purchases'] : ['purchase_days', 'loyal_days'];
+  return `lc_window AS (
+      SELECT ${params.add(options.asOf)}::DATE AS lc_as_of, store_cycle, ${windowColumns(config, params, churnBelow)}
+      FROM (SELECT median(gap)::DOUBLE AS store_cycle FROM (SELECT unnest(gaps) AS gap FROM ${facts}))
+    ),
+    ${output}_measured AS (
+      SELECT i.*, w.*, coalesce(i.${purchases}, 0) AS lc_purchases, i.last_purchase AS lc_last_purchase,
+        date_diff('day', i.last_purchase, w.lc_as_of)::INTEGER AS lc_recency,
+        coalesce(i.${recent}, 0) AS lc_recent,
+        CASE WHEN i.${purchases} > 0 THEN coalesce(i.own_cycle, w.store_cycle) END AS lc_cycle,
+        i.last_gap::INTEGER AS lc_last_gap, ${predictions ? 'p.p_alive' : 'NULL::DOUBLE'} AS lc_p_alive
+      FROM ${input} i CROSS JOIN lc_window w
+      ${predictions ? `LEFT JOIN ${quoteIdent(predictions.table)} p ON p.customer_id = i.customer_id` : ''}
+    ),
+    ${stageCtes(`${output}_measured`, output)}`;
+}
+
+/** The CTE chain for one day ending in `explained` (and `lc_window`), from the customer facts. */
+function buildDayRelation(options: LifecycleOptions, params: ParamList): string {
+  const { asOf, config } = options;
+  const counted = countedFactsCtes(
+    options.facts,
+    {
+      asOf,
+      allCustomers: options.allCustomers ?? false,
+      loyalWindowDays: config.loyal_window_days,
+      loyalDays: config.purchases === 'order_days',
+    },
+    params,
+  );
+  return `WITH
+    ${counted},
+    ${lifecycleStageCtes('counted_facts', 'customer_facts', 'explained', options, params)}`;
+}
+
+/**
+ * The CTE chain for several days (the month ends of a flow report) ending in `explained`, one
+ * row per (idx, as_of, counted customer), and `windows` (one row per idx), from the purchase
+ * days.
+ */
+function buildDaysRelation(options: LifecycleFlowOptions, params: ParamList): string {
+  const { config } = options;
+  const days = monthEnds(options.from, options.to, params);
   const count = config.purchases === 'orders' ? 'sum(p.orders)' : 'count(*)';
-  return `dates AS (SELECT idx::INTEGER AS idx, as_of::DATE AS as_of, (as_of::DATE + 1)::TIMESTAMPTZ AS end_at FROM (${days})),
+  const loyalWindow = params.add(config.loyal_window_days);
+  const nonMembers = options.allCustomers
+    ? `UNION SELECT w.idx, w.as_of, f.customer_id FROM windows w JOIN first_orders f ON f.first_at < w.end_at`
+    : '';
+  const firstOrders = options.allCustomers
+    ? `first_orders AS (
+        SELECT customer_id, min(placed_at) AS first_at FROM orders WHERE customer_id IS NOT NULL GROUP BY customer_id
+      ),`
+    : '';
+  return `WITH
+    dates AS (SELECT idx::INTEGER AS idx, as_of::DATE AS as_of, (as_of::DATE + 1)::TIMESTAMPTZ AS end_at FROM (${days})),
     ${purchaseDaysCte(params)},
     store_cycles AS (
       SELECT d.idx, median(p.gap)::DOUBLE AS store_cycle
@@ -114,70 +234,12 @@ function buildDaysFacts(
     facts AS (
       SELECT d.idx, p.customer_id, ${count}::INTEGER AS purchases, max(p.day) AS last_purchase,
         coalesce(${count} FILTER (WHERE p.day > d.as_of - ${loyalWindow}::INTEGER), 0)::INTEGER AS recent_purchases,
-        median(p.gap)::DOUBLE AS own_cycle,
-        arg_max(p.gap, p.day) AS last_gap, NULL::DOUBLE AS p_alive
+        median(p.gap)::DOUBLE AS own_cycle, arg_max(p.gap, p.day) AS last_gap
       FROM dates d JOIN purchase_days p ON p.day <= d.as_of
       GROUP BY d.idx, p.customer_id
-    )`;
-}
-
-/** The same CTEs for one day, from the customer facts. */
-function buildDayFacts(options: LifecycleOptions, params: ParamList): string {
-  const { asOf, facts: source, config, predictions } = options;
-  const facts = selectCustomerFacts(
-    source,
-    { asOf, loyalWindowDays: config.loyal_window_days, loyalDays: config.purchases === 'order_days' },
-    params,
-  );
-  const [purchases, recent] =
-    config.purchases === 'orders' ? ['purchases', 'loyal_purchases'] : ['purchase_days', 'loyal_days'];
-  return `dates AS (SELECT 0 AS idx, ${params.add(asOf)}::DATE AS as_of, (${params.add(asOf)}::DATE + 1)::TIMESTAMPTZ AS end_at),
-    customer_facts AS (${facts}),
-    store_cycles AS (SELECT 0 AS idx, median(gap)::DOUBLE AS store_cycle FROM (SELECT unnest(gaps) AS gap FROM customer_facts)),
-    facts AS (
-      SELECT 0 AS idx, f.customer_id, f.${purchases} AS purchases, f.last_purchase, f.${recent} AS recent_purchases,
-        f.own_cycle, f.last_gap, ${predictions ? 'p.p_alive' : 'NULL::DOUBLE'} AS p_alive
-      FROM customer_facts f
-      ${predictions ? `LEFT JOIN ${quoteIdent(predictions.table)} p USING (customer_id)` : ''}
-      WHERE f.purchases > 0
-    )`;
-}
-
-/**
- * The CTE chain ending in \`explained\`: one row per (as_of, counted customer) with the figures,
- * the stage and the rule. \`days\` gives the CTEs \`dates\`, \`store_cycles\` and \`facts\`.
- */
-function buildLifecycleRelation(
-  days: (params: ParamList) => string,
-  allCustomers: boolean,
-  config: LifecycleConfig,
-  params: ParamList,
-  churnBelow: number | null,
-): string {
-  const p = {
-    minChurn: params.add(config.min_churn_days),
-    churnCycles: params.add(config.churn_cycles),
-    fixedChurn: params.add(config.churn_days ?? null),
-    loyalMin: params.add(config.loyal_min_purchases),
-    loyalWindow: params.add(config.loyal_window_days),
-    loyalCycles: params.add(config.loyal_recency_cycles),
-    atRiskCycles: params.add(config.at_risk_cycles),
-    churnBelow: params.add(churnBelow),
-  };
-  const nonMembers = allCustomers
-    ? `UNION SELECT w.idx, w.as_of, f.customer_id FROM windows w JOIN first_orders f ON f.first_at < w.end_at`
-    : '';
-  const firstOrders = allCustomers
-    ? `first_orders AS (
-        SELECT customer_id, min(placed_at) AS first_at FROM orders WHERE customer_id IS NOT NULL GROUP BY customer_id
-      ),`
-    : '';
-  return `WITH
-    ${days(params)},
+    ),
     windows AS (
-      SELECT d.idx, d.as_of, d.end_at, s.store_cycle,
-        coalesce(${p.fixedChurn}::DOUBLE,
-          greatest(${p.minChurn}::DOUBLE, coalesce(${p.churnCycles}::DOUBLE * s.store_cycle, 0))) AS churn_window
+      SELECT d.idx, d.as_of, d.end_at, s.store_cycle, ${windowColumns(config, params, null)}
       FROM dates d LEFT JOIN store_cycles s USING (idx)
     ),
     ${firstOrders}
@@ -186,52 +248,15 @@ function buildLifecycleRelation(
       ${nonMembers}
     ),
     measured AS (
-      SELECT c.idx, c.as_of, c.customer_id, w.store_cycle, w.churn_window,
-        coalesce(f.purchases, 0) AS purchases, f.last_purchase,
-        date_diff('day', f.last_purchase, c.as_of)::INTEGER AS recency_days,
-        coalesce(f.recent_purchases, 0) AS recent_purchases,
-        CASE WHEN f.purchases > 0 THEN coalesce(f.own_cycle, w.store_cycle) END AS cycle, f.last_gap::INTEGER AS last_gap,
-        f.p_alive
+      SELECT c.idx, c.as_of, c.customer_id, w.* EXCLUDE (idx, as_of, end_at), c.as_of AS lc_as_of,
+        coalesce(f.purchases, 0) AS lc_purchases, f.last_purchase AS lc_last_purchase,
+        date_diff('day', f.last_purchase, c.as_of)::INTEGER AS lc_recency,
+        coalesce(f.recent_purchases, 0) AS lc_recent,
+        CASE WHEN f.purchases > 0 THEN coalesce(f.own_cycle, w.store_cycle) END AS lc_cycle,
+        f.last_gap::INTEGER AS lc_last_gap, NULL::DOUBLE AS lc_p_alive
       FROM counted c JOIN windows w USING (idx) LEFT JOIN facts f USING (idx, customer_id)
     ),
-    staged AS (
-      SELECT *,
-        CASE
-          WHEN purchases = 0 THEN 'prospect'
-          WHEN coalesce(p_alive < ${p.churnBelow}::DOUBLE, recency_days > churn_window) THEN 'churned'
-          WHEN recency_days > ${p.atRiskCycles}::DOUBLE * cycle THEN 'at_risk'
-          WHEN recent_purchases >= ${p.loyalMin}::INTEGER AND recency_days <= ${p.loyalCycles}::DOUBLE * cycle THEN 'loyal'
-          WHEN last_gap > churn_window THEN 'reactivated'
-          WHEN purchases >= 2 THEN 'repeat'
-          ELSE 'new'
-        END AS stage
-      FROM measured
-    ),
-    explained AS (
-      SELECT *,
-        CASE stage
-          WHEN 'prospect' THEN 'no purchase up to ' || as_of::VARCHAR
-          WHEN 'churned' THEN CASE WHEN p_alive IS NOT NULL AND ${p.churnBelow}::DOUBLE IS NOT NULL
-            THEN format('P(alive) {} < {}', round(p_alive, 3), ${p.churnBelow}::DOUBLE)
-            ELSE format('recency {} d > churn window {} d', recency_days, ${num('churn_window')}) END
-          WHEN 'at_risk' THEN CASE WHEN p_alive IS NOT NULL AND ${p.churnBelow}::DOUBLE IS NOT NULL
-            THEN format('recency {} d > {} × cycle {} d = {} d, P(alive) {} ≥ {}',
-              recency_days, ${num(p.atRiskCycles + '::DOUBLE')}, ${num('cycle')},
-              ${num(`${p.atRiskCycles}::DOUBLE * cycle`)}, round(p_alive, 3), ${p.churnBelow}::DOUBLE)
-            ELSE format('recency {} d > {} × cycle {} d = {} d, within churn window {} d',
-              recency_days, ${num(p.atRiskCycles + '::DOUBLE')}, ${num('cycle')},
-              ${num(`${p.atRiskCycles}::DOUBLE * cycle`)}, ${num('churn_window')}) END
-          WHEN 'loyal' THEN format('{} purchases in the trailing {} d ≥ {} and recency {} d ≤ {} × cycle {} d = {} d',
-            recent_purchases, ${p.loyalWindow}::INTEGER, ${p.loyalMin}::INTEGER, recency_days,
-            ${num(p.loyalCycles + '::DOUBLE')}, ${num('cycle')}, ${num(`${p.loyalCycles}::DOUBLE * cycle`)})
-          WHEN 'reactivated' THEN format('bought on {} after a gap of {} d > churn window {} d',
-            last_purchase::VARCHAR, last_gap, ${num('churn_window')})
-          WHEN 'repeat' THEN format('{} purchases, recency {} d ≤ churn window {} d',
-            purchases, recency_days, ${num('churn_window')})
-          ELSE format('1 purchase, recency {} d ≤ churn window {} d', recency_days, ${num('churn_window')})
-        END AS rule
-      FROM staged
-    )`;
+    ${stageCtes('measured', 'explained')}`;
 }
 
 /**
@@ -245,58 +270,29 @@ function monthEnds(from: string, to: string, params: ParamList): string {
     FROM generate_series(${start}::DATE - INTERVAL 1 MONTH, ${end}::DATE, INTERVAL 1 MONTH) AS t(m)`;
 }
 
-function build(
-  days: (params: ParamList) => string,
-  allCustomers: boolean,
-  config: LifecycleConfig,
-  select: string,
-  predictions?: LifecycleOptions['predictions'],
-): Query {
+function oneDay(options: LifecycleOptions, select: string): Query {
   const params = new ParamList();
-  const churnBelow = config.churn_rule === 'p_alive' && predictions ? predictions.churnBelow : null;
-  const relation = buildLifecycleRelation(days, allCustomers, config, params, churnBelow);
+  const relation = buildDayRelation(options, params);
   return { sql: `${relation}\n${select}`, params: params.values };
 }
 
-/** One day's relation, from the customer facts. */
-const oneDay =
-  (options: LifecycleOptions) =>
-  (params: ParamList): string =>
-    buildDayFacts(options, params);
-
 /** One row per counted customer as of the day: figures, stage and the rule that placed them. */
 export function buildLifecycleCustomersQuery(options: LifecycleOptions): Query {
-  return build(
-    oneDay(options),
-    options.allCustomers ?? false,
-    options.config,
-    `SELECT customer_id, stage, purchases, recent_purchases, last_purchase::VARCHAR AS last_purchase, recency_days,
-       cycle AS cycle_days, last_gap AS last_gap_days, rule
+  return oneDay(
+    options,
+    `SELECT customer_id, stage, lc_purchases AS purchases, lc_recent AS recent_purchases,
+       lc_last_purchase::VARCHAR AS last_purchase, lc_recency AS recency_days, lc_cycle AS cycle_days,
+       lc_last_gap AS last_gap_days, rule
      FROM explained ORDER BY customer_id`,
-    options.predictions,
-  );
-}
-
-/** Each counted customer's stage and rule, unordered, for a refresh to store. */
-export function buildLifecycleRowsQuery(options: LifecycleOptions): Query {
-  return build(
-    oneDay(options),
-    options.allCustomers ?? false,
-    options.config,
-    `SELECT customer_id, stage, rule FROM explained`,
-    options.predictions,
   );
 }
 
 /** Customers per stage as of the day (stages with none are absent), with C and W of the day. */
 export function buildLifecycleSummaryQuery(options: LifecycleOptions): Query {
-  return build(
-    oneDay(options),
-    options.allCustomers ?? false,
-    options.config,
+  return oneDay(
+    options,
     `SELECT w.store_cycle, w.churn_window, s.stage, count(s.customer_id)::INTEGER AS customers
-     FROM windows w LEFT JOIN staged s USING (idx) GROUP BY ALL`,
-    options.predictions,
+     FROM lc_window w LEFT JOIN explained_staged s ON true GROUP BY ALL`,
   );
 }
 
@@ -306,30 +302,25 @@ export function buildLifecycleSummaryQuery(options: LifecycleOptions): Query {
  * to the stage at this one. Rows: kind 'stage' (from_stage null) or 'flow' (stage changed).
  */
 export function buildLifecycleFlowsQuery(options: LifecycleFlowOptions): Query {
-  return build(
-    (params) =>
-      buildDaysFacts(
-        monthEnds(options.from, options.to, params),
-        options.config,
-        params.add(options.config.loyal_window_days),
-        params,
-      ),
-    options.allCustomers ?? false,
-    options.config,
-    `SELECT 'window' AS kind, strftime(w.as_of, '%Y-%m') AS month, w.as_of::VARCHAR AS month_end, NULL AS from_stage,
+  const params = new ParamList();
+  const relation = buildDaysRelation(options, params);
+  return {
+    sql: `${relation}
+     SELECT 'window' AS kind, strftime(w.as_of, '%Y-%m') AS month, w.as_of::VARCHAR AS month_end, NULL AS from_stage,
        NULL AS to_stage, 0 AS customers, w.store_cycle, w.churn_window
      FROM windows w WHERE w.idx > 0
      UNION ALL
      SELECT 'stage', strftime(s.as_of, '%Y-%m'), s.as_of::VARCHAR, NULL, s.stage, count(*)::INTEGER, NULL, NULL
-     FROM staged s WHERE s.idx > 0 GROUP BY ALL
+     FROM explained_staged s WHERE s.idx > 0 GROUP BY ALL
      UNION ALL
      SELECT 'flow', strftime(cur.as_of, '%Y-%m'), cur.as_of::VARCHAR, coalesce(prev.stage, 'not_counted'), cur.stage,
        count(*)::INTEGER, NULL, NULL
-     FROM staged cur LEFT JOIN staged prev ON prev.customer_id = cur.customer_id AND prev.idx = cur.idx - 1
+     FROM explained_staged cur LEFT JOIN explained_staged prev ON prev.customer_id = cur.customer_id AND prev.idx = cur.idx - 1
      WHERE cur.idx > 0 AND cur.stage IS DISTINCT FROM prev.stage
      GROUP BY ALL
      ORDER BY month, kind, from_stage, to_stage`,
-  );
+    params: params.values,
+  };
 }
 
 /**

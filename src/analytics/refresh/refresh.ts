@@ -8,15 +8,15 @@
 import type { Config } from '../../config/config.js';
 import type { PredictConfig } from '../../config/predict-config.js';
 import { AppError } from '../../errors.js';
-import { ParamList, raw, sql } from '../../store/sql.js';
+import { ParamList, quoteIdent, raw, sql } from '../../store/sql.js';
 import type { Store } from '../../store/store.js';
-import { buildCustomerFactsSql } from '../facts/customer-facts.js';
+import { buildCountedFactsSql, buildCustomerFactsSql } from '../facts/customer-facts.js';
 import { getLocalDays } from '../facts/local-day.js';
 import { PREDICTIONS_TABLE, predictCustomers, type PredictCustomersResult } from '../predict/predict.js';
-import { buildLifecycleRowsQuery } from '../lifecycle/lifecycle-query.js';
-import { buildRfmRowsQuery } from '../rfm/rfm-query.js';
+import { lifecycleStageCtes } from '../lifecycle/lifecycle-query.js';
+import { rfmScoringCtes } from '../rfm/rfm-query.js';
 import { buildTagsRowsQuery } from '../tags/tags-query.js';
-import { buildMemberTierRowsQuery } from '../tiers/tiers-query.js';
+import { tierMeasureCtes } from '../tiers/tiers-query.js';
 import {
   calibrateTiers,
   getLatestTierCalibration,
@@ -58,7 +58,6 @@ export async function refreshSnapshot(store: Store, options: RefreshOptions): Pr
   const tiersConfig = stored
     ? measureAsCalibrated({ asOf, config: config.tiers }, stored).config
     : config.tiers;
-  const facts = { table: FACTS_TABLE };
   return store.transaction(async () => {
     await store.run(raw(`DROP TABLE IF EXISTS ${FACTS_TABLE}`));
     const factParams = new ParamList();
@@ -75,7 +74,7 @@ export async function refreshSnapshot(store: Store, options: RefreshOptions): Pr
     );
     await store.run({ sql: `CREATE TEMP TABLE ${FACTS_TABLE} AS ${factsSql}`, params: factParams.values });
     const calibration: TierCalibration =
-      stored ?? (await calibrateTiers(store, { asOf, config: tiersConfig, facts, rfm: config.rfm }));
+      stored ?? (await calibrateTiers(store, { asOf, config: tiersConfig, facts: { table: FACTS_TABLE }, rfm: config.rfm }));
     const thresholds = calibration.tiers.slice(1).map((tier) => tier.threshold ?? '0.00');
     const churnByPAlive = config.lifecycle.churn_rule === 'p_alive';
     const prediction =
@@ -92,34 +91,30 @@ export async function refreshSnapshot(store: Store, options: RefreshOptions): Pr
     await store.run(sql`DELETE FROM snapshots WHERE as_of = ${asOf}::DATE`);
     await store.run(sql`DELETE FROM prediction_snapshots WHERE as_of = ${asOf}::DATE`);
     await store.run(sql`DELETE FROM customer_prediction_snapshots WHERE as_of = ${asOf}::DATE`);
-    // One statement joins the three analyses as they stream out of the facts. With members
-    // only, every counted customer is a member: no join with the customers. Constants come from
-    // a one-row relation: a parameter cast in the SELECT list is cast again for every row.
+    // One statement: RFM, tier and stage are columns the analyses add in turn to the counted
+    // customers' facts, so the customers meet their facts once and no analysis joins another.
+    // Rows go in by customer id: an ordered append is written once, where a parallel one is
+    // rewritten by the next checkpoint.
     const params = new ParamList();
-    const day = params.add(asOf);
-    const tierList = `[${tierIds.map((id) => `${params.add(id)}::VARCHAR`).join(', ')}]::VARCHAR[]`;
-    const stages = params.embed(
-      buildLifecycleRowsQuery({ asOf, allCustomers, config: config.lifecycle, facts, predictions }),
-    );
-    const rfm = params.embed(buildRfmRowsQuery({ asOf, allCustomers, config: config.rfm, facts }));
-    const tiers = params.embed(
-      buildMemberTierRowsQuery({ asOf, config: tiersConfig, facts, rfm: config.rfm }, thresholds),
-    );
+    const facts = quoteIdent(FACTS_TABLE);
+    const tierList = tierIds.map((id) => `${params.add(id)}::VARCHAR`).join(', ');
     await store.run({
       sql: `INSERT INTO customer_snapshots
-        SELECT k.as_of, s.customer_id, ${allCustomers ? 'c.member_since IS NOT NULL AND c.member_since < k.end_at' : 'true'},
-          r.recency_days, coalesce(r.frequency, 0), coalesce(r.monetary, 0), r.r, r.f, r.m, r.fm, r.score,
-          coalesce(r.segment, 'no_purchase'), k.tiers[t.tier], t.value, s.stage, s.rule
-        FROM (${stages}) s
-        CROSS JOIN (SELECT ${day}::DATE AS as_of, (${day}::DATE + 1)::TIMESTAMPTZ AS end_at, ${tierList} AS tiers) k
-        LEFT JOIN (${rfm}) r USING (customer_id)
-        LEFT JOIN (${tiers}) t USING (customer_id)
-        ${allCustomers ? 'LEFT JOIN customers c ON c.id = s.customer_id' : ''}`,
+        WITH counted_facts AS (${buildCountedFactsSql(facts, { asOf, allCustomers }, params)}),
+          ${rfmScoringCtes('counted_facts', 'snap_rfm', { asOf, config: config.rfm }, params)},
+          ${tierMeasureCtes('snap_rfm', 'snap_tiers', { asOf, config: tiersConfig, rfm: config.rfm }, params, thresholds)},
+          ${lifecycleStageCtes('snap_tiers', facts, 'snap_staged', { asOf, config: config.lifecycle, predictions }, params)}
+        SELECT k.as_of, s.customer_id, s.is_member, s.recency_days, s.frequency, s.monetary, s.r, s.f, s.m, s.fm,
+          s.score, s.segment, k.tiers[s.tier_level], s.tier_measure, s.stage, s.rule
+        FROM snap_staged s, (SELECT ${params.add(asOf)}::DATE AS as_of, [${tierList}]::VARCHAR[] AS tiers) k
+        ORDER BY s.customer_id`,
       params: params.values,
     });
     const tagParams = new ParamList();
     const tagDay = tagParams.add(asOf);
-    const tags = tagParams.embed(buildTagsRowsQuery({ asOf, allCustomers, config: config.tags, facts }));
+    const tags = tagParams.embed(
+      buildTagsRowsQuery({ asOf, allCustomers, config: config.tags, facts: { table: FACTS_TABLE } }),
+    );
     await store.run({
       sql: `INSERT INTO customer_tag_snapshots BY NAME SELECT ${tagDay}::DATE AS as_of, * FROM (${tags})`,
       params: tagParams.values,

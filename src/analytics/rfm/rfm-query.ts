@@ -27,7 +27,7 @@
 import type { RfmConfig } from '../../config/config.js';
 import { listGridCells } from '../../domain/rfm-segments.js';
 import { raw, type Query, ParamList } from '../../store/sql.js';
-import { type FactsSource, selectCustomerFacts } from '../facts/customer-facts.js';
+import { countedFactsCtes, type FactsSource } from '../facts/customer-facts.js';
 
 export interface RfmOptions {
   /** The as-of day, YYYY-MM-DD in the store's timezone. */
@@ -43,66 +43,82 @@ export interface RfmOptions {
 const bin = (value: string, cuts: string): string =>
   `(1 + ${[1, 2, 3, 4].map((i) => `(${value} > ${cuts}[${i}])::INTEGER`).join(' + ')})`;
 
-/** The four nearest-rank quintile cut points of one measure over the scored customers. */
-const quintileCuts = (measure: string, type: string): string =>
+/** The four nearest-rank quintile cut points of one measure over the scored rows. */
+const quintileCuts = (measure: string, type: string, scored: string): string =>
   `(SELECT [${[1, 2, 3, 4].map((j) => `max(x) FILTER (WHERE rank = (${j} * n + 4) // 5)`).join(', ')}]::${type}[]
-      FROM (SELECT ${measure} AS x, row_number() OVER (ORDER BY ${measure}) AS rank, count(*) OVER () AS n FROM scored))`;
+      FROM (SELECT ${measure} AS x, row_number() OVER (ORDER BY ${measure}) AS rank, count(*) OVER () AS n FROM ${scored}))`;
 
-/** The CTE chain ending in `rfm` (one row per counted customer) and `cuts` (one row). */
-function buildRfmRelation(options: RfmOptions, params: ParamList): string {
+export interface RfmScoringOptions {
+  readonly asOf: string;
+  readonly config: RfmConfig;
+}
+
+/**
+ * CTEs that score the rows of `input` (counted customers with their facts, as countedFactsCtes
+ * gives them), ending in `output`: the input's columns and recency_days, frequency, monetary,
+ * r, f, m, fm, score, segment. Also `<output>_scored` (the rows with a purchase, over which
+ * quintiles are cut) and `<output>_cuts` (one row: r_cuts, f_cuts, m_cuts). Every column is an
+ * expression of its row and the one-row cuts: no join, so other analyses can add their columns
+ * to the same rows.
+ */
+export function rfmScoringCtes(
+  input: string,
+  output: string,
+  options: RfmScoringOptions,
+  params: ParamList,
+): string {
   const { config } = options;
-  const asOf = params.add(options.asOf);
-  const facts = selectCustomerFacts(options.facts, { asOf: options.asOf }, params);
   const frequency = config.frequency === 'orders' ? 'purchases' : 'purchase_days';
   const monetary = config.monetary === 'net' ? 'net' : 'gross';
-  const nonMembers = options.allCustomers
-    ? `UNION SELECT customer_id FROM orders WHERE customer_id IS NOT NULL AND placed_at < (SELECT end_at FROM cutoff)`
-    : '';
   const breakpoints = config.scoring === 'breakpoints' ? config.breakpoints : undefined;
-  const list = (values: readonly number[], type: string): string =>
-    `[${values.map((value) => `${params.add(value)}::${type}`).join(', ')}]`;
+  const list = (values: readonly (number | string)[], type: string): string =>
+    `[${values.map((value) => `${params.add(value)}::${type}`).join(', ')}]::${type}[]`;
+  const scored = `${output}_scored`;
   const cuts = breakpoints
-    ? `SELECT ${list(breakpoints.recency_days, 'DOUBLE')} AS r_cuts, ${list(breakpoints.frequency, 'DOUBLE')} AS f_cuts,
-        ${list(breakpoints.monetary, 'DECIMAL(18,2)')} AS m_cuts`
-    : `SELECT ${quintileCuts('recency_days', 'DOUBLE')} AS r_cuts, ${quintileCuts('frequency', 'DOUBLE')} AS f_cuts,
-        ${quintileCuts('monetary', 'DECIMAL(38,2)')} AS m_cuts`;
+    ? `${list(breakpoints.recency_days, 'DOUBLE')} AS r_cuts, ${list(breakpoints.frequency, 'DOUBLE')} AS f_cuts,
+        ${list(breakpoints.monetary, 'DECIMAL(18,2)')}::DECIMAL(38,2)[] AS m_cuts`
+    : `${quintileCuts('recency_days', 'DOUBLE', scored)} AS r_cuts, ${quintileCuts('frequency', 'DOUBLE', scored)} AS f_cuts,
+        ${quintileCuts('monetary', 'DECIMAL(38,2)', scored)} AS m_cuts`;
+  // The segment of cell (R, FM) is the grid's element (R − 1) × 5 + FM; the loader checked the
+  // map covers every cell once.
+  const grid = listGridCells(config.segments).sort((a, b) => a.r - b.r || a.fm - b.fm);
   const { r: wr, f: wf, m: wm } = config.weights;
-  const [pr, pf, pm] = [wr, wf, wm].map((w) => params.add(w));
-  const grid = listGridCells(config.segments)
-    .map(
-      (cell) =>
-        `(${params.add(cell.r)}::INTEGER, ${params.add(cell.fm)}::INTEGER, ${params.add(cell.segment)})`,
-    )
-    .join(', ');
-  return `WITH
-    cutoff AS (SELECT ${asOf}::DATE AS as_of, (${asOf}::DATE + 1)::TIMESTAMPTZ AS end_at),
-    counted AS (
-      SELECT id AS customer_id FROM customers WHERE member_since < (SELECT end_at FROM cutoff)
-      ${nonMembers}
+  const scoredOnly = (expr: string): string => `CASE WHEN s.frequency > 0 THEN ${expr} END`;
+  return `${output}_measured AS (
+      SELECT *, date_diff('day', last_purchase, ${params.add(options.asOf)}::DATE)::INTEGER AS recency_days,
+        coalesce(${frequency}, 0)::INTEGER AS frequency, coalesce(${monetary}, 0)::DECIMAL(38,2) AS monetary
+      FROM ${input}
     ),
-    facts AS (
-      SELECT customer_id, last_purchase, ${frequency} AS frequency, ${monetary} AS monetary
-      FROM (${facts})
+    ${scored} AS (SELECT recency_days, frequency, monetary FROM ${output}_measured WHERE frequency > 0),
+    ${output}_cuts AS (
+      SELECT ${cuts}, ${list(grid.map((cell) => cell.segment), 'VARCHAR')} AS grid,
+        ${list([wr, wf, wm], 'DOUBLE')} AS weights
     ),
-    measured AS (
-      SELECT c.customer_id, date_diff('day', f.last_purchase, (SELECT as_of FROM cutoff))::INTEGER AS recency_days,
-        coalesce(f.frequency, 0)::INTEGER AS frequency, coalesce(f.monetary, 0)::DECIMAL(38,2) AS monetary
-      FROM counted c LEFT JOIN facts f USING (customer_id)
+    ${output}_binned AS (
+      SELECT s.*, ${scoredOnly(`6 - ${bin('s.recency_days', 'c.r_cuts')}`)} AS r,
+        ${scoredOnly(bin('s.frequency', 'c.f_cuts'))} AS f, ${scoredOnly(bin('s.monetary', 'c.m_cuts'))} AS m,
+        c.grid AS rfm_grid, c.weights AS rfm_weights
+      FROM ${output}_measured s, ${output}_cuts c
     ),
-    scored AS (SELECT * FROM measured WHERE frequency > 0),
-    cuts AS (${cuts}),
-    binned AS (
-      SELECT customer_id, 6 - ${bin('recency_days', 'r_cuts')} AS r, ${bin('frequency', 'f_cuts')} AS f,
-        ${bin('monetary', 'm_cuts')} AS m
-      FROM scored, cuts
-    ),
-    grid(r, fm, segment) AS (VALUES ${grid}),
-    rfm AS (
-      SELECT m.customer_id, m.recency_days, m.frequency, m.monetary, b.r, b.f, b.m, (b.f + b.m + 1) // 2 AS fm,
-        round((${pr} * b.r + ${pf} * b.f + ${pm} * b.m) / (${pr} + ${pf} + ${pm}), 2)::DOUBLE AS score,
-        coalesce(g.segment, 'no_purchase') AS segment
-      FROM measured m LEFT JOIN binned b USING (customer_id) LEFT JOIN grid g ON g.r = b.r AND g.fm = (b.f + b.m + 1) // 2
+    ${output} AS (
+      SELECT * EXCLUDE (rfm_grid, rfm_weights), (f + m + 1) // 2 AS fm,
+        round((rfm_weights[1] * r + rfm_weights[2] * f + rfm_weights[3] * m)
+          / (rfm_weights[1] + rfm_weights[2] + rfm_weights[3]), 2)::DOUBLE AS score,
+        coalesce(rfm_grid[(r - 1) * 5 + (f + m + 1) // 2], 'no_purchase') AS segment
+      FROM ${output}_binned
     )`;
+}
+
+/** The CTE chain ending in `rfm` (one row per counted customer), `rfm_scored` and `rfm_cuts` (one row). */
+function buildRfmRelation(options: RfmOptions, params: ParamList): string {
+  const counted = countedFactsCtes(
+    options.facts,
+    { asOf: options.asOf, allCustomers: options.allCustomers ?? false },
+    params,
+  );
+  return `WITH
+    ${counted},
+    ${rfmScoringCtes('counted_facts', 'rfm', options, params)}`;
 }
 
 function withRelation(options: RfmOptions, select: string): Query {
@@ -151,7 +167,7 @@ export function buildRfmCutPointsQuery(options: RfmOptions): Query {
   return withRelation(
     options,
     `SELECT r_cuts AS recency_days, f_cuts AS frequency, m_cuts::VARCHAR[] AS monetary,
-       (SELECT count(*)::INTEGER FROM scored) AS scored_customers FROM cuts`,
+       (SELECT count(*)::INTEGER FROM rfm_scored) AS scored_customers FROM rfm_cuts`,
   );
 }
 

@@ -50,7 +50,7 @@ import type { TagsConfig } from '../../config/tags-config.js';
 import { PROVINCES } from '../../domain/regions.js';
 import { GMV_STATUSES } from '../../store/entities.js';
 import { ParamList, type Query } from '../../store/sql.js';
-import { type FactsSource, selectCustomerFacts } from '../facts/customer-facts.js';
+import { countedFactsCtes, type FactsSource } from '../facts/customer-facts.js';
 
 export interface TagsOptions {
   /** The as-of day, YYYY-MM-DD in the store's timezone. */
@@ -101,46 +101,48 @@ function buildTagsRelation(options: TagsOptions, params: ParamList): string {
   const asOf = params.add(options.asOf);
   const activityDays = params.add(config.activity_window_days);
   const emotionDays = params.add(config.emotion_window_days);
-  const facts = selectCustomerFacts(
+  const counted = countedFactsCtes(
     options.facts,
-    { asOf: options.asOf, powerWindowDays: config.power_window_days },
+    {
+      asOf: options.asOf,
+      allCustomers: options.allCustomers ?? false,
+      powerWindowDays: config.power_window_days,
+    },
     params,
   );
   const statuses = GMV_STATUSES.map((status) => params.add(status)).join(', ');
   const lowRating = params.add(config.low_rating_max);
   const percentiles = config.power_percentiles.map((p) => params.add(p));
   const bands = POWER_BANDS.map((band) => params.add(band)).join(', ');
+  const generations = GENERATIONS.map((generation) => params.add(generation)).join(', ');
   const regions = listRegions(config)
     .map((r) => `(${params.add(r.province)}, ${params.add(r.north_south)}, ${params.add(r.big_region)})`)
     .join(', ');
-  const nonMembers = options.allCustomers
-    ? `UNION SELECT customer_id FROM orders WHERE customer_id IS NOT NULL AND placed_at < (SELECT end_at FROM cutoff)`
-    : '';
   const cut = (p: string): string => `max(x) FILTER (WHERE rank = ceil(${p}::DOUBLE * n / 100))`;
   return `WITH
+    ${counted},
     cutoff AS (
-      SELECT ${asOf}::DATE AS as_of, (${asOf}::DATE + 1)::TIMESTAMPTZ AS end_at,
+      SELECT ${asOf}::DATE AS as_of, month(${asOf}::DATE) * 100 + day(${asOf}::DATE) AS as_of_month_day,
+        (${asOf}::DATE + 1)::TIMESTAMPTZ AS end_at,
         (${asOf}::DATE - ${activityDays}::INTEGER + 1)::TIMESTAMPTZ AS activity_start,
-        ${asOf}::DATE - ${emotionDays}::INTEGER + 1 AS emotion_start
+        ${asOf}::DATE - ${emotionDays}::INTEGER + 1 AS emotion_start,
+        (${asOf}::DATE - ${emotionDays}::INTEGER + 1)::TIMESTAMPTZ AS emotion_start_at,
+        [${bands}]::VARCHAR[] AS bands, [${generations}]::VARCHAR[] AS generations
     ),
     regions(province, north_south, big_region) AS (VALUES ${regions}),
-    counted AS (
-      SELECT id AS customer_id FROM customers WHERE member_since < (SELECT end_at FROM cutoff)
-      ${nonMembers}
+    power_cuts AS (
+      SELECT [${percentiles.map(cut).join(', ')}] AS cuts
+      FROM (
+        SELECT power_spend AS x, row_number() OVER (ORDER BY power_spend) AS rank, count(*) OVER () AS n
+        FROM counted_facts WHERE power_purchases > 0
+      )
     ),
-    purchase AS (SELECT *, own_cycle AS cycle FROM (${facts})),
+    -- Orders refunded in the emotion window (by the order's day: orders carry no refund date).
     refunded_orders AS (
       SELECT o.id, o.customer_id, o.placed_at::DATE AS day
       FROM orders o, cutoff k
-      WHERE o.customer_id IS NOT NULL AND o.refunded_amount > 0 AND o.placed_at < k.end_at AND o.status IN (${statuses})
-    ),
-    powered AS (
-      SELECT c.customer_id, p.power_spend AS x
-      FROM counted c JOIN purchase p USING (customer_id) WHERE p.power_purchases > 0
-    ),
-    power_cuts AS (
-      SELECT [${percentiles.map(cut).join(', ')}] AS cuts
-      FROM (SELECT x, row_number() OVER (ORDER BY x) AS rank, count(*) OVER () AS n FROM powered)
+      WHERE o.customer_id IS NOT NULL AND o.refunded_amount > 0 AND o.placed_at >= k.emotion_start_at
+        AND o.placed_at < k.end_at AND o.status IN (${statuses})
     ),
     activity AS (
       SELECT s.customer_id, sum(s.page_views) AS page_views, count(*) AS sessions,
@@ -183,44 +185,39 @@ function buildTagsRelation(options: TagsOptions, params: ParamList): string {
     ),
     tags AS (
       SELECT c.customer_id,
-        coalesce(cu.gender, 'unknown') AS gender,
-        (year(k.as_of) - year(cu.birthday)
-          - CASE WHEN strftime(k.as_of, '%m-%d') < strftime(cu.birthday, '%m-%d') THEN 1 ELSE 0 END)::INTEGER AS age,
-        CASE
-          WHEN cu.birthday IS NULL THEN NULL
-          WHEN year(cu.birthday) < 1960 THEN '60前'
-          WHEN year(cu.birthday) >= 2010 THEN '10后'
-          ELSE lpad((year(cu.birthday) // 10 % 10 * 10)::VARCHAR, 2, '0') || '后'
-        END AS generation,
-        month(cu.birthday)::INTEGER AS birthday_month,
-        cu.province, r.north_south, r.big_region,
-        CASE WHEN p.power_purchases > 0 THEN
-          [${bands}][1 + (p.power_spend > pc.cuts[1])::INTEGER
-            + (p.power_spend > pc.cuts[2])::INTEGER + (p.power_spend > pc.cuts[3])::INTEGER]
+        coalesce(c.gender, 'unknown') AS gender,
+        (year(k.as_of) - year(c.birthday)
+          - CASE WHEN k.as_of_month_day < month(c.birthday) * 100 + day(c.birthday) THEN 1 ELSE 0 END)::INTEGER AS age,
+        -- 60前, then one generation per decade 60后 … 00后, then 10后
+        CASE WHEN c.birthday IS NOT NULL THEN k.generations[least(greatest(year(c.birthday) // 10 - 194, 1), 7)] END
+          AS generation,
+        month(c.birthday)::INTEGER AS birthday_month,
+        c.province, r.north_south, r.big_region,
+        CASE WHEN c.power_purchases > 0 THEN
+          k.bands[1 + (c.power_spend > pc.cuts[1])::INTEGER
+            + (c.power_spend > pc.cuts[2])::INTEGER + (c.power_spend > pc.cuts[3])::INTEGER]
         END AS power_band,
-        CASE WHEN p.power_purchases > 0 THEN p.power_spend END AS power_spend,
+        CASE WHEN c.power_purchases > 0 THEN c.power_spend END AS power_spend,
         coalesce(a.page_views, 0)::INTEGER AS page_views,
         coalesce(a.sessions, 0)::INTEGER AS sessions,
         a.page_views::DOUBLE / a.sessions AS pages_per_visit,
         a.avg_dwell_seconds, a.bounce_rate,
-        coalesce(p.purchases, 0)::INTEGER AS purchases,
-        round(p.gross / p.purchases, 2)::DECIMAL(18,2) AS aov,
-        p.items_per_order, p.largest_order,
-        coalesce(p.net, 0)::DECIMAL(38,2) AS net_spend,
-        p.first_purchase, p.last_purchase,
-        CASE WHEN p.purchases > 0 THEN p.purchases * 30.0 / (date_diff('day', p.first_purchase, k.as_of) + 1) END
+        coalesce(c.purchases, 0)::INTEGER AS purchases,
+        round(c.gross / c.purchases, 2)::DECIMAL(18,2) AS aov,
+        c.items_per_order, c.largest_order,
+        coalesce(c.net, 0)::DECIMAL(38,2) AS net_spend,
+        c.first_purchase, c.last_purchase,
+        CASE WHEN c.purchases > 0 THEN c.purchases * 30.0 / (date_diff('day', c.first_purchase, k.as_of) + 1) END
           ::DOUBLE AS purchases_per_30_days,
-        p.cycle AS purchase_cycle_days,
-        p.last_purchase + round(p.cycle)::INTEGER AS expected_next_purchase,
+        c.own_cycle AS purchase_cycle_days,
+        c.last_purchase + round(c.own_cycle)::INTEGER AS expected_next_purchase,
         coalesce(e.refunds, 0)::INTEGER AS refunds, e.last_refund,
         coalesce(e.rejections, 0)::INTEGER AS rejections, e.last_rejection,
         coalesce(e.complaints, 0)::INTEGER AS complaints, e.last_complaint,
         coalesce(e.low_ratings, 0)::INTEGER AS low_ratings, e.last_low_rating,
         coalesce(e.refunds + e.rejections + e.complaints + e.low_ratings > 0, false) AS negative_emotion
-      FROM counted c CROSS JOIN cutoff k CROSS JOIN power_cuts pc
-        LEFT JOIN customers cu ON cu.id = c.customer_id
-        LEFT JOIN regions r ON r.province = cu.province
-        LEFT JOIN purchase p ON p.customer_id = c.customer_id
+      FROM counted_facts c CROSS JOIN cutoff k CROSS JOIN power_cuts pc
+        LEFT JOIN regions r ON r.province = c.province
         LEFT JOIN activity a ON a.customer_id = c.customer_id
         LEFT JOIN emotion e ON e.customer_id = c.customer_id
     )`;

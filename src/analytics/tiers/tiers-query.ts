@@ -27,8 +27,8 @@ import { DEFAULT_MIN_THRESHOLD, type TiersConfig } from '../../config/tiers-conf
 import { sql, type Query, ParamList } from '../../store/sql.js';
 import type { RfmConfig } from '../../config/config.js';
 import { AppError } from '../../errors.js';
-import { type FactsSource, selectCustomerFacts } from '../facts/customer-facts.js';
-import { buildRfmRowsQuery } from '../rfm/rfm-query.js';
+import { countedFactsCtes, type FactsSource } from '../facts/customer-facts.js';
+import { rfmScoringCtes } from '../rfm/rfm-query.js';
 
 export interface TierValueOptions {
   /** The as-of day, YYYY-MM-DD in the store's timezone. */
@@ -41,13 +41,60 @@ export interface TierValueOptions {
 }
 
 /**
- * The CTE chain ending in `valued` (customer_id, value, recent): one row per counted member, with
- * the tier measure and the stepped check's value over the contribution window.
+ * CTEs adding the tier measure to the rows of `input` (counted customers with their facts, as
+ * countedFactsCtes gives them), ending in `output`: the input's columns and tier_measure (the
+ * value tiers are cut on), tier_recent_measure (the stepped check's value) and, given thresholds
+ * t2 … tK, tier_level (1 … K). All three are null for non-members: tiers are a member programme.
+ * With the RFM score as the measure, members are scored among members, as a calibration scores
+ * them, whoever else the input counts.
  */
-function buildValuedRelation(options: TierValueOptions, params: ParamList): string {
+export function tierMeasureCtes(
+  input: string,
+  output: string,
+  options: TierValueOptions,
+  params: ParamList,
+  thresholds?: readonly string[],
+): string {
   const { config } = options;
-  const asOf = params.add(options.asOf);
-  const facts = selectCustomerFacts(
+  let value = 'i.tier_value';
+  let scoring = '';
+  let scores = '';
+  if (config.measure === 'rfm_score') {
+    if (!options.rfm) throw new AppError('INTERNAL', 'the RFM score measure needs the rfm config');
+    scoring = `${output}_members AS (
+        SELECT customer_id, last_purchase, purchases, purchase_days, gross, net FROM ${input} WHERE is_member
+      ),
+      ${rfmScoringCtes(`${output}_members`, `${output}_rfm`, { asOf: options.asOf, config: options.rfm }, params)},`;
+    scores = `LEFT JOIN (SELECT customer_id, score AS tier_score FROM ${output}_rfm) r USING (customer_id)`;
+    value = 'r.tier_score';
+  }
+  // Thresholds from a one-row relation: a parameter cast in the SELECT list is cast per row.
+  const list = (thresholds ?? []).map((t) => `${params.add(t)}::DECIMAL(38,2)`).join(', ');
+  const reached = (thresholds ?? []).map((_, k) => `(tier_measure >= t.thresholds[${k + 1}])::INTEGER`);
+  return `${scoring}
+    ${output}_valued AS (
+      SELECT i.*, CASE WHEN i.is_member THEN coalesce(${value}, 0)::DECIMAL(38,2) END AS tier_measure,
+        CASE WHEN i.is_member THEN coalesce(i.tier_recent, 0)::DECIMAL(38,2) END AS tier_recent_measure
+      FROM ${input} i ${scores}
+    ),
+    ${output} AS (
+      SELECT v.*, ${thresholds ? `(1 + ${reached.join(' + ') || '0'})::INTEGER` : 'NULL::INTEGER'} AS tier_level
+      FROM ${output}_valued v, (SELECT [${list}]::DECIMAL(38,2)[] AS thresholds) t
+    )`;
+}
+
+/**
+ * The CTE chain ending in `valued` (customer_id, value, recent, tier): one row per counted
+ * member, with the tier measure, the stepped check's value over the contribution window, and the
+ * tier reached given thresholds (null without).
+ */
+function buildValuedRelation(
+  options: TierValueOptions,
+  params: ParamList,
+  thresholds?: readonly string[],
+): string {
+  const { config } = options;
+  const counted = countedFactsCtes(
     options.facts,
     {
       asOf: options.asOf,
@@ -59,26 +106,11 @@ function buildValuedRelation(options: TierValueOptions, params: ParamList): stri
     },
     params,
   );
-  let value = 'f.tier_value';
-  let scores = '';
-  if (config.measure === 'rfm_score') {
-    if (!options.rfm) throw new AppError('INTERNAL', 'the RFM score measure needs the rfm config');
-    // The members' weighted RFM scores of the day (no purchase: no score, value 0).
-    const rfm = buildRfmRowsQuery({
-      asOf: options.asOf,
-      config: options.rfm,
-      ...(options.facts ? { facts: options.facts } : {}),
-    });
-    scores = `LEFT JOIN (${params.embed(rfm)}) r USING (customer_id)`;
-    value = 'r.score';
-  }
   return `WITH
-    cutoff AS (SELECT (${asOf}::DATE + 1)::TIMESTAMPTZ AS end_at),
-    counted AS (SELECT id AS customer_id FROM customers WHERE member_since < (SELECT end_at FROM cutoff)),
+    ${counted},
+    ${tierMeasureCtes('counted_facts', 'tiered', options, params, thresholds)},
     valued AS (
-      SELECT c.customer_id, coalesce(${value}, 0)::DECIMAL(38,2) AS value,
-        coalesce(f.tier_recent, 0)::DECIMAL(38,2) AS recent
-      FROM counted c LEFT JOIN (${facts}) f USING (customer_id) ${scores}
+      SELECT customer_id, tier_measure AS value, tier_recent_measure AS recent, tier_level AS tier FROM tiered
     ),
     ranked AS (
       SELECT value, row_number() OVER (ORDER BY value) AS rank, count(*) OVER () AS n FROM valued
@@ -145,13 +177,11 @@ export function buildTierCutsQuery(options: TierValueOptions): Query {
  */
 export function buildTierCountsQuery(options: TierValueOptions, thresholds: readonly string[]): Query {
   const params = new ParamList();
-  const relation = buildValuedRelation(options, params);
-  const reached = thresholds.map((t) => `(value >= ${params.add(t)}::DECIMAL(38,2))::INTEGER`);
+  const relation = buildValuedRelation(options, params, thresholds);
   return {
     sql: `${relation}
     SELECT tier, count(*)::INTEGER AS members, sum(value)::VARCHAR AS value, sum(recent)::VARCHAR AS recent
-    FROM (SELECT 1 + ${reached.join(' + ') || '0'} AS tier, value, recent FROM valued)
-    GROUP BY tier ORDER BY tier`,
+    FROM valued GROUP BY tier ORDER BY tier`,
     params: params.values,
   };
 }
@@ -159,25 +189,11 @@ export function buildTierCountsQuery(options: TierValueOptions, thresholds: read
 /** Every counted member's value and tier, highest value first. */
 export function buildMemberTiersQuery(options: TierValueOptions, thresholds: readonly string[]): Query {
   const params = new ParamList();
-  const relation = buildValuedRelation(options, params);
-  const reached = thresholds.map((t) => `(value >= ${params.add(t)}::DECIMAL(38,2))::INTEGER`);
+  const relation = buildValuedRelation(options, params, thresholds);
   return {
     sql: `${relation}
-    SELECT customer_id, value::VARCHAR AS value, recent::VARCHAR AS recent,
-      (1 + ${reached.join(' + ') || '0'})::INTEGER AS tier
+    SELECT customer_id, value::VARCHAR AS value, recent::VARCHAR AS recent, tier
     FROM valued ORDER BY valued.value DESC, customer_id`,
-    params: params.values,
-  };
-}
-
-/** The same rows typed (value a DECIMAL, tier its number 1 … K) and unordered, for a refresh to store. */
-export function buildMemberTierRowsQuery(options: TierValueOptions, thresholds: readonly string[]): Query {
-  const params = new ParamList();
-  const relation = buildValuedRelation(options, params);
-  const reached = thresholds.map((t) => `(value >= ${params.add(t)}::DECIMAL(38,2))::INTEGER`);
-  return {
-    sql: `${relation}
-    SELECT customer_id, value, (1 + ${reached.join(' + ') || '0'})::INTEGER AS tier FROM valued`,
     params: params.values,
   };
 }
