@@ -20,7 +20,8 @@
  * list, oldest first), own_cycle (median gap, the mean of the two middle ones when even),
  * last_gap (the gap before the last purchase day); and over trailing windows when asked:
  * tier_value / tier_recent (net over the tier window / the contribution window, special days
- * left out), power_purchases / power_spend, loyal_purchases / loyal_days.
+ * left out), power_purchases / power_spend, loyal_purchases / loyal_days, window_refunds /
+ * last_window_refund (orders with a refund placed in the emotion window, and the last one's day).
  */
 import type { TiersConfig } from '../../config/tiers-config.js';
 import { GMV_STATUSES } from '../../store/entities.js';
@@ -62,6 +63,8 @@ export interface CustomerFactsOptions {
   readonly loyalWindowDays?: number;
   /** Also count loyal_days (distinct days, a per-customer list walk); null otherwise. */
   readonly loyalDays?: boolean;
+  /** For window_refunds and last_window_refund: the trailing days D − n + 1 … D. */
+  readonly emotionWindowDays?: number;
 }
 
 /** The columns of the facts relation, for readers that check what they get. */
@@ -86,6 +89,8 @@ export const CUSTOMER_FACT_COLUMNS = [
   'power_spend',
   'loyal_purchases',
   'loyal_days',
+  'window_refunds',
+  'last_window_refund',
 ] as const;
 
 /** SQL: a typed list of parameters. */
@@ -115,7 +120,7 @@ function specialDayTest(params: ParamList, specialDays: TierWindow['special_days
 export function buildCustomerFactsSql(options: CustomerFactsOptions, params: ParamList): string {
   const asOf = params.add(options.asOf);
   const statuses = GMV_STATUSES.map((status) => params.add(status)).join(', ');
-  const { tierWindow, powerWindowDays, loyalWindowDays } = options;
+  const { tierWindow, powerWindowDays, loyalWindowDays, emotionWindowDays } = options;
   // Window starts as day numbers, computed once in a one-row relation: an expression of
   // parameters in a SELECT list is evaluated again for every order.
   const trailing = (days: number | undefined): string =>
@@ -128,11 +133,12 @@ export function buildCustomerFactsSql(options: CustomerFactsOptions, params: Par
       : dayNumberOfDateSql(`((${asOf}::DATE + 1) - to_months(${params.add(months)}::INTEGER))::DATE`);
   const bounds = `SELECT ${monthsBack(tierWindow?.window_months)} AS tier_start,
       ${monthsBack(tierWindow?.contribution_months)} AS recent_start,
-      ${trailing(powerWindowDays)} AS power_start, ${trailing(loyalWindowDays)} AS loyal_start`;
+      ${trailing(powerWindowDays)} AS power_start, ${trailing(loyalWindowDays)} AS loyal_start,
+      ${trailing(emotionWindowDays)} AS emotion_start`;
   const notSpecial = tierWindow ? `NOT ${specialDayTest(params, tierWindow.special_days)}` : 'true';
   return `WITH
     fact_orders AS (
-      SELECT customer_id, paid_amount - refunded_amount AS net, d,
+      SELECT customer_id, paid_amount - refunded_amount AS net, d, refunded_amount > 0 AS refunded,
         CASE WHEN paid_amount > 0 THEN d END AS pd,
         CASE WHEN paid_amount > 0 THEN paid_amount END AS paid,
         CASE WHEN paid_amount > 0 THEN item_count END AS items
@@ -149,6 +155,7 @@ export function buildCustomerFactsSql(options: CustomerFactsOptions, params: Par
         sum(tier_net) AS tier_value, sum(recent_net) AS tier_recent,
         count(power_day)::INTEGER AS power_purchases, sum(power_net) AS power_spend,
         count(loyal_day)::INTEGER AS loyal_purchases,
+        count(refund_day)::INTEGER AS window_refunds, max(refund_day) AS last_refund_day,
         list_sort(list(pd) FILTER (WHERE pd IS NOT NULL)) AS days
       FROM (
         SELECT o.*,
@@ -156,7 +163,8 @@ export function buildCustomerFactsSql(options: CustomerFactsOptions, params: Par
           CASE WHEN d >= b.recent_start AND ${notSpecial} THEN net END AS recent_net,
           CASE WHEN pd >= b.power_start THEN 1 END AS power_day,
           CASE WHEN d >= b.power_start THEN net END AS power_net,
-          CASE WHEN pd >= b.loyal_start THEN 1 END AS loyal_day
+          CASE WHEN pd >= b.loyal_start THEN 1 END AS loyal_day,
+          CASE WHEN refunded AND d >= b.emotion_start THEN d END AS refund_day
         FROM fact_orders o, (${bounds}) b
       )
       GROUP BY customer_id
@@ -171,7 +179,7 @@ export function buildCustomerFactsSql(options: CustomerFactsOptions, params: Par
     gross, net, first_day, last_day, ${dateOfDayNumberSql('first_day')} AS first_purchase,
     ${dateOfDayNumberSql('last_day')} AS last_purchase, items_per_order, largest_order, gaps,
     list_median(gaps)::DOUBLE AS own_cycle, gaps[-1] AS last_gap, tier_value, tier_recent, power_purchases,
-    power_spend, loyal_purchases,
+    power_spend, loyal_purchases, window_refunds, ${dateOfDayNumberSql('last_refund_day')} AS last_window_refund,
     ${
       options.loyalDays
         ? 'len(list_filter(days, (day, i) -> day >= loyal_start AND (i = 1 OR day > days[i - 1])))::INTEGER'

@@ -67,6 +67,7 @@ export async function refreshSnapshot(store: Store, options: RefreshOptions): Pr
         localDays,
         tierWindow: tiersConfig,
         powerWindowDays: config.tags.power_window_days,
+        emotionWindowDays: config.tags.emotion_window_days,
         loyalWindowDays: config.lifecycle.loyal_window_days,
         loyalDays: config.lifecycle.purchases === 'order_days',
       },
@@ -116,7 +117,8 @@ export async function refreshSnapshot(store: Store, options: RefreshOptions): Pr
       buildTagsRowsQuery({ asOf, allCustomers, config: config.tags, facts: { table: FACTS_TABLE } }),
     );
     await store.run({
-      sql: `INSERT INTO customer_tag_snapshots BY NAME SELECT ${tagDay}::DATE AS as_of, * FROM (${tags})`,
+      sql: `INSERT INTO customer_tag_snapshots BY NAME
+        SELECT ${tagDay}::DATE AS as_of, * FROM (${tags}) ORDER BY customer_id`,
       params: tagParams.values,
     });
     if (prediction && config.predict.in_snapshot)

@@ -41,7 +41,9 @@
  * - refunds: refunded orders, counted once each, plus refund feedback not tied to an order. An
  *   order is refunded when a refund feedback names it (event day: that feedback's day) or, with
  *   no such feedback up to D, when its refunded_amount > 0 (event day: the order's day, since
- *   orders carry no refund date). last_refund is the latest event day.
+ *   orders carry no refund date). last_refund is the latest event day; an order with a refund
+ *   that feedback names also lends it its own day (the feedback comes after the order, so in
+ *   real data this changes nothing). The orders' part comes from the customer facts' one pass.
  * - rejections 拒收, complaints: feedback rows of those kinds; low_ratings: ratings ≤
  *   low_rating_max. Each with its count and last day.
  * - negative_emotion = any of the four counts is above 0.
@@ -107,6 +109,7 @@ function buildTagsRelation(options: TagsOptions, params: ParamList): string {
       asOf: options.asOf,
       allCustomers: options.allCustomers ?? false,
       powerWindowDays: config.power_window_days,
+      emotionWindowDays: config.emotion_window_days,
     },
     params,
   );
@@ -137,13 +140,6 @@ function buildTagsRelation(options: TagsOptions, params: ParamList): string {
         FROM counted_facts WHERE power_purchases > 0
       )
     ),
-    -- Orders refunded in the emotion window (by the order's day: orders carry no refund date).
-    refunded_orders AS (
-      SELECT o.id, o.customer_id, o.placed_at::DATE AS day
-      FROM orders o, cutoff k
-      WHERE o.customer_id IS NOT NULL AND o.refunded_amount > 0 AND o.placed_at >= k.emotion_start_at
-        AND o.placed_at < k.end_at AND o.status IN (${statuses})
-    ),
     activity AS (
       SELECT s.customer_id, sum(s.page_views) AS page_views, count(*) AS sessions,
         avg(s.duration_seconds)::DOUBLE AS avg_dwell_seconds,
@@ -154,16 +150,23 @@ function buildTagsRelation(options: TagsOptions, params: ParamList): string {
     ),
     fb AS (
       SELECT coalesce(f.customer_id, o.customer_id) AS customer_id, f.order_id, f.kind, f.rating,
-        f.created_at, f.created_at::DATE AS day
+        f.created_at, f.created_at::DATE AS day,
+        -- whether the order it names is one of the window's refunded orders the facts count
+        o.customer_id AS order_customer_id, o.customer_id IS NOT NULL AND o.refunded_amount > 0
+          AND o.status IN (${statuses}) AND o.placed_at >= k.emotion_start_at AND o.placed_at < k.end_at
+          AS names_window_refund
       FROM feedback f LEFT JOIN orders o ON o.id = f.order_id, cutoff k
       WHERE f.created_at < k.end_at
+    ),
+    -- Per customer, the window's refunded orders that refund feedback names: counted once, as
+    -- that feedback, so taken off the facts' count of refunded orders.
+    named_refunds AS (
+      SELECT order_customer_id AS customer_id, count(DISTINCT order_id) AS named
+      FROM fb WHERE kind = 'refund' AND names_window_refund GROUP BY order_customer_id
     ),
     emotion_events AS (
       SELECT customer_id, 'refund' AS kind, coalesce(order_id, 'feedback ' || created_at::VARCHAR) AS ref, day
       FROM fb WHERE kind = 'refund'
-      UNION ALL
-      SELECT customer_id, 'refund', id, day FROM refunded_orders
-      WHERE id NOT IN (SELECT order_id FROM fb WHERE kind = 'refund' AND order_id IS NOT NULL)
       UNION ALL
       SELECT customer_id, kind, NULL, day FROM fb WHERE kind IN ('rejection', 'complaint')
       UNION ALL
@@ -211,15 +214,18 @@ function buildTagsRelation(options: TagsOptions, params: ParamList): string {
           ::DOUBLE AS purchases_per_30_days,
         c.own_cycle AS purchase_cycle_days,
         c.last_purchase + round(c.own_cycle)::INTEGER AS expected_next_purchase,
-        coalesce(e.refunds, 0)::INTEGER AS refunds, e.last_refund,
+        (coalesce(e.refunds, 0) + coalesce(c.window_refunds, 0) - coalesce(nr.named, 0))::INTEGER AS refunds,
+        greatest(e.last_refund, c.last_window_refund) AS last_refund,
         coalesce(e.rejections, 0)::INTEGER AS rejections, e.last_rejection,
         coalesce(e.complaints, 0)::INTEGER AS complaints, e.last_complaint,
         coalesce(e.low_ratings, 0)::INTEGER AS low_ratings, e.last_low_rating,
-        coalesce(e.refunds + e.rejections + e.complaints + e.low_ratings > 0, false) AS negative_emotion
+        coalesce(e.refunds, 0) + coalesce(c.window_refunds, 0) - coalesce(nr.named, 0)
+          + coalesce(e.rejections + e.complaints + e.low_ratings, 0) > 0 AS negative_emotion
       FROM counted_facts c CROSS JOIN cutoff k CROSS JOIN power_cuts pc
         LEFT JOIN regions r ON r.province = c.province
         LEFT JOIN activity a ON a.customer_id = c.customer_id
         LEFT JOIN emotion e ON e.customer_id = c.customer_id
+        LEFT JOIN named_refunds nr ON nr.customer_id = c.customer_id
     )`;
 }
 
