@@ -172,6 +172,9 @@ describe('lifecycle stage as of a day', () => {
     expect(summary.stages.find((s) => s.stage === 'at_risk')?.label_zh).toBe('沉睡/预流失');
     const march = await getLifecycleSummary(temp.store, { asOf: '2024-03-31', config: defaults() });
     expect(march.store_cycle_days).toBe(30);
+    // An even number of gaps (30 30 31 31, see the table above): the mean of the two middle ones.
+    const january = await getLifecycleSummary(temp.store, { asOf: '2024-01-31', config: defaults() });
+    expect(january.store_cycle_days).toBe(30.5);
   });
 
   it('with allCustomers places non-members too, with a fractional own cycle', async () => {

@@ -99,12 +99,32 @@ function purchaseDaysCte(params: ParamList): string {
  * because a parameter in a SELECT list is cast again for every row.
  */
 function windowColumns(config: LifecycleConfig, params: ParamList, churnBelow: number | null): string {
-  return `coalesce(${params.add(config.churn_days ?? null)}::DOUBLE,
-      greatest(${params.add(config.min_churn_days)}::DOUBLE, coalesce(${params.add(config.churn_cycles)}::DOUBLE * store_cycle, 0))) AS churn_window,
-    ${params.add(config.at_risk_cycles)}::DOUBLE AS lc_at_risk_cycles, ${params.add(config.loyal_min_purchases)}::INTEGER AS lc_loyal_min,
-    ${params.add(config.loyal_window_days)}::INTEGER AS lc_loyal_window, ${params.add(config.loyal_recency_cycles)}::DOUBLE AS lc_loyal_cycles,
+  const churnWindow = `coalesce(${params.add(config.churn_days ?? null)}::DOUBLE,
+      greatest(${params.add(config.min_churn_days)}::DOUBLE, coalesce(${params.add(config.churn_cycles)}::DOUBLE * store_cycle, 0)))`;
+  const atRisk = `${params.add(config.at_risk_cycles)}::DOUBLE`;
+  const loyalCycles = `${params.add(config.loyal_recency_cycles)}::DOUBLE`;
+  // The rules' constant figures as text once per day, not once per customer.
+  return `${churnWindow} AS churn_window, ${num(churnWindow)} AS lc_churn_text,
+    ${atRisk} AS lc_at_risk_cycles, ${num(atRisk)} AS lc_at_risk_text,
+    ${params.add(config.loyal_min_purchases)}::INTEGER AS lc_loyal_min,
+    ${params.add(config.loyal_window_days)}::INTEGER AS lc_loyal_window,
+    ${loyalCycles} AS lc_loyal_cycles, ${num(loyalCycles)} AS lc_loyal_text,
     ${params.add(churnBelow)}::DOUBLE AS lc_churn_below`;
 }
+
+/**
+ * SQL: one row, store_cycle = the median of every customer's gaps in `facts` (as DuckDB's
+ * median: the mean of the two middle gaps when their number is even; null without gaps), found
+ * from the count of each gap: gaps are whole days, so counting millions of them is cheaper
+ * than sorting them.
+ */
+const storeCycleSql = (facts: string): string =>
+  `SELECT ((min(gap) FILTER (WHERE upto >= (n + 1) // 2) + min(gap) FILTER (WHERE upto >= n // 2 + 1)) / 2)::DOUBLE
+      AS store_cycle
+    FROM (
+      SELECT gap, sum(c) OVER (ORDER BY gap) AS upto, sum(c) OVER () AS n
+      FROM (SELECT gap, count(*) AS c FROM (SELECT unnest(gaps) AS gap FROM ${facts}) GROUP BY gap)
+    )`;
 
 /**
  * CTEs placing the rows of `measured` — which carry churn_window, the lc_* settings and
@@ -131,22 +151,20 @@ function stageCtes(measured: string, output: string): string {
           WHEN 'prospect' THEN 'no purchase up to ' || lc_as_of::VARCHAR
           WHEN 'churned' THEN CASE WHEN lc_p_alive IS NOT NULL AND lc_churn_below IS NOT NULL
             THEN format('P(alive) {} < {}', round(lc_p_alive, 3), lc_churn_below)
-            ELSE format('recency {} d > churn window {} d', lc_recency, ${num('churn_window')}) END
-          WHEN 'at_risk' THEN CASE WHEN lc_p_alive IS NOT NULL AND lc_churn_below IS NOT NULL
-            THEN format('recency {} d > {} × cycle {} d = {} d, P(alive) {} ≥ {}',
-              lc_recency, ${num('lc_at_risk_cycles')}, ${num('lc_cycle')},
-              ${num('lc_at_risk_cycles * lc_cycle')}, round(lc_p_alive, 3), lc_churn_below)
-            ELSE format('recency {} d > {} × cycle {} d = {} d, within churn window {} d',
-              lc_recency, ${num('lc_at_risk_cycles')}, ${num('lc_cycle')},
-              ${num('lc_at_risk_cycles * lc_cycle')}, ${num('churn_window')}) END
-          WHEN 'loyal' THEN format('{} purchases in the trailing {} d ≥ {} and recency {} d ≤ {} × cycle {} d = {} d',
-            lc_recent, lc_loyal_window, lc_loyal_min, lc_recency,
-            ${num('lc_loyal_cycles')}, ${num('lc_cycle')}, ${num('lc_loyal_cycles * lc_cycle')})
-          WHEN 'reactivated' THEN format('bought on {} after a gap of {} d > churn window {} d',
-            lc_last_purchase::VARCHAR, lc_last_gap, ${num('churn_window')})
-          WHEN 'repeat' THEN format('{} purchases, recency {} d ≤ churn window {} d',
-            lc_purchases, lc_recency, ${num('churn_window')})
-          ELSE format('1 purchase, recency {} d ≤ churn window {} d', lc_recency, ${num('churn_window')})
+            ELSE 'recency ' || lc_recency::VARCHAR || ' d > churn window ' || lc_churn_text || ' d' END
+          WHEN 'at_risk' THEN 'recency ' || lc_recency::VARCHAR || ' d > ' || lc_at_risk_text || ' × cycle '
+            || ${num('lc_cycle')} || ' d = ' || ${num('lc_at_risk_cycles * lc_cycle')} || ' d, '
+            || CASE WHEN lc_p_alive IS NOT NULL AND lc_churn_below IS NOT NULL
+              THEN format('P(alive) {} ≥ {}', round(lc_p_alive, 3), lc_churn_below)
+              ELSE 'within churn window ' || lc_churn_text || ' d' END
+          WHEN 'loyal' THEN lc_recent::VARCHAR || ' purchases in the trailing ' || lc_loyal_window::VARCHAR || ' d ≥ '
+            || lc_loyal_min::VARCHAR || ' and recency ' || lc_recency::VARCHAR || ' d ≤ ' || lc_loyal_text
+            || ' × cycle ' || ${num('lc_cycle')} || ' d = ' || ${num('lc_loyal_cycles * lc_cycle')} || ' d'
+          WHEN 'reactivated' THEN 'bought on ' || lc_last_purchase::VARCHAR || ' after a gap of '
+            || lc_last_gap::VARCHAR || ' d > churn window ' || lc_churn_text || ' d'
+          WHEN 'repeat' THEN lc_purchases::VARCHAR || ' purchases, recency ' || lc_recency::VARCHAR
+            || ' d ≤ churn window ' || lc_churn_text || ' d'
+          ELSE '1 purchase, recency ' || lc_recency::VARCHAR || ' d ≤ churn window ' || lc_churn_text || ' d'
         END AS rule
       FROM ${output}_staged
     )`;
@@ -173,7 +191,7 @@ export function lifecycleStageCtes(
     config.purchases === 'orders' ? ['purchases', 'loyal_purchases'] : ['purchase_days', 'loyal_days'];
   return `lc_window AS (
       SELECT ${params.add(options.asOf)}::DATE AS lc_as_of, store_cycle, ${windowColumns(config, params, churnBelow)}
-      FROM (SELECT median(gap)::DOUBLE AS store_cycle FROM (SELECT unnest(gaps) AS gap FROM ${facts}))
+      FROM (${storeCycleSql(facts)})
     ),
     ${output}_measured AS (
       SELECT i.*, w.*, coalesce(i.${purchases}, 0) AS lc_purchases, i.last_purchase AS lc_last_purchase,

@@ -7,6 +7,7 @@
  */
 import type { Config } from '../../config/config.js';
 import type { PredictConfig } from '../../config/predict-config.js';
+import type { TiersConfig } from '../../config/tiers-config.js';
 import { AppError } from '../../errors.js';
 import { ParamList, quoteIdent, raw, sql } from '../../store/sql.js';
 import type { Store } from '../../store/store.js';
@@ -58,22 +59,42 @@ export async function refreshSnapshot(store: Store, options: RefreshOptions): Pr
   const tiersConfig = stored
     ? measureAsCalibrated({ asOf, config: config.tiers }, stored).config
     : config.tiers;
-  return store.transaction(async () => {
+  // The facts go into a connection-local temp table before the transaction: the analyses then
+  // scan committed rows, in parallel, where rows a transaction wrote itself are read slower.
+  await store.run(raw(`DROP TABLE IF EXISTS ${FACTS_TABLE}`));
+  const factParams = new ParamList();
+  const factsSql = buildCustomerFactsSql(
+    {
+      asOf,
+      localDays,
+      tierWindow: tiersConfig,
+      powerWindowDays: config.tags.power_window_days,
+      emotionWindowDays: config.tags.emotion_window_days,
+      loyalWindowDays: config.lifecycle.loyal_window_days,
+      loyalDays: config.lifecycle.purchases === 'order_days',
+    },
+    factParams,
+  );
+  await store.run({ sql: `CREATE TEMP TABLE ${FACTS_TABLE} AS ${factsSql}`, params: factParams.values });
+  try {
+    return await storeSnapshot(store, options, stored, tiersConfig);
+  } finally {
     await store.run(raw(`DROP TABLE IF EXISTS ${FACTS_TABLE}`));
-    const factParams = new ParamList();
-    const factsSql = buildCustomerFactsSql(
-      {
-        asOf,
-        localDays,
-        tierWindow: tiersConfig,
-        powerWindowDays: config.tags.power_window_days,
-        emotionWindowDays: config.tags.emotion_window_days,
-        loyalWindowDays: config.lifecycle.loyal_window_days,
-        loyalDays: config.lifecycle.purchases === 'order_days',
-      },
-      factParams,
-    );
-    await store.run({ sql: `CREATE TEMP TABLE ${FACTS_TABLE} AS ${factsSql}`, params: factParams.values });
+  }
+}
+
+/**
+ * The snapshot of the day from the facts table, stored in one transaction, under the stored
+ * calibration (or one computed for the day when there is none).
+ */
+async function storeSnapshot(
+  store: Store,
+  options: RefreshOptions,
+  stored: TierCalibration | null,
+  tiersConfig: TiersConfig,
+): Promise<SnapshotSummary> {
+  const { asOf, allCustomers, config } = options;
+  return store.transaction(async () => {
     const calibration: TierCalibration =
       stored ?? (await calibrateTiers(store, { asOf, config: tiersConfig, facts: { table: FACTS_TABLE }, rfm: config.rfm }));
     const thresholds = calibration.tiers.slice(1).map((tier) => tier.threshold ?? '0.00');
@@ -131,7 +152,6 @@ export async function refreshSnapshot(store: Store, options: RefreshOptions): Pr
         ${stored?.calibrated_on ?? null}::DATE, current_timestamp)`,
     );
     const changes = await deriveChanges(store, asOf);
-    await store.run(raw(`DROP TABLE IF EXISTS ${FACTS_TABLE}`));
     return {
       as_of: asOf,
       population: allCustomers ? 'all_customers' : 'members',
