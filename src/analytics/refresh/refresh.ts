@@ -52,7 +52,7 @@ const FACTS_TABLE = 'hy_snap_facts';
  * customer facts are computed once, in one pass over the orders, and every analysis reads them.
  */
 export async function refreshSnapshot(store: Store, options: RefreshOptions): Promise<SnapshotSummary> {
-  const { asOf, allCustomers, config } = options;
+  const { asOf, config } = options;
   const stored = await getLatestTierCalibration(store, asOf);
   const localDays = await getLocalDays(store, asOf);
   // Tiers are measured as the calibration measured them (its window and special days).
