@@ -13,7 +13,7 @@ import { ParamList, quoteIdent, raw, sql } from '../../store/sql.js';
 import type { Store } from '../../store/store.js';
 import { buildCountedFactsSql, buildCustomerFactsSql } from '../facts/customer-facts.js';
 import { getLocalDays } from '../facts/local-day.js';
-import { PREDICTIONS_TABLE, predictCustomers, type PredictCustomersResult } from '../predict/predict.js';
+import type { PredictCustomersResult } from '../predict/predict.js';
 import { lifecycleStageCtes } from '../lifecycle/lifecycle-query.js';
 import { rfmScoringCtes } from '../rfm/rfm-query.js';
 import { buildTagsRowsQuery } from '../tags/tags-query.js';
@@ -99,13 +99,12 @@ async function storeSnapshot(
       stored ?? (await calibrateTiers(store, { asOf, config: tiersConfig, facts: { table: FACTS_TABLE }, rfm: config.rfm }));
     const thresholds = calibration.tiers.slice(1).map((tier) => tier.threshold ?? '0.00');
     const churnByPAlive = config.lifecycle.churn_rule === 'p_alive';
-    const prediction =
-      config.predict.in_snapshot || churnByPAlive
-        ? await predictCustomers(store, { asOf, config: config.predict })
-        : null;
+    // The models load only when asked for (their modules take a moment to load).
+    const predict = config.predict.in_snapshot || churnByPAlive ? await import('../predict/predict.js') : null;
+    const prediction = predict ? await predict.predictCustomers(store, { asOf, config: config.predict }) : null;
     const predictions =
-      prediction && churnByPAlive
-        ? { table: PREDICTIONS_TABLE, churnBelow: config.predict.churn_p_alive }
+      predict && prediction && churnByPAlive
+        ? { table: predict.PREDICTIONS_TABLE, churnBelow: config.predict.churn_p_alive }
         : undefined;
     const tierIds = calibration.tiers.map((tier) => tier.tier);
     await store.run(sql`DELETE FROM customer_snapshots WHERE as_of = ${asOf}::DATE`);
@@ -142,8 +141,8 @@ async function storeSnapshot(
         SELECT ${tagDay}::DATE AS as_of, * FROM (${tags}) ORDER BY customer_id`,
       params: tagParams.values,
     });
-    if (prediction && config.predict.in_snapshot)
-      await storePredictions(store, asOf, prediction, config.predict);
+    if (predict && prediction && config.predict.in_snapshot)
+      await storePredictions(store, asOf, prediction, config.predict, predict.PREDICTIONS_TABLE);
     const [counted] = await store.query<{ n: number }>(
       sql`SELECT count(*)::INTEGER AS n FROM customer_snapshots WHERE as_of = ${asOf}::DATE`,
     );
@@ -169,6 +168,8 @@ async function storePredictions(
   asOf: string,
   prediction: PredictCustomersResult,
   config: PredictConfig,
+  /** Where predictCustomers left every customer's predictions. */
+  table: string,
 ): Promise<void> {
   const fitted = prediction.status === 'fitted' ? prediction : null;
   await store.run(
@@ -179,7 +180,7 @@ async function storePredictions(
   await store.run({
     sql: `INSERT INTO customer_prediction_snapshots
       SELECT s.as_of, p.customer_id, p.p_alive, p.expected_purchases, p.expected_spend, p.clv, p.next_order_day
-      FROM ${PREDICTIONS_TABLE} p JOIN customer_snapshots s ON s.as_of = $1::DATE AND s.customer_id = p.customer_id`,
+      FROM ${quoteIdent(table)} p JOIN customer_snapshots s ON s.as_of = $1::DATE AND s.customer_id = p.customer_id`,
     params: [asOf],
   });
 }
