@@ -68,7 +68,8 @@ async function forgetDay(asOf: string): Promise<void> {
   for (const table of [
     'snapshots',
     'customer_snapshots',
-    'customer_tag_snapshots',
+    'customer_day_tags',
+    'snapshot_regions',
     'prediction_snapshots',
     'customer_prediction_snapshots',
   ])

@@ -69,6 +69,13 @@ const ELSEWHERE = [
   ['陕西', '西北', '北方'],
 ] as const;
 
+/** A birthday in each planted generation. */
+const BIRTHDAYS: Readonly<Record<Planted['generation'], string>> = {
+  '80后': '1985-06-15',
+  '90后': '1995-06-15',
+  '00后': '2003-06-15',
+};
+
 function plant(): Planted[] {
   const random = new Random(7);
   const members: Planted[] = [];
@@ -121,14 +128,26 @@ async function writeStore(store: Store, members: readonly Planted[]): Promise<vo
     await store.run(
       sql`INSERT INTO snapshots VALUES (${AS_OF}::DATE, 'members', ${members.length}, NULL, current_timestamp)`,
     );
+    for (const [province, bigRegion, northSouth] of [
+      ...EAST.map(([province, northSouth]) => [province, '华东', northSouth] as const),
+      ...ELSEWHERE,
+    ])
+      await store.run(
+        sql`INSERT INTO snapshot_regions VALUES (${AS_OF}::DATE, ${province}, ${northSouth}, ${bigRegion})`,
+      );
     for (const m of members) {
       await store.run(sql`INSERT INTO customer_snapshots (as_of, customer_id, is_member, recency_days, frequency, monetary,
           segment, tier, stage, stage_rule)
         VALUES (${AS_OF}::DATE, ${m.id}, true, 10, ${m.purchases}, ${m.aov * m.purchases}::DECIMAL(38,2), 'loyal', 'member', ${m.stage}, 'planted')`);
-      await store.run(sql`INSERT INTO customer_tag_snapshots (as_of, customer_id, gender, generation, province, north_south,
-          big_region, page_views, sessions, purchases, aov, net_spend, refunds, rejections, complaints, low_ratings, negative_emotion)
-        VALUES (${AS_OF}::DATE, ${m.id}, ${m.gender}, ${m.generation}, ${m.province}, ${m.northSouth}, ${m.bigRegion},
-          0, 0, ${m.purchases}, ${m.aov}::DECIMAL(18,2), ${m.aov * m.purchases}::DECIMAL(38,2), 0, 0, 0, 0, false)`);
+      // The customer's own record gives the attribute tags; the day's tags are stored.
+      await store.run(sql`INSERT INTO customers (id, gender, birthday, province, member_since, batch_id, first_imported_at,
+          updated_at)
+        VALUES (${m.id}, ${m.gender}, ${BIRTHDAYS[m.generation] ?? null}::DATE, ${m.province}, '2024-01-01 00:00:00+08', 1,
+          ${stamp}::TIMESTAMPTZ, ${stamp}::TIMESTAMPTZ)`);
+      await store.run(sql`INSERT INTO customer_day_tags (as_of, customer_id, page_views, sessions, purchases, aov, net_spend,
+          refunds, rejections, complaints, low_ratings, negative_emotion)
+        VALUES (${AS_OF}::DATE, ${m.id}, 0, 0, ${m.purchases}, ${m.aov}::DECIMAL(18,2), ${m.aov * m.purchases}::DECIMAL(38,2),
+          0, 0, 0, 0, false)`);
       await addOrder(m.id, '2024-05-01 12:00:00+08', '女装', m.aov);
       if (m.beauty) await addOrder(m.id, '2024-05-02 12:00:00+08', '美妆', m.aov);
       if (m.stage === 'churned') await addOrder(m.id, '2024-07-05 12:00:00+08', '家居', m.aov);

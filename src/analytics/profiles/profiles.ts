@@ -155,7 +155,7 @@ export async function getSnapshotDay(store: Store, asOf?: string): Promise<Snaps
   if (row) {
     // Snapshots stored before the tags were (schema v4) hold no tag rows; a profile needs them.
     const [tagged] = await store.query<{ tagged: boolean }>(
-      sql`SELECT EXISTS (SELECT 1 FROM customer_tag_snapshots WHERE as_of = ${row.as_of}::DATE) AS tagged`,
+      sql`SELECT EXISTS (SELECT 1 FROM customer_day_tags WHERE as_of = ${row.as_of}::DATE) AS tagged`,
     );
     if (row.customers > 0 && !tagged?.tagged)
       throw new AppError(

@@ -16,7 +16,8 @@ import { getLocalDays } from '../facts/local-day.js';
 import type { PredictCustomersResult } from '../predict/predict.js';
 import { lifecycleStageCtes } from '../lifecycle/lifecycle-query.js';
 import { rfmScoringCtes } from '../rfm/rfm-query.js';
-import { buildTagsRowsQuery } from '../tags/tags-query.js';
+import { ATTRIBUTE_TAG_COLUMNS } from '../../domain/attribute-tags.js';
+import { buildTagsRowsQuery, listRegions } from '../tags/tags-query.js';
 import { tierMeasureCtes } from '../tiers/tiers-query.js';
 import {
   calibrateTiers,
@@ -108,7 +109,8 @@ async function storeSnapshot(
         : undefined;
     const tierIds = calibration.tiers.map((tier) => tier.tier);
     await store.run(sql`DELETE FROM customer_snapshots WHERE as_of = ${asOf}::DATE`);
-    await store.run(sql`DELETE FROM customer_tag_snapshots WHERE as_of = ${asOf}::DATE`);
+    await store.run(sql`DELETE FROM customer_day_tags WHERE as_of = ${asOf}::DATE`);
+    await store.run(sql`DELETE FROM snapshot_regions WHERE as_of = ${asOf}::DATE`);
     await store.run(sql`DELETE FROM snapshots WHERE as_of = ${asOf}::DATE`);
     await store.run(sql`DELETE FROM prediction_snapshots WHERE as_of = ${asOf}::DATE`);
     await store.run(sql`DELETE FROM customer_prediction_snapshots WHERE as_of = ${asOf}::DATE`);
@@ -131,15 +133,28 @@ async function storeSnapshot(
         ORDER BY s.customer_id`,
       params: params.values,
     });
+    // The day tags; the customer's own attributes are placed by the customer_tag_snapshots view,
+    // with the regions of the day's config stored beside them.
     const tagParams = new ParamList();
     const tagDay = tagParams.add(asOf);
     const tags = tagParams.embed(
       buildTagsRowsQuery({ asOf, allCustomers, config: config.tags, facts: { table: FACTS_TABLE } }),
     );
     await store.run({
-      sql: `INSERT INTO customer_tag_snapshots BY NAME
-        SELECT ${tagDay}::DATE AS as_of, * FROM (${tags}) ORDER BY customer_id`,
+      sql: `INSERT INTO customer_day_tags BY NAME
+        SELECT ${tagDay}::DATE AS as_of, * EXCLUDE (${ATTRIBUTE_TAG_COLUMNS.join(', ')}) FROM (${tags})
+        ORDER BY customer_id`,
       params: tagParams.values,
+    });
+    const regionParams = new ParamList();
+    const regionDay = regionParams.add(asOf);
+    const regions = listRegions(config.tags)
+      .map((r) => `(${regionParams.add(r.province)}, ${regionParams.add(r.north_south)}, ${regionParams.add(r.big_region)})`)
+      .join(', ');
+    await store.run({
+      sql: `INSERT INTO snapshot_regions SELECT ${regionDay}::DATE, province, north_south, big_region
+        FROM (VALUES ${regions}) AS r(province, north_south, big_region)`,
+      params: regionParams.values,
     });
     if (predict && prediction && config.predict.in_snapshot)
       await storePredictions(store, asOf, prediction, config.predict, predict.PREDICTIONS_TABLE);

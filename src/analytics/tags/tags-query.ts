@@ -49,6 +49,7 @@
  * - negative_emotion = any of the four counts is above 0.
  */
 import type { TagsConfig } from '../../config/tags-config.js';
+import { attributeTagsSql, GENERATIONS } from '../../domain/attribute-tags.js';
 import { PROVINCES } from '../../domain/regions.js';
 import { GMV_STATUSES } from '../../store/entities.js';
 import { ParamList, type Query } from '../../store/sql.js';
@@ -69,9 +70,7 @@ export interface TagsOptions {
 export const POWER_BANDS = ['low', 'mid', 'high', 'very_high'] as const;
 export type PowerBand = (typeof POWER_BANDS)[number];
 
-/** Generations 代 by birth year, oldest first. */
-export const GENERATIONS = ['60前', '60后', '70后', '80后', '90后', '00后', '10后'] as const;
-export type Generation = (typeof GENERATIONS)[number];
+export { GENERATIONS, type Generation } from '../../domain/attribute-tags.js';
 
 /** The dimensions of the summary's distribution rows. */
 export const TAG_DIMENSIONS = [
@@ -125,7 +124,7 @@ function buildTagsRelation(options: TagsOptions, params: ParamList): string {
   return `WITH
     ${counted},
     cutoff AS (
-      SELECT ${asOf}::DATE AS as_of, month(${asOf}::DATE) * 100 + day(${asOf}::DATE) AS as_of_month_day,
+      SELECT ${asOf}::DATE AS as_of,
         (${asOf}::DATE + 1)::TIMESTAMPTZ AS end_at,
         (${asOf}::DATE - ${activityDays}::INTEGER + 1)::TIMESTAMPTZ AS activity_start,
         ${asOf}::DATE - ${emotionDays}::INTEGER + 1 AS emotion_start,
@@ -188,14 +187,7 @@ function buildTagsRelation(options: TagsOptions, params: ParamList): string {
     ),
     tags AS (
       SELECT c.customer_id,
-        coalesce(c.gender, 'unknown') AS gender,
-        (year(k.as_of) - year(c.birthday)
-          - CASE WHEN k.as_of_month_day < month(c.birthday) * 100 + day(c.birthday) THEN 1 ELSE 0 END)::INTEGER AS age,
-        -- 60前, then one generation per decade 60后 … 00后, then 10后
-        CASE WHEN c.birthday IS NOT NULL THEN k.generations[least(greatest(year(c.birthday) // 10 - 194, 1), 7)] END
-          AS generation,
-        month(c.birthday)::INTEGER AS birthday_month,
-        c.province, r.north_south, r.big_region,
+        ${attributeTagsSql('k.as_of', 'k.generations')},
         CASE WHEN c.power_purchases > 0 THEN
           k.bands[1 + (c.power_spend > pc.cuts[1])::INTEGER
             + (c.power_spend > pc.cuts[2])::INTEGER + (c.power_spend > pc.cuts[3])::INTEGER]
