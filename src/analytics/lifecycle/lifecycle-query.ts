@@ -41,6 +41,7 @@ import type { PredictConfig } from '../../config/predict-config.js';
 import { GMV_STATUSES } from '../../store/entities.js';
 import { ParamList, quoteIdent, type Query } from '../../store/sql.js';
 import { countedFactsCtes, type FactsSource } from '../facts/customer-facts.js';
+import { valuesAtRanksSql } from '../ranked-values.js';
 
 export interface LifecycleOptions {
   /** The as-of day, YYYY-MM-DD in the store's timezone. */
@@ -113,18 +114,16 @@ function windowColumns(config: LifecycleConfig, params: ParamList, churnBelow: n
 }
 
 /**
- * SQL: one row, store_cycle = the median of every customer's gaps in `facts` (as DuckDB's
- * median: the mean of the two middle gaps when their number is even; null without gaps), found
- * from the count of each gap: gaps are whole days, so counting millions of them is cheaper
- * than sorting them.
+ * SQL: one row, store_cycle = the median of every customer's gaps in `facts`, as DuckDB's
+ * median: the mean of the gaps at ranks ⌈n/2⌉ and ⌊n/2⌋ + 1 (one gap when n is odd); null
+ * without gaps.
  */
 const storeCycleSql = (facts: string): string =>
-  `SELECT ((min(gap) FILTER (WHERE upto >= (n + 1) // 2) + min(gap) FILTER (WHERE upto >= n // 2 + 1)) / 2)::DOUBLE
-      AS store_cycle
-    FROM (
-      SELECT gap, sum(c) OVER (ORDER BY gap) AS upto, sum(c) OVER () AS n
-      FROM (SELECT gap, count(*) AS c FROM (SELECT unnest(gaps) AS gap FROM ${facts}) GROUP BY gap)
-    )`;
+  `SELECT (("values"[1] + "values"[2]) / 2)::DOUBLE AS store_cycle FROM (${valuesAtRanksSql(
+    `(SELECT unnest(gaps) AS gap FROM ${facts})`,
+    'gap',
+    ['(n + 1) // 2', 'n // 2 + 1'],
+  )})`;
 
 /**
  * CTEs placing the rows of `measured` — which carry churn_window, the lc_* settings and

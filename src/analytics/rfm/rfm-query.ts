@@ -28,6 +28,7 @@ import type { RfmConfig } from '../../config/config.js';
 import { listGridCells } from '../../domain/rfm-segments.js';
 import { raw, type Query, ParamList } from '../../store/sql.js';
 import { countedFactsCtes, type FactsSource } from '../facts/customer-facts.js';
+import { valuesAtRanksSql } from '../ranked-values.js';
 
 export interface RfmOptions {
   /** The as-of day, YYYY-MM-DD in the store's timezone. */
@@ -43,10 +44,13 @@ export interface RfmOptions {
 const bin = (value: string, cuts: string): string =>
   `(1 + ${[1, 2, 3, 4].map((i) => `(${value} > ${cuts}[${i}])::INTEGER`).join(' + ')})`;
 
-/** The four nearest-rank quintile cut points of one measure over the scored rows. */
+/** The four nearest-rank quintile cut points of one measure over the scored rows: ranks ⌈j·n/5⌉. */
 const quintileCuts = (measure: string, type: string, scored: string): string =>
-  `(SELECT [${[1, 2, 3, 4].map((j) => `max(x) FILTER (WHERE rank = (${j} * n + 4) // 5)`).join(', ')}]::${type}[]
-      FROM (SELECT ${measure} AS x, row_number() OVER (ORDER BY ${measure}) AS rank, count(*) OVER () AS n FROM ${scored}))`;
+  `(SELECT "values"::${type}[] FROM (${valuesAtRanksSql(
+    scored,
+    measure,
+    [1, 2, 3, 4].map((j) => `(${j} * n + 4) // 5`),
+  )}))`;
 
 export interface RfmScoringOptions {
   readonly asOf: string;

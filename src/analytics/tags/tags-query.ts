@@ -54,6 +54,7 @@ import { PROVINCES } from '../../domain/regions.js';
 import { GMV_STATUSES } from '../../store/entities.js';
 import { ParamList, type Query } from '../../store/sql.js';
 import { countedFactsCtes, type FactsSource } from '../facts/customer-facts.js';
+import { valuesAtRanksSql } from '../ranked-values.js';
 
 export interface TagsOptions {
   /** The as-of day, YYYY-MM-DD in the store's timezone. */
@@ -120,7 +121,6 @@ function buildTagsRelation(options: TagsOptions, params: ParamList): string {
   const regions = listRegions(config)
     .map((r) => `(${params.add(r.province)}, ${params.add(r.north_south)}, ${params.add(r.big_region)})`)
     .join(', ');
-  const cut = (p: string): string => `max(x) FILTER (WHERE rank = ceil(${p}::DOUBLE * n / 100))`;
   return `WITH
     ${counted},
     cutoff AS (
@@ -133,11 +133,11 @@ function buildTagsRelation(options: TagsOptions, params: ParamList): string {
     ),
     regions(province, north_south, big_region) AS (VALUES ${regions}),
     power_cuts AS (
-      SELECT [${percentiles.map(cut).join(', ')}] AS cuts
-      FROM (
-        SELECT power_spend AS x, row_number() OVER (ORDER BY power_spend) AS rank, count(*) OVER () AS n
-        FROM counted_facts WHERE power_purchases > 0
-      )
+      SELECT "values" AS cuts FROM (${valuesAtRanksSql(
+        '(SELECT power_spend FROM counted_facts WHERE power_purchases > 0)',
+        'power_spend',
+        percentiles.map((p) => `ceil(${p}::DOUBLE * n / 100)`),
+      )})
     ),
     activity AS (
       SELECT s.customer_id, sum(s.page_views) AS page_views, count(*) AS sessions,
