@@ -38,7 +38,8 @@ import {
 
 export interface TierWindow {
   readonly window_months: number;
-  readonly contribution_months: number;
+  /** For tier_recent (the stepped check's value); null without it. */
+  readonly contribution_months?: number;
   readonly special_days: TiersConfig['special_days'];
 }
 
@@ -152,7 +153,8 @@ export function buildCustomerFactsSql(options: CustomerFactsOptions, params: Par
     fact_sums AS (
       SELECT customer_id, count(pd)::INTEGER AS purchases, sum(paid) AS gross, sum(net) AS net,
         avg(items)::DOUBLE AS items_per_order, max(paid) AS largest_order,
-        sum(tier_net) AS tier_value, sum(recent_net) AS tier_recent,
+        sum(tier_net) AS tier_value,
+        ${tierWindow?.contribution_months === undefined ? 'NULL::DECIMAL(38,2)' : 'sum(recent_net)'} AS tier_recent,
         count(power_day)::INTEGER AS power_purchases, sum(power_net) AS power_spend,
         count(loyal_day)::INTEGER AS loyal_purchases,
         count(refund_day)::INTEGER AS window_refunds, max(refund_day) AS last_refund_day,
@@ -160,7 +162,7 @@ export function buildCustomerFactsSql(options: CustomerFactsOptions, params: Par
       FROM (
         SELECT o.*,
           CASE WHEN d >= b.tier_start AND ${notSpecial} THEN net END AS tier_net,
-          CASE WHEN d >= b.recent_start AND ${notSpecial} THEN net END AS recent_net,
+          ${tierWindow?.contribution_months === undefined ? '' : `CASE WHEN d >= b.recent_start AND ${notSpecial} THEN net END AS recent_net,`}
           CASE WHEN pd >= b.power_start THEN 1 END AS power_day,
           CASE WHEN d >= b.power_start THEN net END AS power_net,
           CASE WHEN pd >= b.loyal_start THEN 1 END AS loyal_day,

@@ -68,7 +68,8 @@ export async function refreshSnapshot(store: Store, options: RefreshOptions): Pr
     {
       asOf,
       localDays,
-      tierWindow: tiersConfig,
+      // The stepped check's contribution window only matters to a calibration.
+      tierWindow: stored ? { ...tiersConfig, contribution_months: undefined } : tiersConfig,
       powerWindowDays: config.tags.power_window_days,
       emotionWindowDays: config.tags.emotion_window_days,
       loyalWindowDays: config.lifecycle.loyal_window_days,
