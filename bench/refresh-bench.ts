@@ -173,9 +173,17 @@ async function main(): Promise<void> {
     '|---|---|---|---|',
     `| floor: one DuckDB query, R/F/M per member and their quintile cut points, median of ${RUNS} (${spread(floors)}) | ${floor.toFixed(2)} s | 1.00× | – |`,
     `| **the daily refresh in process, like the floor** (store opened before the clock; the refresh and its checkpoint into the file timed), median of ${RUNS} (${spread(inProcess)}) | ${alone.toFixed(2)} s | **${ratio.toFixed(2)}×** | – |`,
-    row('`huiyuan refresh` daily, the whole CLI process (adds Node and DuckDB start-up)', seconds(daily), peakOf(daily)),
+    row(
+      '`huiyuan refresh` daily, the whole CLI process (adds Node and DuckDB start-up)',
+      seconds(daily),
+      peakOf(daily),
+    ),
     row('the same day refreshed again (its stored snapshot replaced)', seconds(replaced), peakOf(replaced)),
-    row("the store's first snapshot (every member's stage and tier is a change)", seconds(first), peakOf(first)),
+    row(
+      "the store's first snapshot (every member's stage and tier is a change)",
+      seconds(first),
+      peakOf(first),
+    ),
     row(
       'the daily refresh with the predictions of issue 6 (BG/NBD and Gamma-Gamma fitted, every member’s P(alive), expected purchases, CLV stored; the default config)',
       seconds(predicted),

@@ -1,9 +1,10 @@
 /**
  * Snapshots: every counted customer as of the end of a day — RFM, tier, lifecycle stage and the
- * rule that placed them, behaviour tags — stored so history (KPIs, flows, alerts) reads it back instead of
- * recomputing it. Refreshing a day replaces that day's snapshot whole; the stage and tier
- * changes are then derived again from all snapshots, so they always equal a full recompute.
- * Each piece is the same query its own command runs (rfm, tiers, lifecycle).
+ * rule that placed them, the behaviour tags that depend on the day — stored so history (KPIs,
+ * flows, alerts, profiles) reads it back instead of recomputing it. Refreshing a day replaces
+ * that day's snapshot whole; the stage and tier changes then always equal a derivation from all
+ * snapshots. Each analysis adds its columns with the same SQL its own command runs (rfm, tiers,
+ * lifecycle, tags). docs/snapshots.md.
  */
 import type { Config } from '../../config/config.js';
 import type { PredictConfig } from '../../config/predict-config.js';
@@ -98,12 +99,21 @@ async function storeSnapshot(
   const { asOf, allCustomers, config } = options;
   return store.transaction(async () => {
     const calibration: TierCalibration =
-      stored ?? (await calibrateTiers(store, { asOf, config: tiersConfig, facts: { table: FACTS_TABLE }, rfm: config.rfm }));
+      stored ??
+      (await calibrateTiers(store, {
+        asOf,
+        config: tiersConfig,
+        facts: { table: FACTS_TABLE },
+        rfm: config.rfm,
+      }));
     const thresholds = calibration.tiers.slice(1).map((tier) => tier.threshold ?? '0.00');
     const churnByPAlive = config.lifecycle.churn_rule === 'p_alive';
     // The models load only when asked for (their modules take a moment to load).
-    const predict = config.predict.in_snapshot || churnByPAlive ? await import('../predict/predict.js') : null;
-    const prediction = predict ? await predict.predictCustomers(store, { asOf, config: config.predict }) : null;
+    const predict =
+      config.predict.in_snapshot || churnByPAlive ? await import('../predict/predict.js') : null;
+    const prediction = predict
+      ? await predict.predictCustomers(store, { asOf, config: config.predict })
+      : null;
     const predictions =
       predict && prediction && churnByPAlive
         ? { table: predict.PREDICTIONS_TABLE, churnBelow: config.predict.churn_p_alive }
@@ -150,7 +160,10 @@ async function storeSnapshot(
     const regionParams = new ParamList();
     const regionDay = regionParams.add(asOf);
     const regions = listRegions(config.tags)
-      .map((r) => `(${regionParams.add(r.province)}, ${regionParams.add(r.north_south)}, ${regionParams.add(r.big_region)})`)
+      .map(
+        (r) =>
+          `(${regionParams.add(r.province)}, ${regionParams.add(r.north_south)}, ${regionParams.add(r.big_region)})`,
+      )
       .join(', ');
     await store.run({
       sql: `INSERT INTO snapshot_regions SELECT ${regionDay}::DATE, province, north_south, big_region

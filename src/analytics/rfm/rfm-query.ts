@@ -95,7 +95,10 @@ export function rfmScoringCtes(
     ),
     ${scored} AS (SELECT recency_days, frequency, monetary FROM ${output}_measured WHERE frequency > 0),
     ${output}_cuts AS (
-      SELECT ${cuts}, ${list(grid.map((cell) => cell.segment), 'VARCHAR')} AS grid,
+      SELECT ${cuts}, ${list(
+        grid.map((cell) => cell.segment),
+        'VARCHAR',
+      )} AS grid,
         ${list([wr, wf, wm], 'DOUBLE')} AS weights
     ),
     ${output}_binned AS (
