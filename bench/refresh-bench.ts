@@ -167,7 +167,7 @@ async function main(): Promise<void> {
     '',
     `Store: the generated 1,000,000-customer store of the import benchmark (customers and orders imported), as of ${asOf}, with the tiers calibrated and the snapshot of ${dayBefore} stored.`,
     '',
-    'A refresh here: RFM, tier (under the stored calibration), lifecycle stage and rule, and the behaviour tags of every member (600,262), stored; the stage and tier changes derived.',
+    `A refresh here: RFM, tier (under the stored calibration), lifecycle stage and rule, and the behaviour tags of every member (${/([\d,]+) members/.exec(daily.at(-1)?.output ?? '')?.[1] ?? '?'}), stored; the stage and tier changes derived.`,
     '',
     '| run | wall time | vs floor | peak RSS |',
     '|---|---|---|---|',

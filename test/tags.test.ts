@@ -58,6 +58,7 @@
  *   median cycle 46 (only A has one). Emotion: negative 3 of 5 = 0.6; with a refund 2, a
  *   rejection 1, a complaint 1, a low rating 0.
  */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CustomerTags, getCustomerTags, getTagsSummary } from '../src/analytics/tags/tags.js';
@@ -233,6 +234,51 @@ describe('emotion tags', () => {
       1,
       true,
     ]);
+  });
+});
+
+describe('refunds that feedback names', () => {
+  /*
+   * Members P and Q, as of 2024-06-30, emotion window 04-02 … 06-30. Refunded orders in the
+   * window: P's p1 (05-10), p2 (06-20) and p3 (06-28); Q's q1 (06-01). Q's refund feedback of
+   * 06-25 names P's p2; P's refund feedback names p3 but is dated 03-01, outside the window.
+   * A named order counts once, as its feedback: for the feedback's customer, on its day, and
+   * only when that day is in the window. So P: p1 only → 1 refund, last 05-10; Q: q1 and the
+   * feedback naming p2 → 2 refunds, last 06-25.
+   */
+  it('counts a named order as its feedback, and its day as the feedback’s', async () => {
+    const named = await openTempStore('Asia/Shanghai');
+    try {
+      const files: Record<string, string> = {
+        'customers.csv':
+          'id,gender,birthday,province,member_since\nP,female,,,2024-01-01 00:00:00\nQ,male,,,2024-01-01 00:00:00\n',
+        'orders.csv': [
+          'id,customer_id,placed_at,status,paid_amount,refunded_amount,item_count',
+          'p1,P,2024-05-10 12:00:00,refunded,100.00,100.00,1',
+          'p2,P,2024-06-20 12:00:00,completed,50.00,20.00,1',
+          'p3,P,2024-06-28 12:00:00,completed,60.00,60.00,1',
+          'q1,Q,2024-06-01 12:00:00,refunded,80.00,80.00,1',
+          '',
+        ].join('\n'),
+        'feedback.csv': [
+          'customer_id,order_id,kind,rating,created_at,text',
+          'Q,p2,refund,,2024-06-25 12:00:00,',
+          'P,p3,refund,,2024-03-01 12:00:00,',
+          '',
+        ].join('\n'),
+      };
+      for (const [file, text] of Object.entries(files)) {
+        writeFileSync(join(named.dir, file), text);
+        await importFile(named.store, join(named.dir, file), { rejectsDir: join(named.dir, 'rejects') });
+      }
+      const rows = await getCustomerTags(named.store, { asOf: AS_OF, config: config() });
+      expect(rows.map((row) => [row.customer_id, row.refunds, row.last_refund])).toEqual([
+        ['P', 1, '2024-05-10'],
+        ['Q', 2, '2024-06-25'],
+      ]);
+    } finally {
+      await named.cleanup();
+    }
   });
 });
 

@@ -358,6 +358,23 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
       `INSERT INTO snapshot_regions SELECT DISTINCT as_of, province, north_south, big_region
         FROM customer_tag_snapshots WHERE province IS NOT NULL`,
+      // Provinces no member of a day had: the built-in region table (a refresh stores the
+      // configured one whole).
+      `INSERT INTO snapshot_regions
+        SELECT d.as_of, b.province, b.north_south, b.big_region
+        FROM (SELECT DISTINCT as_of FROM customer_tag_snapshots) d,
+          (VALUES
+        ('北京', '北方', '华北'), ('天津', '北方', '华北'), ('河北', '北方', '华北'), ('山西', '北方', '华北'),
+        ('内蒙古', '北方', '华北'), ('辽宁', '北方', '东北'), ('吉林', '北方', '东北'), ('黑龙江', '北方', '东北'),
+        ('上海', '南方', '华东'), ('江苏', '南方', '华东'), ('浙江', '南方', '华东'), ('安徽', '南方', '华东'),
+        ('福建', '南方', '华东'), ('江西', '南方', '华东'), ('山东', '北方', '华东'), ('台湾', '南方', '华东'),
+        ('河南', '北方', '华中'), ('湖北', '南方', '华中'), ('湖南', '南方', '华中'), ('广东', '南方', '华南'),
+        ('广西', '南方', '华南'), ('海南', '南方', '华南'), ('香港', '南方', '华南'), ('澳门', '南方', '华南'),
+        ('重庆', '南方', '西南'), ('四川', '南方', '西南'), ('贵州', '南方', '西南'), ('云南', '南方', '西南'),
+        ('西藏', '南方', '西南'), ('陕西', '北方', '西北'), ('甘肃', '北方', '西北'), ('青海', '北方', '西北'),
+        ('宁夏', '北方', '西北'), ('新疆', '北方', '西北')
+          ) b(province, north_south, big_region)
+        WHERE NOT EXISTS (SELECT 1 FROM snapshot_regions r WHERE r.as_of = d.as_of AND r.province = b.province)`,
       'DROP TABLE customer_tag_snapshots',
       // The attributes as domain/attribute-tags.ts places them (the refresh test compares).
       `CREATE VIEW customer_tag_snapshots AS

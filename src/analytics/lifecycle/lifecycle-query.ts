@@ -1,8 +1,9 @@
 /**
- * Lifecycle stages as of one or more days, as SQL values the Store runs. One CTE chain
- * (buildLifecycleRelation) places every counted customer at every requested day, set-oriented:
- * a single as-of day and the month ends of a flow report are the same query over a different
- * list of days, so the two can never disagree.
+ * Lifecycle stages as of one or more days, as SQL values the Store runs, set-oriented. A single
+ * as-of day reads the customer facts (lifecycleStageCtes, which a refresh shares); the month
+ * ends of a flow report read the purchase days. Both measure the same figures and place them
+ * with the same rules and rule texts (stageCtes, windowColumns), so the two cannot disagree on
+ * the rules (a test compares them at month ends).
  *
  * Definitions (spec section 6, issue 4 item 3; "as of", "counted" and "purchase" as in RFM):
  * - As of day D = orders placed before the end of D in the store's timezone. Counted: members

@@ -79,11 +79,16 @@ export async function refreshSnapshot(store: Store, options: RefreshOptions): Pr
     factParams,
   );
   await store.run({ sql: `CREATE TEMP TABLE ${FACTS_TABLE} AS ${factsSql}`, params: factParams.values });
+  let snapshot: SnapshotSummary;
   try {
-    return await storeSnapshot(store, options, stored, tiersConfig);
-  } finally {
-    await store.run(raw(`DROP TABLE IF EXISTS ${FACTS_TABLE}`));
+    snapshot = await storeSnapshot(store, options, stored, tiersConfig);
+  } catch (error) {
+    // The refresh's own error is the one to report; the next refresh drops the table anyway.
+    await store.run(raw(`DROP TABLE IF EXISTS ${FACTS_TABLE}`)).catch(() => undefined);
+    throw error;
   }
+  await store.run(raw(`DROP TABLE IF EXISTS ${FACTS_TABLE}`));
+  return snapshot;
 }
 
 /**

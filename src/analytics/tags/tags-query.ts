@@ -41,9 +41,9 @@
  * - refunds: refunded orders, counted once each, plus refund feedback not tied to an order. An
  *   order is refunded when a refund feedback names it (event day: that feedback's day) or, with
  *   no such feedback up to D, when its refunded_amount > 0 (event day: the order's day, since
- *   orders carry no refund date). last_refund is the latest event day; an order with a refund
- *   that feedback names also lends it its own day (the feedback comes after the order, so in
- *   real data this changes nothing). The orders' part comes from the customer facts' one pass.
+ *   orders carry no refund date). last_refund is the latest event day. The refunded orders come
+ *   from the customer facts' one pass over the orders; only a customer with an order that
+ *   feedback names has their other refunded orders looked up again.
  * - rejections 拒收, complaints: feedback rows of those kinds; low_ratings: ratings ≤
  *   low_rating_max. Each with its count and last day.
  * - negative_emotion = any of the four counts is above 0.
@@ -163,6 +163,15 @@ function buildTagsRelation(options: TagsOptions, params: ParamList): string {
       SELECT order_customer_id AS customer_id, count(DISTINCT order_id) AS named
       FROM fb WHERE kind = 'refund' AND names_window_refund GROUP BY order_customer_id
     ),
+    -- Those customers' last refunded order in the window that no feedback names.
+    unnamed_refunds AS (
+      SELECT o.customer_id, max(o.placed_at::DATE) AS last_refund
+      FROM orders o JOIN named_refunds n ON n.customer_id = o.customer_id, cutoff k
+      WHERE o.refunded_amount > 0 AND o.status IN (${statuses}) AND o.placed_at >= k.emotion_start_at
+        AND o.placed_at < k.end_at
+        AND o.id NOT IN (SELECT order_id FROM fb WHERE kind = 'refund' AND order_id IS NOT NULL)
+      GROUP BY o.customer_id
+    ),
     emotion_events AS (
       SELECT customer_id, 'refund' AS kind, coalesce(order_id, 'feedback ' || created_at::VARCHAR) AS ref, day
       FROM fb WHERE kind = 'refund'
@@ -207,7 +216,8 @@ function buildTagsRelation(options: TagsOptions, params: ParamList): string {
         c.own_cycle AS purchase_cycle_days,
         c.last_purchase + round(c.own_cycle)::INTEGER AS expected_next_purchase,
         (coalesce(e.refunds, 0) + coalesce(c.window_refunds, 0) - coalesce(nr.named, 0))::INTEGER AS refunds,
-        greatest(e.last_refund, c.last_window_refund) AS last_refund,
+        greatest(e.last_refund, CASE WHEN nr.customer_id IS NULL THEN c.last_window_refund ELSE ur.last_refund END)
+          AS last_refund,
         coalesce(e.rejections, 0)::INTEGER AS rejections, e.last_rejection,
         coalesce(e.complaints, 0)::INTEGER AS complaints, e.last_complaint,
         coalesce(e.low_ratings, 0)::INTEGER AS low_ratings, e.last_low_rating,
@@ -218,6 +228,7 @@ function buildTagsRelation(options: TagsOptions, params: ParamList): string {
         LEFT JOIN activity a ON a.customer_id = c.customer_id
         LEFT JOIN emotion e ON e.customer_id = c.customer_id
         LEFT JOIN named_refunds nr ON nr.customer_id = c.customer_id
+        LEFT JOIN unnamed_refunds ur ON ur.customer_id = c.customer_id
     )`;
 }
 
@@ -244,7 +255,7 @@ export function buildTagsCustomersQuery(options: TagsOptions): Query {
   };
 }
 
-/** Every counted customer's tags as typed columns (the snapshot's customer_tag_snapshots). */
+/** Every counted customer's tags as typed columns; a refresh stores the day tags of them. */
 export function buildTagsRowsQuery(options: TagsOptions): Query {
   const params = new ParamList();
   const relation = buildTagsRelation(options, params);
