@@ -9,6 +9,7 @@
 import type { Config } from '../../config/config.js';
 import type { PredictConfig } from '../../config/predict-config.js';
 import type { TiersConfig } from '../../config/tiers-config.js';
+import { ATTRIBUTE_TAG_COLUMNS } from '../../domain/attribute-tags.js';
 import { AppError } from '../../errors.js';
 import { ParamList, quoteIdent, raw, sql } from '../../store/sql.js';
 import type { Store } from '../../store/store.js';
@@ -17,8 +18,7 @@ import { getLocalDays } from '../facts/local-day.js';
 import type { PredictCustomersResult } from '../predict/predict.js';
 import { lifecycleStageCtes } from '../lifecycle/lifecycle-query.js';
 import { rfmScoringCtes } from '../rfm/rfm-query.js';
-import { ATTRIBUTE_TAG_COLUMNS } from '../../domain/attribute-tags.js';
-import { buildTagsRowsQuery, listRegions } from '../tags/tags-query.js';
+import { buildTagsRowsQuery, regionsSql } from '../tags/tags-query.js';
 import { tierMeasureCtes } from '../tiers/tiers-query.js';
 import {
   calibrateTiers,
@@ -164,15 +164,9 @@ async function storeSnapshot(
     });
     const regionParams = new ParamList();
     const regionDay = regionParams.add(asOf);
-    const regions = listRegions(config.tags)
-      .map(
-        (r) =>
-          `(${regionParams.add(r.province)}, ${regionParams.add(r.north_south)}, ${regionParams.add(r.big_region)})`,
-      )
-      .join(', ');
     await store.run({
       sql: `INSERT INTO snapshot_regions SELECT ${regionDay}::DATE, province, north_south, big_region
-        FROM (VALUES ${regions}) AS r(province, north_south, big_region)`,
+        FROM ${regionsSql(config.tags, regionParams)}`,
       params: regionParams.values,
     });
     if (predict && prediction && config.predict.in_snapshot)

@@ -98,6 +98,14 @@ export function listRegions(
   });
 }
 
+/** SQL: the region table as a VALUES relation (province, north_south, big_region). */
+export function regionsSql(config: TagsConfig, params: ParamList): string {
+  const rows = listRegions(config)
+    .map((r) => `(${params.add(r.province)}, ${params.add(r.north_south)}, ${params.add(r.big_region)})`)
+    .join(', ');
+  return `(VALUES ${rows}) AS regions(province, north_south, big_region)`;
+}
+
 function buildTagsRelation(options: TagsOptions, params: ParamList): string {
   const { config } = options;
   const asOf = params.add(options.asOf);
@@ -118,9 +126,6 @@ function buildTagsRelation(options: TagsOptions, params: ParamList): string {
   const percentiles = config.power_percentiles.map((p) => params.add(p));
   const bands = POWER_BANDS.map((band) => params.add(band)).join(', ');
   const generations = GENERATIONS.map((generation) => params.add(generation)).join(', ');
-  const regions = listRegions(config)
-    .map((r) => `(${params.add(r.province)}, ${params.add(r.north_south)}, ${params.add(r.big_region)})`)
-    .join(', ');
   return `WITH
     ${counted},
     cutoff AS (
@@ -131,7 +136,7 @@ function buildTagsRelation(options: TagsOptions, params: ParamList): string {
         (${asOf}::DATE - ${emotionDays}::INTEGER + 1)::TIMESTAMPTZ AS emotion_start_at,
         [${bands}]::VARCHAR[] AS bands, [${generations}]::VARCHAR[] AS generations
     ),
-    regions(province, north_south, big_region) AS (VALUES ${regions}),
+    regions AS (SELECT * FROM ${regionsSql(config, params)}),
     power_cuts AS (
       SELECT "values" AS cuts FROM (${valuesAtRanksSql(
         '(SELECT power_spend FROM counted_facts WHERE power_purchases > 0)',
