@@ -1,0 +1,60 @@
+/**
+ * The realistic 1M-customer store that the refresh, reads and rules benchmarks share: the demo
+ * generator's default shape at 1,000,000 customers, with all five entities imported (customers,
+ * orders, order lines, sessions, feedback) and the default config. Generated and imported once,
+ * cached under .bench/ (untimed); each benchmark copies or opens it as it needs.
+ */
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_DEMO_SEED } from '../src/cli/commands/demo.js';
+import { generateStore } from '../src/demo/generate-store.js';
+import { measure, ROOT } from './measure.js';
+
+export const BENCH_DIR = join(ROOT, '.bench');
+export const FULL_STORE_CUSTOMERS = 1_000_000;
+/** The generated canonical files (customers.csv, orders.csv, order_lines.csv, sessions.csv, feedback.csv). */
+export const FULL_STORE_FILES = join(BENCH_DIR, `store-${FULL_STORE_CUSTOMERS}`);
+/** All five entities imported, nothing else stored. Never written to by a benchmark: copy it. */
+export const FULL_STORE_DB = join(BENCH_DIR, 'full-imported.duckdb');
+
+const ENTITIES = [
+  ['customers.csv', 'customers'],
+  ['orders.csv', 'orders'],
+  ['order_lines.csv', 'order_lines'],
+  ['sessions.csv', 'sessions'],
+  ['feedback.csv', 'feedback'],
+] as const;
+
+export interface FullStore {
+  /** The imported database (read it, or copy it before writing). */
+  readonly db: string;
+  /** The generated store's last day (its `truth.json` end). */
+  readonly lastDay: string;
+  /** The day before the last day. */
+  readonly dayBefore: string;
+}
+
+/** Generates (the demo's default seed) and imports the store once; later calls only read what is cached. */
+export async function prepareFullStore(): Promise<FullStore> {
+  if (!existsSync(join(FULL_STORE_FILES, 'truth.json'))) {
+    console.log(`generating ${FULL_STORE_CUSTOMERS.toLocaleString('en-US')} customers into ${FULL_STORE_FILES} …`);
+    await generateStore(FULL_STORE_FILES, { customers: FULL_STORE_CUSTOMERS, seed: DEFAULT_DEMO_SEED });
+  }
+  if (!existsSync(FULL_STORE_DB)) {
+    const building = `${FULL_STORE_DB}.building`;
+    for (const [file, kind] of ENTITIES) {
+      console.log(`importing ${file} …`);
+      await measure(['bin/huiyuan.js', '--db', building, 'import', join(FULL_STORE_FILES, file), '--kind', kind, '--quiet']);
+    }
+    copyFileSync(building, FULL_STORE_DB);
+  }
+  const lastDay = (JSON.parse(readFileSync(join(FULL_STORE_FILES, 'truth.json'), 'utf8')) as { end: string }).end;
+  const dayBefore = new Date(Date.parse(`${lastDay}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+  return { db: FULL_STORE_DB, lastDay, dayBefore };
+}
+
+/** A writable copy of the imported store at `path` (replaced if present). */
+export function copyFullStore(store: FullStore, path: string): string {
+  copyFileSync(store.db, path);
+  return path;
+}
