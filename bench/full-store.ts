@@ -20,7 +20,7 @@ export const FULL_STORE_DB = join(BENCH_DIR, 'full-imported.duckdb');
 const ENTITIES = [
   ['customers.csv', 'customers'],
   ['orders.csv', 'orders'],
-  ['order_lines.csv', 'order_lines'],
+  ['order_lines.csv', 'order-lines'],
   ['sessions.csv', 'sessions'],
   ['feedback.csv', 'feedback'],
 ] as const;
