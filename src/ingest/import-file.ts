@@ -259,7 +259,13 @@ async function importStoreExport(
         : [];
 
       for (const entity of format.entities) {
-        await checkRows(store, entity.kind, `(${entity.select(staged)})`, new Set(entity.provides));
+        await checkRows(
+          store,
+          entity.kind,
+          `(${entity.select(staged)})`,
+          new Set(entity.provides),
+          entity.checks,
+        );
       }
       const rejected = await summariseRejects(store, file.path, options);
       throwIfTooManyRejects(file.path, rowsRead, rejected, options);
