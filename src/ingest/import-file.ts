@@ -106,7 +106,7 @@ export async function importFile(store: Store, path: string, options: ImportOpti
   const format = options.kind ? CANONICAL_FORMAT : (options.format ?? detectFormat(file));
   if (format === CANONICAL_FORMAT) return importCanonical(store, file, options);
   const storeFormat = findStoreFormat(format);
-  const detectedBy = options.format ? `--format ${format}` : (storeFormat.detect(sampleFile(file)) ?? format);
+  const detectedBy = options.format ? `--store-format ${format}` : (storeFormat.detect(sampleFile(file)) ?? format);
   return importStoreExport(store, file, storeFormat, detectedBy, options);
 }
 

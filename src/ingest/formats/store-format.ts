@@ -41,7 +41,7 @@ export interface EntityMapping {
 }
 
 export interface StoreFormat {
-  /** The --format name, e.g. 'online-retail'. */
+  /** The --store-format name, e.g. 'online-retail'. */
   readonly name: string;
   /** What people call the file, e.g. 'UCI Online Retail'. */
   readonly title: string;
