@@ -7,7 +7,6 @@ import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-
 import { AppError, firstLine } from '../../errors.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../migrations.js';
 import { quoteLiteral, raw, type Query } from '../sql.js';
