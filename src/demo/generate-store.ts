@@ -127,10 +127,12 @@ export interface GeneratorAnomaly {
   from: string;
   to: string;
   description: string;
-  /** activity_drop: share of browsing sessions kept on those days. */
+  /** activity_drop: share of the day's sessions kept in the data. */
   keep_probability?: number;
-  /** refund_spike: the faulty SKU and the chance an order line of it is refunded. */
+  /** refund_spike: the faulty SKU, the days the bad batch was sold, and the chance its buyers ask for a refund. */
   sku?: string;
+  sold_from?: string;
+  sold_to?: string;
   refund_probability?: number;
   /** tier_break: the members who joined that day. */
   joiners?: number;
@@ -368,6 +370,15 @@ const JOIN_CHANNEL_WEIGHTS = [30, 25, 20, 15, 5, 5];
 
 // Planted anomalies (PlantedAnomalies): how strong each is.
 const PLANTED_DROP_KEEP = 0.2;
+// The two built into every demo store, at its end so the demo's report shows them open. Each is as
+// strong as a real store's would be to be worth an alert at the monitor's default z 4: an outage
+// of the last two days losing 80% of the sessions (the planted kind), and a bad batch of one SKU sold
+// over the month before, whose buyers ask for refunds together once the fault is known (a post
+// about it spreads), in the last three days.
+const BUILT_IN_OUTAGE_DAYS = 2;
+const BUILT_IN_BATCH_SOLD_DAYS = 30;
+const BUILT_IN_BATCH_REFUND_DAYS = 3;
+const BUILT_IN_BATCH_REFUND_PROBABILITY = 0.5;
 const PLANTED_COMPLAINT_PROBABILITY = 0.05;
 const PLANTED_COMPLAINT_LOOKBACK_DAYS = 10;
 const PLANTED_SLUMP_POSTPONE = 0.85;
@@ -584,9 +595,7 @@ class StoreGenerator {
 
   // Anomalies the monitors should find, recorded in the truth.
   private readonly activityDrop: { from: number; to: number; keep: number };
-  /** Per day, the share of browsing kept on an activity-drop day (0: no drop). */
-  private readonly dropKeep: Float64Array;
-  /** Per day, the share of all sessions kept on a planted outage day (0: no outage). */
+  /** Per day, the share of all sessions kept on an outage day, built in or planted (0: no outage). */
   private readonly outageKeep: Float64Array;
   private readonly complaintSpikeDays: readonly number[];
   private readonly isSlumpDay: Uint8Array;
@@ -596,7 +605,15 @@ class StoreGenerator {
   private readonly memberJoins: Int32Array;
   private readonly plantedJoiners: number[] = [];
   private plantedComplaints = 0;
-  private readonly refundSpike: { from: number; to: number; sku: Sku; probability: number };
+  /** The bad batch: orders of `sku` placed on days soldFrom…soldTo, refunded from day knownFrom to knownTo. */
+  private readonly refundSpike: {
+    soldFrom: number;
+    soldTo: number;
+    knownFrom: number;
+    knownTo: number;
+    sku: Sku;
+    probability: number;
+  };
 
   constructor(
     private readonly options: Required<GenerateStoreOptions>,
@@ -638,7 +655,7 @@ class StoreGenerator {
     const lastDay = calendar.days - 1;
     const builtIn = options.anomalies.builtIn ?? true;
     this.activityDrop = builtIn
-      ? { from: Math.max(0, lastDay - 20), to: Math.max(0, lastDay - 18), keep: 0.4 }
+      ? { from: Math.max(0, lastDay - BUILT_IN_OUTAGE_DAYS + 1), to: lastDay, keep: PLANTED_DROP_KEEP }
       : { from: -1, to: -2, keep: 1 };
     const planted = options.anomalies;
     const toIndex = (day: string): number => {
@@ -651,10 +668,9 @@ class StoreGenerator {
         );
       return index;
     };
-    this.dropKeep = new Float64Array(calendar.days);
-    for (let day = this.activityDrop.from; day <= this.activityDrop.to; day++)
-      this.dropKeep[day] = this.activityDrop.keep;
     this.outageKeep = new Float64Array(calendar.days);
+    for (let day = this.activityDrop.from; day <= this.activityDrop.to; day++)
+      this.outageKeep[day] = this.activityDrop.keep;
     for (const day of planted.activityDrops ?? []) this.outageKeep[toIndex(day)] = PLANTED_DROP_KEEP;
     this.complaintSpikeDays = (planted.complaintSpikes ?? []).map(toIndex);
     this.isSlumpDay = new Uint8Array(calendar.days);
@@ -671,17 +687,22 @@ class StoreGenerator {
     });
     this.memberJoins = new Int32Array(calendar.days);
     // A bestseller of the skin-care line (the most popular under ¥100, where most lines are priced) gets a bad
-    // batch for a month, two months before the end: a product problem an emotion monitor should flag.
+    // batch for a month before the end: a product problem an emotion monitor should flag.
     const faulty = this.catalogue.skus
       .filter((sku) => sku.category === '护肤' && sku.priceCents < 10_000)
       .sort((x, y) => y.popularity - x.popularity)[0];
     if (faulty === undefined) throw new Error('catalogue has no 护肤 SKU under ¥100');
-    this.refundSpike = {
-      from: builtIn ? Math.max(0, lastDay - 75) : -1,
-      to: builtIn ? Math.max(0, lastDay - 46) : -2,
-      sku: faulty,
-      probability: 0.5,
-    };
+    const knownFrom = Math.max(0, lastDay - BUILT_IN_BATCH_REFUND_DAYS + 1);
+    this.refundSpike = builtIn
+      ? {
+          soldFrom: Math.max(0, knownFrom - BUILT_IN_BATCH_SOLD_DAYS),
+          soldTo: Math.max(0, knownFrom - 1),
+          knownFrom,
+          knownTo: lastDay,
+          sku: faulty,
+          probability: BUILT_IN_BATCH_REFUND_PROBABILITY,
+        }
+      : { soldFrom: -1, soldTo: -2, knownFrom: -1, knownTo: -2, sku: faulty, probability: 0 };
   }
 
   // ----- ids
@@ -1056,7 +1077,9 @@ class StoreGenerator {
     const spike = this.refundSpike;
     const day = Math.floor(order.placed / SECONDS_PER_DAY);
     const spikeLine =
-      day >= spike.from && day <= spike.to ? basket.lines.findIndex((line) => line.sku === spike.sku) : -1;
+      day >= spike.soldFrom && day <= spike.soldTo
+        ? basket.lines.findIndex((line) => line.sku === spike.sku)
+        : -1;
 
     if (random.sampleBernoulli(Math.min(0.5, REJECTION_RATE * fussiness))) {
       const at = order.shippedAt + this.sampleDaysAsSeconds(2, 4);
@@ -1067,8 +1090,12 @@ class StoreGenerator {
       return { refundAt: at, refundedCents: refundWholeOrder(basket, paidCents), fullRefund: true };
     }
     if (spikeLine >= 0 && random.sampleBernoulli(spike.probability)) {
-      // The bad batch: the faulty line is refunded after use.
-      const at = order.shippedAt + this.sampleDaysAsSeconds(3, 12);
+      // The bad batch: once the fault is known its buyers ask for a refund of the faulty line within days
+      // (not before their parcel arrived).
+      const known = spike.knownFrom * SECONDS_PER_DAY;
+      const at =
+        Math.max(known, order.shippedAt + SECONDS_PER_DAY) +
+        this.sampleDaysAsSeconds(0, spike.knownTo - spike.knownFrom + 1);
       if (at > end) return none;
       this.writeFeedback(order.customerId, order.id, 'refund', 0, at, random.pickOne(SPIKE_REFUND_TEXTS));
       return basket.lines.length === 1
@@ -1215,7 +1242,6 @@ class StoreGenerator {
     const count = random.samplePoisson(this.browseSessionsPerPurchaseRate * lambda * weeks);
     for (let i = 0; i < count; i++) {
       const start = this.redrawTimeOfDay(from + random.nextFloat() * (until - from));
-      if (this.isDroppedByOutage(start)) continue;
       sessions.push(this.createSession('browse', start, start));
       if (this.hasSlumps && this.isSlumpDay[Math.floor(start / SECONDS_PER_DAY)] === 1)
         for (let extra = 0; extra < PLANTED_SLUMP_EXTRA_BROWSING; extra++) {
@@ -1223,12 +1249,6 @@ class StoreGenerator {
           sessions.push(this.createSession('browse', again, again));
         }
     }
-  }
-
-  /** The recorded activity drops: browsing on those days is partly lost. */
-  private isDroppedByOutage(start: number): boolean {
-    const keep = this.dropKeep[Math.floor(start / SECONDS_PER_DAY)] ?? 0;
-    return keep > 0 && !this.random.sampleBernoulli(keep);
   }
 
   /**
@@ -1286,10 +1306,8 @@ class StoreGenerator {
       remaining -= visits;
       for (let i = 0; i < visits && start <= this.calendar.endSecond; i++) {
         // Strictly rising start times keep the (anonymous_id, started_at) key unique.
-        if (!this.isDroppedByOutage(start)) {
-          if (this.writeSession('', visitor, this.createSession('anonymous', start, start)))
-            this.counts.anonymousSessions++;
-        }
+        if (this.writeSession('', visitor, this.createSession('anonymous', start, start)))
+          this.counts.anonymousSessions++;
         start += 3600 + Math.floor(random.sampleExponential(1) * SECONDS_PER_DAY);
       }
     }
@@ -1420,16 +1438,17 @@ class StoreGenerator {
         kind: 'activity_drop',
         from: formatDay(calendar, this.activityDrop.from),
         to: formatDay(calendar, this.activityDrop.to),
-        description:
-          'Browsing sessions partly lost (site outage): activity falls below its trailing average.',
+        description: `A site outage: ${Math.round((1 - this.activityDrop.keep) * 100)}% of the sessions (every kind) are lost from the data.`,
         keep_probability: this.activityDrop.keep,
       },
       {
         kind: 'refund_spike',
-        from: formatDay(calendar, this.refundSpike.from),
-        to: formatDay(calendar, this.refundSpike.to),
-        description: `A bad batch of ${this.refundSpike.sku.name}: its orders are refunded far more often.`,
+        from: formatDay(calendar, this.refundSpike.knownFrom),
+        to: formatDay(calendar, this.refundSpike.knownTo),
+        description: `A bad batch of ${this.refundSpike.sku.name}: once the fault is known, its buyers of the month before ask for refunds together.`,
         sku: this.refundSpike.sku.code,
+        sold_from: formatDay(calendar, this.refundSpike.soldFrom),
+        sold_to: formatDay(calendar, this.refundSpike.soldTo),
         refund_probability: this.refundSpike.probability,
       },
     ];
