@@ -142,7 +142,7 @@ export function registerDemo(program: Command, getContext: () => CommandContext)
           );
           const demoStatus = await getStatus(store);
           const analyses = await runDemoAnalyses(store, { asOf: truth.end, seed: options.seed, config });
-          await writeReportFile(store, context, { lang: 'zh-CN', out: reportPath });
+          await writeReportFile(store, context, { asOf: truth.end, lang: 'zh-CN', out: reportPath });
           return { status: demoStatus, communities: analyses.communities };
         });
         if (!communities)
