@@ -7,7 +7,7 @@
  */
 import { LIFECYCLE_STAGE_LABELS } from '../analytics/lifecycle/lifecycle-stages.js';
 import { RFM_SEGMENT_LABELS } from '../domain/rfm-segments.js';
-import { CHECK_LABELS, type Figures, METRIC_LABELS, type MonitorCheck } from './monitor-checks.js';
+import { type Figures, METRIC_LABELS, type MonitorCheck } from './monitor-checks.js';
 
 export const ALERT_LANGS = ['zh-CN', 'en'] as const;
 export type AlertLang = (typeof ALERT_LANGS)[number];
@@ -120,9 +120,4 @@ export function describeAlert(alert: AlertFields, lang: AlertLang, tierName: Tie
 
 function percent(value: number | string | null | undefined): string {
   return typeof value === 'number' ? `${(value * 100).toFixed(1)}%` : '–';
-}
-
-/** The check's name in the language. */
-export function describeCheck(check: MonitorCheck, lang: AlertLang): string {
-  return lang === 'en' ? CHECK_LABELS[check].name : CHECK_LABELS[check].zh;
 }
