@@ -533,6 +533,11 @@ interface Counts {
 
 class StoreGenerator {
   private readonly random: Random;
+  /**
+   * The built-in anomalies' own random numbers: what they draw never shifts the main stream, so a demo store is the
+   * clean store of its seed (same customers, orders and sessions) with the outage and the bad batch laid over it.
+   */
+  private readonly anomalyRandom: Random;
   private readonly catalogue = buildCatalogue();
   private readonly alpha: number;
   private readonly expectedOrders: number;
@@ -621,6 +626,9 @@ class StoreGenerator {
     private readonly writers: Record<EntityKind, CsvWriter>,
   ) {
     this.random = new Random(options.seed);
+    // Another high word: splitmix32 mixes it in, so the two streams are unrelated (a low-word offset could be a
+    // multiple of its increment and replay the main stream one step on).
+    this.anomalyRandom = new Random(options.seed + 2 ** 40);
     this.idWidth = Math.max(7, String(options.customers).length);
     // Frequent buyers browse less per purchase; this also keeps session volume moderate when many orders are asked.
     this.browseSessionsPerPurchaseRate =
@@ -1032,17 +1040,20 @@ class StoreGenerator {
       basket,
     };
     // Status as the export on the last day sees it; events after the period end have not happened yet.
-    const afterSales = this.generateAfterSales(order, shopper.fussiness);
-    const status: OrderStatus = afterSales.fullRefund
-      ? 'refunded'
-      : end < order.shippedAt
-        ? 'paid'
-        : end < order.confirmedAt
-          ? 'shipped'
-          : 'completed';
+    const ordinary = this.generateAfterSales(order, shopper.fussiness);
+    const statusOf = (sales: AfterSales): OrderStatus =>
+      sales.fullRefund
+        ? 'refunded'
+        : end < order.shippedAt
+          ? 'paid'
+          : end < order.confirmedAt
+            ? 'shipped'
+            : 'completed';
     // Guests have no account to complain or rate with.
-    if (order.customerId !== '') this.generateOpinions(order, status, afterSales);
+    if (order.customerId !== '') this.generateOpinions(order, statusOf(ordinary), ordinary);
     if (order.customerId !== '' && this.complaintSpikeDays.length > 0) this.plantComplaints(order);
+    const afterSales = this.refundBadBatch(order, ordinary);
+    const status = statusOf(afterSales);
 
     this.writeOrderRow(
       order.id,
@@ -1066,20 +1077,14 @@ class StoreGenerator {
   }
 
   /**
-   * Refunds of a paid order: a rejected delivery (拒收, full refund), the faulty batch of the refund-spike anomaly,
-   * or an ordinary refund, full or partial. Writes the feedback row and the refunded amounts on the lines.
+   * Refunds of a paid order: a rejected delivery (拒收, full refund) or an ordinary refund, full or partial.
+   * Writes the feedback row and the refunded amounts on the lines.
    */
   private generateAfterSales(order: PaidOrder, fussiness: number): AfterSales {
     const { random } = this;
     const end = this.calendar.endSecond;
     const { basket, paidCents } = order;
     const none: AfterSales = { refundAt: -1, refundedCents: 0, fullRefund: false };
-    const spike = this.refundSpike;
-    const day = Math.floor(order.placed / SECONDS_PER_DAY);
-    const spikeLine =
-      day >= spike.soldFrom && day <= spike.soldTo
-        ? basket.lines.findIndex((line) => line.sku === spike.sku)
-        : -1;
 
     if (random.sampleBernoulli(Math.min(0.5, REJECTION_RATE * fussiness))) {
       const at = order.shippedAt + this.sampleDaysAsSeconds(2, 4);
@@ -1088,19 +1093,6 @@ class StoreGenerator {
       this.writeFeedback(order.customerId, order.id, 'rejection', 0, at, text);
       this.counts.rejectedOrders++;
       return { refundAt: at, refundedCents: refundWholeOrder(basket, paidCents), fullRefund: true };
-    }
-    if (spikeLine >= 0 && random.sampleBernoulli(spike.probability)) {
-      // The bad batch: once the fault is known its buyers ask for a refund of the faulty line within days
-      // (not before their parcel arrived).
-      const known = spike.knownFrom * SECONDS_PER_DAY;
-      const at =
-        Math.max(known, order.shippedAt + SECONDS_PER_DAY) +
-        this.sampleDaysAsSeconds(0, spike.knownTo - spike.knownFrom + 1);
-      if (at > end) return none;
-      this.writeFeedback(order.customerId, order.id, 'refund', 0, at, random.pickOne(SPIKE_REFUND_TEXTS));
-      return basket.lines.length === 1
-        ? { refundAt: at, refundedCents: refundWholeOrder(basket, paidCents), fullRefund: true }
-        : { refundAt: at, refundedCents: refundLine(basket, spikeLine), fullRefund: false };
     }
     if (random.sampleBernoulli(Math.min(0.6, REFUND_RATE * fussiness))) {
       const partial = random.sampleBernoulli(PARTIAL_REFUND_SHARE);
@@ -1118,6 +1110,29 @@ class StoreGenerator {
         : { refundAt: at, refundedCents: refundWholeOrder(basket, paidCents), fullRefund: true };
     }
     return none;
+  }
+
+  /**
+   * The built-in bad batch: once the fault is known, a buyer of the batch who has not had a refund asks for one of
+   * the faulty line within days (not before their parcel arrived). Drawn from the anomalies' own random numbers
+   * after everything else of the order, so the rest of the store is the store without it.
+   */
+  private refundBadBatch(order: PaidOrder, ordinary: AfterSales): AfterSales {
+    const spike = this.refundSpike;
+    const day = Math.floor(order.placed / SECONDS_PER_DAY);
+    if (day < spike.soldFrom || day > spike.soldTo || ordinary.refundAt >= 0) return ordinary;
+    const { basket, paidCents } = order;
+    const line = basket.lines.findIndex((l) => l.sku === spike.sku);
+    const random = this.anomalyRandom;
+    if (line < 0 || !random.sampleBernoulli(spike.probability)) return ordinary;
+    const at =
+      Math.max(spike.knownFrom * SECONDS_PER_DAY, order.shippedAt + SECONDS_PER_DAY) +
+      Math.floor(random.sampleUniform(0, spike.knownTo - spike.knownFrom + 1) * SECONDS_PER_DAY);
+    if (at > this.calendar.endSecond) return ordinary;
+    this.writeFeedback(order.customerId, order.id, 'refund', 0, at, random.pickOne(SPIKE_REFUND_TEXTS));
+    return basket.lines.length === 1
+      ? { refundAt: at, refundedCents: refundWholeOrder(basket, paidCents), fullRefund: true }
+      : { refundAt: at, refundedCents: refundLine(basket, line), fullRefund: false };
   }
 
   /** A complaint (far likelier after a refund) and a rating of a completed order (lower after a partial refund). */
@@ -1405,8 +1420,11 @@ class StoreGenerator {
   /** Writes a session; false when a planted outage lost it. */
   private writeSession(customerId: string, anonymousId: string, session: Session): boolean {
     // A planted outage loses every kind of visit from the data, purchases' visits included.
-    const outage = this.outageKeep[Math.floor(session.start / SECONDS_PER_DAY)] ?? 0;
-    if (outage > 0 && !this.random.sampleBernoulli(outage)) return false;
+    const day = Math.floor(session.start / SECONDS_PER_DAY);
+    const outage = this.outageKeep[day] ?? 0;
+    const random =
+      day >= this.activityDrop.from && day <= this.activityDrop.to ? this.anomalyRandom : this.random;
+    if (outage > 0 && !random.sampleBernoulli(outage)) return false;
     this.writers.sessions.append(
       `${customerId},${anonymousId},${formatTimestamp(this.calendar, session.start)},${session.pageViews},${session.duration},${
         session.pageViews === 1
