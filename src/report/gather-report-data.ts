@@ -293,6 +293,6 @@ async function gatherCommunities(
   } catch (thrown) {
     // Too few members with a purchase to group is a state of the store, not a failure of the report.
     if (!(thrown instanceof AppError)) throw thrown;
-    return { missing: { en: thrown.message, zh: `无法分群：${thrown.message}` } };
+    return { missing: { en: thrown.message, zh: '有购买的会员太少，无法分群。' } };
   }
 }
