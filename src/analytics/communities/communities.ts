@@ -278,7 +278,10 @@ export interface SavedCommunities {
 }
 
 const STORED_RUN_COLUMNS = `run, as_of::VARCHAR AS as_of, k, members::INTEGER AS members, seed::INTEGER AS seed,
-  chosen_by, silhouette, strftime(created_at, '%Y-%m-%dT%H:%M:%S%z') AS created_at, replaced_by`;
+  chosen_by, silhouette, strftime(created_at, '%Y-%m-%dT%H:%M:%S') || (
+    -- ISO 8601's offset is ±HH:MM; DuckDB's %z writes ±HH or ±HHMM.
+    SELECT CASE WHEN length(z) = 3 THEN z || ':00' ELSE substr(z, 1, 3) || ':' || substr(z, 4) END
+    FROM (SELECT strftime(created_at, '%z') AS z)) AS created_at, replaced_by`;
 
 /** Every stored run, newest first: the ones in use and the ones kept in the history. */
 export async function getCommunityRuns(store: Store): Promise<StoredCommunityRun[]> {
