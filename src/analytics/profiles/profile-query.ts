@@ -72,21 +72,24 @@ function buildGroupedCtes(options: ProfileQueryOptions, params: ParamList): stri
   const community = options.communityTag
     ? `LEFT JOIN (${embedQuery(options.communityTag, params)}) ct ON ct.customer_id = s.customer_id`
     : '';
+  const b = options.b === null ? null : buildSegmentCondition(options.b, params, options.communityTag);
+  // Against another segment only the members of either are read; the filter on the joined
+  // relation lets DuckDB apply it before the joins where it reads one side (e.g. the stage).
   const grouped =
-    options.b === null
+    b === null
       ? `SELECT CASE WHEN ${a} THEN 'a' ELSE 'b' END AS grp, * FROM snap`
-      : `SELECT 'a' AS grp, * FROM snap WHERE ${a}
-         UNION ALL SELECT 'b' AS grp, * FROM snap WHERE ${buildSegmentCondition(options.b, params, options.communityTag)}`;
+      : `SELECT 'a' AS grp, * FROM snap WHERE ${a} UNION ALL SELECT 'b' AS grp, * FROM snap WHERE ${b}`;
   return `cutoff AS (SELECT ${day}::DATE AS as_of, (${day}::DATE + 1)::TIMESTAMPTZ AS end_at),
-    snap AS (
+    joined AS (
       SELECT s.customer_id, s.is_member, s.recency_days, s.frequency, s.monetary, s.r, s.f, s.m, s.score,
         s.segment, s.tier, s.stage, t.* EXCLUDE (as_of, customer_id),
         ${options.communityTag ? 'ct.community' : 'NULL::INTEGER AS community'}
       FROM customer_snapshots s
       JOIN customer_tag_snapshots t ON t.as_of = s.as_of AND t.customer_id = s.customer_id
       ${community}
-      WHERE s.as_of = (SELECT as_of FROM cutoff)
+      WHERE s.as_of = ${day}::DATE AND t.as_of = ${day}::DATE
     ),
+    snap AS (SELECT * FROM joined${b === null ? '' : ` WHERE (${a}) OR (${b})`}),
     grouped AS (${grouped})`;
 }
 
@@ -108,7 +111,13 @@ export function buildGroupsTableQuery(options: ProfileQueryOptions): Query {
   const params = new ParamList();
   const ctes = buildGroupedCtes(options, params);
   return {
-    sql: `CREATE OR REPLACE TEMP TABLE ${PROFILE_GROUPS_TABLE} AS WITH ${ctes} SELECT * FROM grouped`,
+    // Only the columns the three queries read: the segment conditions have been applied.
+    sql: `CREATE OR REPLACE TEMP TABLE ${PROFILE_GROUPS_TABLE} AS WITH ${ctes}
+      SELECT grp, customer_id, ${[
+        ...Object.keys(SINGLE_COLUMNS),
+        ...EMOTION_VALUES.map((value) => EMOTION_SOURCES[value].field),
+        ...NUMERIC_ATTRIBUTES,
+      ].join(', ')} FROM grouped`,
     params: params.values,
   };
 }

@@ -242,8 +242,7 @@ export async function getDefinedAttributes(
   const values = new Set<string>();
   for (const spec of specs) {
     const named = new Set(spec.conditions.map(conditionField));
-    for (const field of named)
-      if ((ATTRIBUTE_ORDER as readonly string[]).includes(field)) attributes.add(field);
+    for (const field of named) if (ATTRIBUTE_ORDER.includes(field)) attributes.add(field);
     for (const value of EMOTION_VALUES)
       if (named.has(EMOTION_SOURCES[value].field)) values.add(`emotion:${value}`);
     const regional = spec.conditions.filter(
