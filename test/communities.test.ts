@@ -31,6 +31,7 @@ import {
 } from '../src/analytics/communities/communities.js';
 import { Random } from '../src/demo/random.js';
 import { importFile } from '../src/ingest/import-file.js';
+import { MIGRATIONS } from '../src/store/migrations.js';
 import { raw, sql } from '../src/store/sql.js';
 import { makeTempDir, openTempStore, runCli, type TempStore } from './helpers.js';
 
@@ -282,6 +283,32 @@ describe('the stored community tag', () => {
     expect(runs.length).toBe(before.length + 1);
     expect(runs.find((r) => r.run === earlier.run)?.replaced_by).toBe(saved?.run);
     expect(runs.filter((r) => r.replaced_by === null)).toHaveLength(1);
+  });
+});
+
+describe('migration 11', () => {
+  it('lists the runs stored before it, one per day, with their k, members and seed', async () => {
+    const store = await openTempStore('Asia/Shanghai');
+    try {
+      await store.store.run(
+        raw(`INSERT INTO communities VALUES
+          ('2024-03-31', 1, 7, '{}', 'buys often', '购买频繁', 42, 0.5, '2024-04-01 10:00:00+08'),
+          ('2024-03-31', 2, 5, '{}', 'big orders', '客单价高', 42, 0.5, '2024-04-01 10:00:00+08'),
+          ('2024-04-30', 1, 9, '{}', 'buys often', '购买频繁', 7, NULL, '2024-05-01 10:00:00+08')`),
+      );
+      const backfill = MIGRATIONS.find((m) => m.version === 11)!.statements.find((s) =>
+        s.startsWith('INSERT INTO community_runs'),
+      )!;
+      await store.store.run(raw(backfill));
+      const runs = await getCommunityRuns(store.store);
+      expect(runs.map((r) => [r.run, r.as_of, r.k, r.members, r.seed, r.silhouette, r.replaced_by])).toEqual([
+        [2, '2024-04-30', 1, 9, 7, null, null],
+        [1, '2024-03-31', 2, 12, 42, 0.5, null],
+      ]);
+      expect(runs[1]!.created_at).toBe('2024-04-01T10:00:00+08:00');
+    } finally {
+      await store.cleanup();
+    }
   });
 });
 
