@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findCommunities, saveCommunities } from '../analytics/communities/communities.js';
+import { runCommunities } from '../analytics/communities/communities.js';
 import { refreshSnapshot } from '../analytics/refresh/refresh.js';
 import { calibrateTiers, saveTierCalibration } from '../analytics/tiers/tiers.js';
 import type { Config } from '../config/config.js';
@@ -124,28 +124,15 @@ export async function runDemoAnalyses(store: Store, options: DemoAnalysesOptions
     await calibrateTiers(store, { asOf, config: config.tiers, rfm: config.rfm }),
   );
   await refreshSnapshot(store, { asOf, allCustomers: false, config });
-  const communities = await findDemoCommunities(store, options);
-  if (communities) await saveCommunities(store, communities);
+  // Too few members with a purchase to group (a demo of a handful of customers) leaves the
+  // report without a communities section rather than failing the demo.
+  const { result } = await runCommunities(store, {
+    asOf,
+    k: 'auto',
+    seed: options.seed,
+    activityDays: config.tags.activity_window_days,
+  });
   const from = addDays(asOf, -((options.monitorDays ?? 30) - 1));
   await runMonitor(store, { from, to: asOf, config });
-  return { communities: communities !== null, monitored: { from, to: asOf } };
-}
-
-/**
- * The communities of the day, or null when too few members have a purchase to group them.
- * findCommunities says so with a BAD_ARGUMENT (its only refusal for k 'auto'), which the demo
- * takes as "no communities section" rather than a failure.
- */
-async function findDemoCommunities(store: Store, options: DemoAnalysesOptions) {
-  try {
-    return await findCommunities(store, {
-      asOf: options.asOf,
-      k: 'auto',
-      seed: options.seed,
-      activityDays: options.config.tags.activity_window_days,
-    });
-  } catch (thrown) {
-    if (thrown instanceof AppError && thrown.code === 'BAD_ARGUMENT') return null;
-    throw thrown;
-  }
+  return { communities: result.status === 'found', monitored: { from, to: asOf } };
 }

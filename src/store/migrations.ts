@@ -394,6 +394,44 @@ export const MIGRATIONS: readonly Migration[] = [
         LEFT JOIN snapshot_regions r ON r.as_of = t.as_of AND r.province = c.province`,
     ],
   },
+  {
+    version: 11,
+    description:
+      'community runs kept in a history: every run listed, the runs a later run of the same day replaced kept whole',
+    statements: [
+      // communities and community_assignments keep the run in use per day, as every reader reads
+      // them; a replaced run moves to the two history tables under its run number.
+      `CREATE TABLE community_runs (
+        run INTEGER NOT NULL,
+        as_of DATE NOT NULL,
+        k INTEGER NOT NULL,
+        members BIGINT NOT NULL,
+        seed BIGINT NOT NULL,
+        chosen_by VARCHAR,
+        silhouette DOUBLE,
+        fitted_on BIGINT,
+        created_at TIMESTAMPTZ NOT NULL,
+        replaced_by INTEGER
+      )`,
+      `INSERT INTO community_runs
+        SELECT row_number() OVER (ORDER BY as_of)::INTEGER, as_of, count(*)::INTEGER, sum(members), any_value(seed),
+          NULL, any_value(silhouette), NULL, min(created_at), NULL
+        FROM communities GROUP BY as_of`,
+      `CREATE TABLE community_history (
+        run INTEGER NOT NULL,
+        community INTEGER NOT NULL,
+        members BIGINT NOT NULL,
+        centroid JSON NOT NULL,
+        description_en VARCHAR NOT NULL,
+        description_zh VARCHAR NOT NULL
+      )`,
+      `CREATE TABLE community_assignment_history (
+        run INTEGER NOT NULL,
+        customer_id VARCHAR NOT NULL,
+        community INTEGER NOT NULL
+      )`,
+    ],
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((latest, m) => Math.max(latest, m.version), 0);
