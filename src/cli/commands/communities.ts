@@ -4,6 +4,7 @@
  */
 import { type Command, InvalidArgumentError } from 'commander';
 import type { CommunityRun } from '../../analytics/communities/communities.js';
+import { getLastOrderDayOrThrow, warnAboutDay } from '../analysis-scope.js';
 import { type CommandContext, withStore } from '../context.js';
 import { formatCount, formatPercent, parseCount, parseDay } from '../format.js';
 import {
@@ -58,11 +59,11 @@ export function registerCommunities(program: Command, getContext: () => CommandC
     .addOption(formatOption())
     .action(async (flags: CommunitiesFlags) => {
       const { findCommunities, saveCommunities } = await import('../../analytics/communities/communities.js');
-      const { getLastOrderDay } = await import('../../analytics/rfm/rfm.js');
       const context = getContext();
       const run = await withStore(context, async (store) => {
-        const asOf = flags.asOf ?? (await getLastOrderDay(store));
-        if (asOf === null) return null;
+        const lastOrderDay = await getLastOrderDayOrThrow(store, 'group');
+        warnAboutDay(context, flags.asOf, lastOrderDay);
+        const asOf = flags.asOf ?? lastOrderDay;
         const found = await findCommunities(store, {
           asOf,
           k: flags.k,
@@ -72,12 +73,6 @@ export function registerCommunities(program: Command, getContext: () => CommandC
         await saveCommunities(store, found);
         return found;
       });
-      if (run === null) {
-        process.stderr.write(
-          'the store has no orders yet, so there is nothing to group: try `huiyuan demo` or `huiyuan import FILE`\n',
-        );
-        return;
-      }
       process.stdout.write(
         `${flags.members ? renderCommunityMembers(run, flags.format) : renderCommunities(run, flags.format)}\n`,
       );
