@@ -34,12 +34,12 @@ export const COMMAND_GROUPS = {
     'rfm',
     'tiers',
     'lifecycle',
+    'invite-candidates',
     'tags',
     'profile',
     'wanted',
     'communities',
     'predict',
-    'invite-candidates',
   ],
   'Data:': ['import', 'status', 'generate', 'demo', 'config'],
 } as const;

@@ -176,7 +176,8 @@ export const CONFIG_FILE_NAME = 'huiyuan.config.json';
 export function loadConfig(sources: ConfigSources): Config {
   const databasePath = resolve(
     sources.cwd,
-    sources.dbFlag ?? sources.env.HUIYUAN_DB ?? DEFAULT_DATABASE_FILE,
+    // An empty HUIYUAN_DB is unset, as a shell user means it.
+    sources.dbFlag ?? (sources.env.HUIYUAN_DB || DEFAULT_DATABASE_FILE),
   );
   const configPath = sources.configFlag
     ? resolve(sources.cwd, sources.configFlag)
