@@ -1,6 +1,6 @@
 /** Shared test plumbing: throwaway stores, database fingerprints, the CLI as a user runs it. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -10,7 +10,11 @@ import type { Store } from '../src/store/store.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 export const EXAMPLES = join(ROOT, 'examples');
-export const SHARED_DATA = resolve(ROOT, '..', 'shared', 'data');
+/** The shared data folder beside the clone, or beside the folder of worktrees (/work/wt/NAME). */
+export const SHARED_DATA =
+  [resolve(ROOT, '..', 'shared', 'data'), resolve(ROOT, '..', '..', 'shared', 'data')].find((folder) =>
+    existsSync(folder),
+  ) ?? resolve(ROOT, '..', 'shared', 'data');
 
 export interface TempStore {
   readonly store: Store;
