@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { afterAll } from 'vitest';
 import { DuckDBStore } from '../src/store/duckdb/duckdb-store.js';
 import { raw } from '../src/store/sql.js';
 import type { Store } from '../src/store/store.js';
@@ -35,8 +36,18 @@ export async function openTempStore(timezone = 'Asia/Shanghai'): Promise<TempSto
   };
 }
 
+/** The folders makeTempDir made in this test file, removed when the file's tests are done. */
+const tempDirs: string[] = [];
+// Registered by every test file that imports these helpers (modules load once per file).
+afterAll(() => {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh folder under the system temp folder, removed after the test file's last test. */
 export function makeTempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'huiyuan-files-'));
+  const dir = mkdtempSync(join(tmpdir(), 'huiyuan-files-'));
+  tempDirs.push(dir);
+  return dir;
 }
 
 const FINGERPRINTED_TABLES = ['customers', 'orders', 'order_lines', 'sessions', 'feedback', 'import_batches'];

@@ -310,7 +310,7 @@ describe('getProfile on planted groups', () => {
 
 describe('huiyuan profile and wanted', () => {
   it('prints the strongest differences first in text, in English and zh-CN', () => {
-    const run = runCli(['--db', dbPath, 'profile', 'loyal', '--vs', 'churned']);
+    const run = runCli(['--db', dbPath, 'profile', 'loyal', '--vs', 'churned', '--lang', 'en']);
     expect(run.status).toBe(0);
     const lines = run.stdout.split('\n');
     const heading = lines.indexOf('Strongest differences:');

@@ -6,6 +6,7 @@
  */
 import { type Command, InvalidArgumentError } from 'commander';
 import type { CommunityRun, StoredCommunityRun } from '../../analytics/communities/communities.js';
+import { getLastOrderDayOrThrow, warnAboutDay } from '../analysis-scope.js';
 import { type CommandContext, withStore } from '../context.js';
 import { formatCount, formatPercent, parseCount, parseDay } from '../format.js';
 import {
@@ -65,7 +66,6 @@ export function registerCommunities(program: Command, getContext: () => CommandC
     .addOption(formatOption())
     .action(async (flags: CommunitiesFlags) => {
       const communities = await import('../../analytics/communities/communities.js');
-      const { getLastOrderDay } = await import('../../analytics/rfm/rfm.js');
       const context = getContext();
       if (flags.history) {
         const runs = await withStore(context, (store) => communities.getCommunityRuns(store));
@@ -73,8 +73,9 @@ export function registerCommunities(program: Command, getContext: () => CommandC
         return;
       }
       const outcome = await withStore(context, async (store) => {
-        const asOf = flags.asOf ?? (await getLastOrderDay(store));
-        if (asOf === null) return null;
+        const lastOrderDay = await getLastOrderDayOrThrow(store, 'group');
+        warnAboutDay(context, flags.asOf, lastOrderDay);
+        const asOf = flags.asOf ?? lastOrderDay;
         const { result, saved } = await communities.runCommunities(store, {
           asOf,
           k: flags.k,
@@ -87,12 +88,6 @@ export function registerCommunities(program: Command, getContext: () => CommandC
             : [];
         return { result, saved, members };
       });
-      if (outcome === null) {
-        process.stderr.write(
-          'the store has no orders yet, so there is nothing to group: try `huiyuan demo` or `huiyuan import FILE`\n',
-        );
-        return;
-      }
       const { result, saved, members } = outcome;
       if (result.status === 'too_few_members') {
         // Not an error: the store is fine, it only has too few buyers for groups to mean anything.
