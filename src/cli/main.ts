@@ -19,6 +19,7 @@ import { registerMonitor } from './commands/monitor.js';
 import { registerRefresh } from './commands/refresh.js';
 import { registerReport } from './commands/report.js';
 import { registerRfm } from './commands/rfm.js';
+import { registerRules } from './commands/rules.js';
 import { registerStatus } from './commands/status.js';
 import { registerTags } from './commands/tags.js';
 import { registerTiers } from './commands/tiers.js';
@@ -49,6 +50,7 @@ export function buildProgram(): Command {
   registerMonitor(program, getContext);
   registerRfm(program, getContext);
   registerPredict(program, getContext);
+  registerRules(program, getContext);
   registerReport(program, getContext);
   registerConfig(program, getContext);
   registerDemo(program, getContext);
