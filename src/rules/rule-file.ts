@@ -230,12 +230,13 @@ function findDuplicateIds(rules: readonly ParsedRule[]): RuleProblem[] {
   return problems;
 }
 
-/** Throws the problems as one AppError: the first line as the message, the others as details. */
+/**
+ * Throws the problems as one AppError: the first as its message, every other as a detail line,
+ * so each problem is one line and nothing has been stored.
+ */
 export function throwProblems(problems: readonly RuleProblem[]): never {
   const [first, ...rest] = problems.map(formatProblem);
-  throw new AppError('BAD_FILE', first ?? 'bad rule file', {
-    details: [...rest, `nothing was stored (${problems.length} problem${problems.length === 1 ? '' : 's'})`],
-  });
+  throw new AppError('BAD_FILE', first ?? 'bad rule file', { details: rest });
 }
 
 /**

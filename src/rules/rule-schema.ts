@@ -370,10 +370,8 @@ function toCustomIssue(issue: z.core.$ZodIssue, root: unknown): z.core.$ZodIssue
 export function describeIssue(issue: z.core.$ZodIssue, root: unknown): string {
   if (issue.code === 'custom') return issue.message;
   const found = describeFound(valueAt(root, issue.path));
-  if (issue.code === 'invalid_type')
-    return issue.input === undefined
-      ? `${issue.message.replace(/, received undefined$/, '')} (missing)`
-      : `${issue.message}, found ${found}`;
+  if (issue.code === 'invalid_type' && issue.input === undefined)
+    return issue.message.startsWith('missing') ? issue.message : `${issue.message} (missing)`;
   return `${issue.message}, found ${found}`;
 }
 
@@ -391,11 +389,9 @@ const required = (what: string) => ({
 });
 
 const nameText = (what: string) =>
-  z
-    .string(required(what))
-    .regex(/^[\p{L}\p{N}_.-]{1,60}$/u, {
-      message: `expected ${what}: letters, digits, _ . or -, at most 60`,
-    });
+  z.string(required(what)).regex(/^[\p{L}\p{N}_.-]{1,60}$/u, {
+    message: `expected ${what}: letters, digits, _ . or -, at most 60`,
+  });
 
 /** The `{name}` placeholders of a text, with their offsets. */
 export function findPlaceholders(text: string): { name: string; offset: number }[] {
