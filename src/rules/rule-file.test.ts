@@ -123,3 +123,43 @@ describe('parseRuleText', () => {
     ]);
   });
 });
+
+describe('every trigger kind', () => {
+  const withTrigger = (trigger: string): string =>
+    `id: t\nname: T\ntrigger: ${trigger}\nactions:\n  - notify: {text: hi}\n`;
+  it.each([
+    ['order', { order: {} }],
+    ['{order: }', { order: {} }],
+    ['{feedback: [low_rating, complaint, complaint]}', { feedback: ['complaint', 'low_rating'] }],
+    ['joined', { joined: {} }],
+    ['{stage: {from: 新会员, to: repeat}}', { stage: { from: 'new', to: 'repeat' } }],
+    ['{tier: {to: 金卡}}', { tier: { change: 'any', to: 'gold' } }],
+    ['{tier: {change: down}}', { tier: { change: 'down' } }],
+    ['{segment: {enter: 重要价值客户}}', { segment: { enter: 'champions' } }],
+    ['{became: "is_member=false & frequency>=2"}', { became: 'is_member=false&frequency>=2' }],
+    ['{date: {field: birthday, offset: -1w}}', { date: { field: 'birthday', offset: '-7d', at: '10:00' } }],
+    [
+      '{date: {field: next_purchase, offset: +2d, at: "09:30"}}',
+      { date: { field: 'next_purchase', offset: '2d', at: '09:30' } },
+    ],
+    [
+      '{schedule: {dates: ["2026-11-18", "2026-11-11"]}}',
+      { schedule: { dates: ['2026-11-11', '2026-11-18'], at: '10:00' } },
+    ],
+    ['{schedule: {monthly: [18, 8], at: "20:00"}}', { schedule: { monthly: [8, 18], at: '20:00' } }],
+    ['{schedule: {annual: ["11-11"]}}', { schedule: { annual: ['11-11'], at: '10:00' } }],
+    ['{schedule: {cron: "0  10 * * 1-5"}}', { schedule: { cron: '0 10 * * 1-5' } }],
+    ['{alert: {check: activity}}', { alert: { check: 'activity' } }],
+    ['{signal: 降温}', { signal: '降温' }],
+  ])('reads %s', (trigger, expected) => {
+    const result = parseRuleText(withTrigger(trigger), 'r.yaml', context);
+    expect(result.problems.map(formatProblem)).toEqual([]);
+    expect(result.rules[0]?.definition.trigger).toEqual(expected);
+  });
+
+  it('refuses two triggers at once', () => {
+    expect(problems(withTrigger('{order: {}, joined: {}}'))).toEqual([
+      'r.yaml:3:10: expected exactly one trigger (order, feedback, joined, stage, tier, segment, became, date, schedule, alert, signal), found 2 (order, joined)',
+    ]);
+  });
+});
