@@ -179,6 +179,7 @@ async function recordStatus(
   );
 }
 
+/** Times are shown to the second in store time (the session's TimeZone). */
 export interface RuleSummary {
   readonly id: string;
   readonly name: string;
@@ -208,7 +209,7 @@ interface StoredRuleRow extends Record<string, string | number> {
 export async function listRules(store: Store): Promise<RuleSummary[]> {
   const rows = await store.query<StoredRuleRow>(
     sql`SELECT r.id, r.name, r.status, r.current_version AS version, v.definition::VARCHAR AS definition,
-        v.hash, v.created_at::VARCHAR AS created_at, r.updated_at::VARCHAR AS updated_at
+        v.hash, strftime(v.created_at, '%Y-%m-%d %H:%M:%S') AS created_at, strftime(r.updated_at, '%Y-%m-%d %H:%M:%S') AS updated_at
       FROM rules r JOIN rule_versions v ON v.rule_id = r.id AND v.version = r.current_version
       ORDER BY r.id`,
   );
@@ -265,7 +266,7 @@ export async function getRule(store: Store, id: string, version?: number): Promi
   );
   if (!rule) throw await unknownRule(store, id);
   const versions = await store.query<RuleVersion & StoredRuleRow>(
-    sql`SELECT version, hash, definition::VARCHAR AS definition, created_at::VARCHAR AS created_at
+    sql`SELECT version, hash, definition::VARCHAR AS definition, strftime(created_at, '%Y-%m-%d %H:%M:%S') AS created_at
       FROM rule_versions WHERE rule_id = ${id} ORDER BY version`,
   );
   const wanted = version ?? rule.current_version;
@@ -276,8 +277,8 @@ export async function getRule(store: Store, id: string, version?: number): Promi
       `rule '${id}' has no version ${wanted}; its versions are 1–${rule.current_version}`,
     );
   const statusChanges = await store.query<RuleStatusChange & Record<string, string | number | null>>(
-    sql`SELECT changed_at::VARCHAR AS changed_at, from_status, to_status, version, source
-      FROM rule_status_changes WHERE rule_id = ${id} ORDER BY changed_at, version`,
+    sql`SELECT strftime(c.changed_at, '%Y-%m-%d %H:%M:%S') AS changed_at, from_status, to_status, version, source
+      FROM rule_status_changes c WHERE rule_id = ${id} ORDER BY c.changed_at, c.version`,
   );
   return {
     id: rule.id,
