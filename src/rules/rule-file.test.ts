@@ -163,3 +163,14 @@ describe('every trigger kind', () => {
     ]);
   });
 });
+
+it('reports every problem of a rule at once, in the order of the file', () => {
+  const text =
+    'id: Bad Id\nname: x\ntrigger: {stage: {to: chruned, form: new}}\nwiat: 2d\nactions: [benefit]\n';
+  expect(problems(text).map((line) => line.split(': ')[0])).toEqual([
+    'r.yaml:1:5',
+    'r.yaml:3:23',
+    'r.yaml:3:32',
+    'r.yaml:4:1',
+  ]);
+});

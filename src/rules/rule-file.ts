@@ -141,8 +141,8 @@ export function parseRuleText(source: string, file: string, context: RuleContext
       rules.push({ file, ...at(locate(document, entry.path, false)), ...result.data });
       continue;
     }
-    for (const issue of result.error.issues)
-      problems.push(locateIssue(document, text, entry, issue, file, at));
+    const located = result.error.issues.map((issue) => locateIssue(document, text, entry, issue, file, at));
+    problems.push(...located.sort((a, b) => a.line - b.line || a.column - b.column));
   }
   return { rules, problems };
 }

@@ -122,14 +122,18 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
  */
 function fields<S extends z.ZodRawShape>(what: string, shape: S) {
   const known = Object.keys(shape);
-  return z.preprocess((input, context) => {
-    if (input === null || input === undefined) return {};
-    if (!isPlainObject(input)) {
+  const object = z.object(shape);
+  return z.unknown().transform((input, context): z.output<typeof object> => {
+    const value = input === null || input === undefined ? {} : input;
+    if (!isPlainObject(value)) {
       context.addIssue({ code: 'custom', message: `expected ${what}, found ${describeFound(input)}`, input });
-      return input;
+      return z.NEVER;
     }
-    for (const key of Object.keys(input))
-      if (!known.includes(key))
+    // Unknown fields and the known fields' own problems are all reported, not the first only.
+    let failed = false;
+    for (const key of Object.keys(value))
+      if (!known.includes(key)) {
+        failed = true;
         context.addIssue({
           code: 'custom',
           path: [key],
@@ -137,8 +141,14 @@ function fields<S extends z.ZodRawShape>(what: string, shape: S) {
           input,
           message: `unknown field '${key}' in ${what}${suggestName(key, known)} (fields: ${known.join(', ')})`,
         });
-    return input;
-  }, z.object(shape));
+      }
+    const result = object.safeParse(value);
+    if (!result.success) {
+      for (const issue of result.error.issues) context.addIssue({ ...toCustomIssue(issue, value) });
+      return z.NEVER;
+    }
+    return failed ? z.NEVER : result.data;
+  });
 }
 
 /** A name from a closed set; the message lists the set and the closest name. */
