@@ -21,6 +21,7 @@ import { registerMonitor } from './commands/monitor.js';
 import { registerRefresh } from './commands/refresh.js';
 import { registerReport } from './commands/report.js';
 import { registerRfm } from './commands/rfm.js';
+import { registerRules } from './commands/rules.js';
 import { registerStatus } from './commands/status.js';
 import { registerTags } from './commands/tags.js';
 import { registerTiers } from './commands/tiers.js';
@@ -41,6 +42,7 @@ export const COMMAND_GROUPS = {
     'communities',
     'predict',
   ],
+  'Preset conditions (预设条件):': ['rules'],
   'Data:': ['import', 'status', 'generate', 'demo', 'config'],
 } as const;
 
@@ -88,6 +90,7 @@ export function buildProgram(): Command {
   registerProfile(program, getContext);
   registerCommunities(program, getContext);
   registerPredict(program, getContext);
+  registerRules(program, getContext);
   registerImport(program, getContext);
   registerStatus(program, getContext);
   registerGenerate(program, getContext);

@@ -13,6 +13,7 @@ import { DEFAULT_RFM_SEGMENT_MAP, findSegmentMapProblems, RFM_SEGMENTS } from '.
 import { AppError } from '../errors.js';
 import { lifecycleConfigSchema } from './lifecycle-config.js';
 import { predictConfigSchema } from './predict-config.js';
+import { channelsConfigSchema, rulesConfigSchema } from './rules-config.js';
 import { monitorConfigSchema } from './monitor-config.js';
 import { tagsConfigSchema } from './tags-config.js';
 import { tiersConfigSchema } from './tiers-config.js';
@@ -152,6 +153,12 @@ export const configSchema = z.strictObject({
   monitor: monitorConfigSchema
     .default(() => monitorConfigSchema.parse({}))
     .describe('Daily checks and alerts (spec section 10).'),
+  rules: rulesConfigSchema
+    .default(() => rulesConfigSchema.parse({}))
+    .describe('Preset conditions (预设条件, spec section 9): defaults of rules.'),
+  channels: channelsConfigSchema
+    .default(() => channelsConfigSchema.parse({}))
+    .describe('Delivery channels rules may name: webhook endpoints, SMS.'),
 });
 
 export type StoreConfig = z.infer<typeof configSchema>;

@@ -432,6 +432,42 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 12,
+    description: 'rules (preset conditions, 预设条件) as versioned data: each rule, its immutable versions, its status history',
+    statements: [
+      // The rule as it stands: which version is current and whether it runs. Small tables, so
+      // keys are declared (unlike the entity tables, which bulk loads fill).
+      `CREATE TABLE rules (
+        id VARCHAR PRIMARY KEY,
+        name VARCHAR NOT NULL,
+        status VARCHAR NOT NULL,
+        current_version INTEGER NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL
+      )`,
+      // Every change of what a rule says is a new row, never an update: enrollments will name
+      // the version they ran under. hash is the sha256 of the definition's canonical JSON.
+      `CREATE TABLE rule_versions (
+        rule_id VARCHAR NOT NULL,
+        version INTEGER NOT NULL,
+        definition JSON NOT NULL,
+        hash VARCHAR NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (rule_id, version)
+      )`,
+      // Status (draft, active, paused) is state beside the definition, with its own history:
+      // pausing and enabling a rule does not make a new version of what it says.
+      `CREATE TABLE rule_status_changes (
+        rule_id VARCHAR NOT NULL,
+        changed_at TIMESTAMPTZ NOT NULL,
+        from_status VARCHAR,
+        to_status VARCHAR NOT NULL,
+        version INTEGER NOT NULL,
+        source VARCHAR NOT NULL
+      )`,
+    ],
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((latest, m) => Math.max(latest, m.version), 0);
