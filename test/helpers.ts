@@ -10,7 +10,8 @@ import type { Store } from '../src/store/store.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 export const EXAMPLES = join(ROOT, 'examples');
-export const SHARED_DATA = resolve(ROOT, '..', 'shared', 'data');
+// HUIYUAN_SHARED_DATA points a worktree that is not beside shared/ at the data.
+export const SHARED_DATA = process.env.HUIYUAN_SHARED_DATA ?? resolve(ROOT, '..', 'shared', 'data');
 
 export interface TempStore {
   readonly store: Store;

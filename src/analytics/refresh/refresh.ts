@@ -14,7 +14,7 @@ import { AppError } from '../../errors.js';
 import { ParamList, quoteIdent, raw, sql } from '../../store/sql.js';
 import type { Store } from '../../store/store.js';
 import { buildCountedFactsSql, buildCustomerFactsSql } from '../facts/customer-facts.js';
-import { getLocalDays } from '../facts/local-day.js';
+import { getLocalDays, type LocalDays } from '../facts/local-day.js';
 import type { PredictCustomersResult } from '../predict/predict.js';
 import { lifecycleStageCtes } from '../lifecycle/lifecycle-query.js';
 import { rfmScoringCtes } from '../rfm/rfm-query.js';
@@ -81,7 +81,7 @@ export async function refreshSnapshot(store: Store, options: RefreshOptions): Pr
   await store.run({ sql: `CREATE TEMP TABLE ${FACTS_TABLE} AS ${factsSql}`, params: factParams.values });
   let snapshot: SnapshotSummary;
   try {
-    snapshot = await storeSnapshot(store, options, stored, tiersConfig);
+    snapshot = await storeSnapshot(store, options, stored, tiersConfig, localDays);
   } catch (error) {
     // The refresh's own error is the one to report; the next refresh drops the table anyway.
     await store.run(raw(`DROP TABLE IF EXISTS ${FACTS_TABLE}`)).catch(() => undefined);
@@ -100,6 +100,7 @@ async function storeSnapshot(
   options: RefreshOptions,
   stored: TierCalibration | null,
   tiersConfig: TiersConfig,
+  localDays: LocalDays,
 ): Promise<SnapshotSummary> {
   const { asOf, allCustomers, config } = options;
   return store.transaction(async () => {
@@ -117,7 +118,7 @@ async function storeSnapshot(
     const predict =
       config.predict.in_snapshot || churnByPAlive ? await import('../predict/predict.js') : null;
     const prediction = predict
-      ? await predict.predictCustomers(store, { asOf, config: config.predict })
+      ? await predict.predictCustomers(store, { asOf, config: config.predict, localDays })
       : null;
     const predictions =
       predict && prediction && churnByPAlive
@@ -201,7 +202,8 @@ async function storePredictions(
 ): Promise<void> {
   const fitted = prediction.status === 'fitted' ? prediction : null;
   await store.run(
-    sql`INSERT INTO prediction_snapshots VALUES (${asOf}::DATE, ${prediction.status}, ${config.model}, ${config.unit},
+    // The model that produced the figures (under `auto`, the one that won), for member and report to name.
+    sql`INSERT INTO prediction_snapshots VALUES (${asOf}::DATE, ${prediction.status}, ${fitted?.model ?? config.model}, ${config.unit},
       ${prediction.customers}, ${prediction.repeat_buyers}, ${fitted ? JSON.stringify(fitted.purchase) : null}::JSON,
       ${fitted ? JSON.stringify(fitted.spend) : null}::JSON, ${config.horizon_days}, ${config.annual_discount_rate})`,
   );
