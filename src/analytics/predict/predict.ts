@@ -33,7 +33,7 @@ import {
   buildSpendHistoriesQuery,
   buildTrackingQuery,
   type PrepareOptions,
-  sortParallelLists,
+  toTypedLists,
 } from './prepare-customers.js';
 import { compareHoldout, trackWeekly, type HoldoutFit, type TrackingWeek } from './validate-holdout.js';
 
@@ -152,11 +152,11 @@ export async function fitPredictionModels(store: Store, options: FitOptions): Pr
       min_repeat_buyers: config.min_repeat_buyers,
     };
   }
-  const spendRows = sortParallelLists(
-    await queryLists(store, buildSpendHistoriesQuery()),
-    ['x', 'repeat_amount', 'n'],
-    ['x', 'repeat_amount'],
-  );
+  const spendRows = toTypedLists(await queryLists(store, buildSpendHistoriesQuery()), [
+    'x',
+    'repeat_amount',
+    'n',
+  ]);
   const prepared = performance.now();
 
   const purchase = fitPurchaseModel(model, data.histories);
@@ -213,11 +213,12 @@ async function prepareHistories(
 ): Promise<PreparedHistories> {
   await store.run(buildHistoriesTableQuery(options));
   const [counts] = await store.query<{ customers: number; repeat_buyers: number }>(buildHistoryCountsQuery());
-  const histories = sortParallelLists(
-    await queryLists(store, buildCompressedHistoriesQuery()),
-    ['x', 'tx_days', 't_days', 'n'],
-    ['x', 'tx_days', 't_days'],
-  );
+  const histories = toTypedLists(await queryLists(store, buildCompressedHistoriesQuery()), [
+    'x',
+    'tx_days',
+    't_days',
+    'n',
+  ]);
   return {
     customers: counts?.customers ?? 0,
     repeatBuyers: counts?.repeat_buyers ?? 0,

@@ -87,8 +87,9 @@ export function buildHistoryCountsQuery(): Query {
 /**
  * Distinct (x, t_x, T) histories with their counts, as one JSON text of parallel lists
  * {x, tx_days, t_days, n}: one string parses far faster in Node than a list value per element.
- * The lists come in no particular order (aligned: one aggregate fills them from the same rows;
- * an ORDER BY per list would sort the rows once per list); sortParallelLists orders them.
+ * The lists come aligned (one aggregate fills them from the same rows) in no particular order:
+ * an ORDER BY per list would sort the rows once per list, for nothing the fit needs (its maximum
+ * does not depend on the order; the summation order moves the estimates in the 8th digit).
  */
 export function buildCompressedHistoriesQuery(): Query {
   return raw(`SELECT to_json({x: coalesce(list(x), []), tx_days: coalesce(list(tx_days), []),
@@ -134,32 +135,14 @@ export function buildSpendHistoriesQuery(): Query {
       WHERE x > 0 AND repeat_amount > 0 GROUP BY ALL)`);
 }
 
-/**
- * Sorts parallel lists of numbers by the lists named in `by`, in that order, into typed arrays:
- * so a fit (and the systematic sample its starts run on) sees the same rows in the same order
- * every time, whatever order the database returned them in.
- */
-export function sortParallelLists<K extends string>(
+/** Parallel lists of numbers (a JSON answer) as typed arrays, for the fits. */
+export function toTypedLists<K extends string>(
   lists: Readonly<Record<string, readonly number[] | undefined>>,
   keys: readonly K[],
-  by: readonly K[],
 ): Record<K, Float64Array> {
-  const length = lists[keys[0] ?? '']?.length ?? 0;
-  const order = Int32Array.from({ length }, (_, i) => i);
-  const columns = by.map((key) => lists[key] ?? []);
-  order.sort((i, j) => {
-    for (const column of columns) {
-      const d = (column[i] ?? 0) - (column[j] ?? 0);
-      if (d !== 0) return d;
-    }
-    return 0;
-  });
-  const sorted = {} as Record<K, Float64Array>;
-  for (const key of keys) {
-    const values = lists[key] ?? [];
-    sorted[key] = Float64Array.from(order, (i) => values[i] ?? 0);
-  }
-  return sorted;
+  const typed = {} as Record<K, Float64Array>;
+  for (const key of keys) typed[key] = Float64Array.from(lists[key] ?? []);
+  return typed;
 }
 
 /**
