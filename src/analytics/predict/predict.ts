@@ -13,7 +13,6 @@ import {
   computeExpectedPurchasesIfAlive,
   computeMedianWaitIfAlive,
   fitPurchaseModel,
-  PURCHASE_MODELS,
   type ModelFit,
   type PurchaseHistories,
   type PurchaseModel,
@@ -79,6 +78,8 @@ export interface ModelSelection {
    * conditional expectation; null when too few repeat buyers before the split to fit.
    */
   readonly errors: Readonly<Record<PurchaseModel, number>> | null;
+  /** Each model's parameters fitted up to the split day (null with the errors). */
+  readonly params: Readonly<Record<PurchaseModel, PurchaseParams>> | null;
   readonly winner: PurchaseModel;
   /** The loser's error over the winner's, minus 1 (0.05: the winner's error is 5% lower); null without errors. */
   readonly margin: number | null;
@@ -253,6 +254,7 @@ export async function selectPurchaseModel(
       split_day: splitDay,
       holdout_end: options.calibrationEnd,
       errors: null,
+      params: null,
       winner: 'mbgnbd',
       margin: null,
     };
@@ -266,21 +268,20 @@ export async function selectPurchaseModel(
     n: rows.n ?? [],
   };
   const holdoutLength = (end - dayNumber(splitDay)) / options.unitDays;
+  const fits = {
+    bgnbd: fitPurchaseModel('bgnbd', data.histories).params,
+    mbgnbd: fitPurchaseModel('mbgnbd', data.histories).params,
+  };
   const errorOf = (model: PurchaseModel): number =>
-    compareHoldout(
-      model,
-      fitPurchaseModel(model, data.histories).params,
-      holdoutRows,
-      holdoutLength,
-      options.unitDays,
-    ).root_mean_squared_error;
-  const [bgnbd, mbgnbd] = PURCHASE_MODELS.map(errorOf) as [number, number];
-  const winner: PurchaseModel = mbgnbd <= bgnbd ? 'mbgnbd' : 'bgnbd';
-  const [won, lost] = winner === 'mbgnbd' ? [mbgnbd, bgnbd] : [bgnbd, mbgnbd];
+    compareHoldout(model, fits[model], holdoutRows, holdoutLength, options.unitDays).root_mean_squared_error;
+  const errors = { bgnbd: errorOf('bgnbd'), mbgnbd: errorOf('mbgnbd') };
+  const winner: PurchaseModel = errors.mbgnbd <= errors.bgnbd ? 'mbgnbd' : 'bgnbd';
+  const [won, lost] = winner === 'mbgnbd' ? [errors.mbgnbd, errors.bgnbd] : [errors.bgnbd, errors.mbgnbd];
   return {
     split_day: splitDay,
     holdout_end: options.calibrationEnd,
-    errors: { bgnbd, mbgnbd },
+    errors,
+    params: fits,
     winner,
     margin: won > 0 ? lost / won - 1 : 0,
   };
