@@ -18,12 +18,12 @@
  */
 import { fitByMaximumLikelihood, type ModelFit } from './fit-likelihood.js';
 import { sampleRows } from './minimise-bfgs.js';
+import type { PurchaseModel } from './purchase-models.js';
 import { digamma, hypergeometric2F1, logBeta, logGamma } from './special-functions.js';
 
 export type { ModelFit } from './fit-likelihood.js';
 
-export const PURCHASE_MODELS = ['bgnbd', 'mbgnbd'] as const;
-export type PurchaseModel = (typeof PURCHASE_MODELS)[number];
+export { PURCHASE_MODELS, type PurchaseModel } from './purchase-models.js';
 
 export interface PurchaseParams {
   readonly r: number;

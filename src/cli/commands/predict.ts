@@ -8,7 +8,8 @@
  * calibration frequency, the mean absolute error, and weekly cumulative tracking).
  */
 import { Option, type Command } from 'commander';
-import type { ModelFit, PurchaseModel } from '../../analytics/predict/bgnbd.js';
+import type { ModelFit } from '../../analytics/predict/bgnbd.js';
+import { PURCHASE_MODEL_NAMES, type PurchaseModel } from '../../analytics/predict/purchase-models.js';
 import type { FittedModels, ModelSelection, TooFewRepeatBuyers } from '../../analytics/predict/predict.js';
 import { PREDICT_MODELS, PREDICT_UNITS, type PredictConfig } from '../../config/predict-config.js';
 import { AppError } from '../../errors.js';
@@ -32,8 +33,8 @@ interface PredictFlags {
 }
 
 const MODEL_TITLES: Readonly<Record<PurchaseModel, string>> = {
-  bgnbd: 'BG/NBD (Fader, Hardie & Lee 2005)',
-  mbgnbd: 'MBG/NBD (Batislam et al. 2007)',
+  bgnbd: `${PURCHASE_MODEL_NAMES.bgnbd} (Fader, Hardie & Lee 2005)`,
+  mbgnbd: `${PURCHASE_MODEL_NAMES.mbgnbd} (Batislam et al. 2007)`,
 };
 
 export function registerPredict(program: Command, getContext: () => CommandContext): void {
