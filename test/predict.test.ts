@@ -14,8 +14,10 @@ import { computeConditionalExpectedPurchases, type PurchaseModel } from '../src/
 import {
   fitPredictionModels,
   predictCustomers,
+  type FitOptions,
   type FittedModels,
 } from '../src/analytics/predict/predict.js';
+import type { Store } from '../src/store/store.js';
 import { DEFAULT_DEMO_CUSTOMERS, DEFAULT_DEMO_SEED } from '../src/cli/commands/demo.js';
 import { configSchema } from '../src/config/config.js';
 import { loadDemo } from '../src/demo/load-demo.js';
@@ -23,6 +25,12 @@ import { raw, sql } from '../src/store/sql.js';
 import { refreshSnapshot } from '../src/analytics/refresh/refresh.js';
 import { importFile } from '../src/ingest/import-file.js';
 import { EXAMPLES, makeTempDir, openTempStore, runCli, SHARED_DATA, type TempStore } from './helpers.js';
+
+async function fitOrThrow(store: Store, options: FitOptions): Promise<FittedModels> {
+  const result = await fitPredictionModels(store, options);
+  if (result.status !== 'fitted') throw new Error('expected a fit');
+  return result;
+}
 
 interface Truth {
   end: string;
@@ -48,12 +56,10 @@ describe('predictions on the demo store', () => {
       raw('SELECT truth::VARCHAR AS truth FROM generator_truth'),
     );
     truth = JSON.parse(row!.truth) as Truth;
-    const result = await fitPredictionModels(temp.store, {
+    fit = await fitOrThrow(temp.store, {
       calibrationEnd: truth.end,
       config: { ...config, unit: truth.purchase.unit },
     });
-    if (result.status !== 'fitted') throw new Error('expected a fit');
-    fit = result;
   }, 120_000);
   afterAll(async () => {
     await temp.cleanup();
@@ -287,12 +293,10 @@ describe('predict.model auto on a planted MBG/NBD store', () => {
     const file = join(temp.dir, 'orders.csv');
     writeFileSync(file, `${lines.join('\n')}\n`);
     await importFile(temp.store, file, { kind: 'orders', rejectsDir: join(temp.dir, 'rejects') });
-    const result = await fitPredictionModels(temp.store, {
+    fit = await fitOrThrow(temp.store, {
       calibrationEnd: dayOf(DAYS - 1),
       config: { ...configSchema.parse({}).predict, model: 'auto' },
     });
-    if (result.status !== 'fitted') throw new Error('expected a fit');
-    fit = result;
   }, 120_000);
   afterAll(async () => {
     await temp.cleanup();
