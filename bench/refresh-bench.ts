@@ -21,7 +21,8 @@ import { BENCH_DIR, copyFullStore, prepareFullStore } from './full-store.js';
 import { type Measured, measure, median, writeSection } from './measure.js';
 
 const DB = join(BENCH_DIR, 'refresh.duckdb');
-const RUNS = 3;
+/** Runs per row: 3, or the number given (`tsx bench/refresh-bench.ts 1` for a quick look). */
+const RUNS = Number(process.argv[2] ?? 3);
 
 /** The floor: R, F, M per member and their quintile cut points, in one query. */
 const floorSql = (asOf: string): string => `

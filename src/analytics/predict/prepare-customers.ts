@@ -87,13 +87,15 @@ export function buildHistoryCountsQuery(): Query {
 /**
  * Distinct (x, t_x, T) histories with their counts, as one JSON text of parallel lists
  * {x, tx_days, t_days, n}: one string parses far faster in Node than a list value per element.
- * The lists come aligned (one aggregate fills them from the same rows) in no particular order:
- * an ORDER BY per list would sort the rows once per list, for nothing the fit needs (its maximum
- * does not depend on the order; the summation order moves the estimates in the 8th digit).
+ * Ordered: the fit's starts run on a systematic sample of the rows, which in this order is
+ * stratified by x, t_x and T; on the rows in the order the database returns them, the 1M
+ * store's MBG/NBD fit needed 14 polishing iterations instead of 4, three times the time the
+ * ordering costs.
  */
 export function buildCompressedHistoriesQuery(): Query {
-  return raw(`SELECT to_json({x: coalesce(list(x), []), tx_days: coalesce(list(tx_days), []),
-      t_days: coalesce(list(t_days), []), n: coalesce(list(n), [])})::VARCHAR AS json
+  const by = 'ORDER BY x, tx_days, t_days';
+  return raw(`SELECT to_json({x: coalesce(list(x ${by}), []), tx_days: coalesce(list(tx_days ${by}), []),
+      t_days: coalesce(list(t_days ${by}), []), n: coalesce(list(n ${by}), [])})::VARCHAR AS json
     FROM (SELECT x, tx_days, t_days, count(*)::INTEGER AS n FROM ${HISTORIES_TABLE} GROUP BY ALL)`);
 }
 
@@ -124,13 +126,14 @@ export function buildPurchaseSpanQuery(options: {
 }
 
 /**
- * Repeat buyers' (x, Σ repeat value) with counts, as JSON {x, repeat_amount, n} in no particular
- * order (as buildCompressedHistoriesQuery): z̄ = Σ / x. A repeat value of 0 (free orders only)
- * is left out, as the model needs z̄ > 0.
+ * Repeat buyers' (x, Σ repeat value) with counts, as JSON {x, repeat_amount, n}, ordered (as
+ * buildCompressedHistoriesQuery): z̄ = Σ / x. A repeat value of 0 (free orders only) is left
+ * out, as the model needs z̄ > 0.
  */
 export function buildSpendHistoriesQuery(): Query {
-  return raw(`SELECT to_json({x: coalesce(list(x), []), repeat_amount: coalesce(list(repeat_amount), []),
-      n: coalesce(list(n), [])})::VARCHAR AS json
+  const by = 'ORDER BY x, repeat_amount';
+  return raw(`SELECT to_json({x: coalesce(list(x ${by}), []), repeat_amount: coalesce(list(repeat_amount ${by}), []),
+      n: coalesce(list(n ${by}), [])})::VARCHAR AS json
     FROM (SELECT x, repeat_amount, count(*)::INTEGER AS n FROM ${HISTORIES_TABLE}
       WHERE x > 0 AND repeat_amount > 0 GROUP BY ALL)`);
 }
