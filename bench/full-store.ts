@@ -37,30 +37,18 @@ export interface FullStore {
 /** Generates (the demo's default seed) and imports the store once; later calls only read what is cached. */
 export async function prepareFullStore(): Promise<FullStore> {
   if (!existsSync(join(FULL_STORE_FILES, 'truth.json'))) {
-    console.log(
-      `generating ${FULL_STORE_CUSTOMERS.toLocaleString('en-US')} customers into ${FULL_STORE_FILES} …`,
-    );
+    console.log(`generating ${FULL_STORE_CUSTOMERS.toLocaleString('en-US')} customers into ${FULL_STORE_FILES} …`);
     await generateStore(FULL_STORE_FILES, { customers: FULL_STORE_CUSTOMERS, seed: DEFAULT_DEMO_SEED });
   }
   if (!existsSync(FULL_STORE_DB)) {
     const building = `${FULL_STORE_DB}.building`;
     for (const [file, kind] of ENTITIES) {
       console.log(`importing ${file} …`);
-      await measure([
-        'bin/huiyuan.js',
-        '--db',
-        building,
-        'import',
-        join(FULL_STORE_FILES, file),
-        '--kind',
-        kind,
-        '--quiet',
-      ]);
+      await measure(['bin/huiyuan.js', '--db', building, 'import', join(FULL_STORE_FILES, file), '--kind', kind, '--quiet']);
     }
     copyFileSync(building, FULL_STORE_DB);
   }
-  const lastDay = (JSON.parse(readFileSync(join(FULL_STORE_FILES, 'truth.json'), 'utf8')) as { end: string })
-    .end;
+  const lastDay = (JSON.parse(readFileSync(join(FULL_STORE_FILES, 'truth.json'), 'utf8')) as { end: string }).end;
   const dayBefore = new Date(Date.parse(`${lastDay}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
   return { db: FULL_STORE_DB, lastDay, dayBefore };
 }
