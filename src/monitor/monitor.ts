@@ -20,11 +20,10 @@ import { AppError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { getLocalDays, type LocalDays } from '../analytics/facts/local-day.js';
 import {
-  calibrateTiers,
-  getTierReport,
+  type DayTierReport,
+  getTierReportsOfDays,
   listTierCalibrations,
   type TierCalibration,
-  type TierReport,
 } from '../analytics/tiers/tiers.js';
 import {
   type AlertRow,
@@ -152,7 +151,10 @@ interface Found {
 const round = (value: number | null, digits: number): number | null =>
   value === null ? null : Math.round(value * 10 ** digits) / 10 ** digits;
 
-/** The stepped check and tier-size swings of every day of the range, one tier report per day. */
+/**
+ * The stepped check and tier-size swings of every day of the range, from the tier reports of all
+ * its days (and of the days the swings compare with) computed together.
+ */
 async function evaluateTiers(
   store: Store,
   options: MonitorOptions,
@@ -160,31 +162,32 @@ async function evaluateTiers(
 ): Promise<{ byDay: Map<string, Found>; provisionalDays: number }> {
   const { config } = options;
   const stored = await listTierCalibrations(store);
-  const reports = new Map<string, { report: TierReport; stored: boolean }>();
+  const latestOn = (day: string): TierCalibration | null =>
+    stored.filter((c) => c.calibrated_on <= day).at(-1) ?? null;
   const total = toDayNumber(options.to) - toDayNumber(options.from) + 1;
-  const getReport = async (day: string): Promise<{ report: TierReport; stored: boolean }> => {
-    const known = reports.get(day);
-    if (known) return known;
-    const tierOptions = {
-      asOf: day,
+  const rangeDays = Array.from({ length: total }, (_, index) => addDays(options.from, index));
+  // Only a stored calibration makes sizes comparable, so the earlier day needs one too.
+  const comparedDays = rangeDays
+    .filter((day) => latestOn(day) !== null)
+    .map((day) => addDays(day, -config.monitor.swing_days))
+    .filter((day) => latestOn(day) !== null && day < options.from);
+  const reports = await getTierReportsOfDays(
+    store,
+    {
+      days: [...new Set([...comparedDays, ...rangeDays])],
       config: config.tiers,
-      facts: { localDays },
+      localDays,
       allCustomers: options.tiersAllCustomers ?? false,
-    };
-    const latest: TierCalibration | undefined = stored.filter((c) => c.calibrated_on <= day).at(-1);
-    const calibration = latest ?? (await calibrateTiers(store, tierOptions));
-    const result = {
-      report: await getTierReport(store, tierOptions, calibration, latest !== undefined),
-      stored: latest !== undefined,
-    };
-    reports.set(day, result);
-    return result;
-  };
+    },
+    latestOn,
+    (done) => options.onProgress?.(Math.min(done, total), total),
+  );
+  const getReport = (day: string): DayTierReport | undefined => reports.get(day);
   const byDay = new Map<string, Found>();
   let provisionalDays = 0;
   for (let index = 0; index < total; index++) {
     const day = addDays(options.from, index);
-    const { report, stored: isStored } = await getReport(day);
+    const { report, stored: isStored } = getReport(day)!;
     if (!isStored) provisionalDays++;
     const found: Found = { checks: [], conditions: [] };
     if (report.members > 0) {
@@ -222,7 +225,7 @@ async function evaluateTiers(
     if (isStored) {
       const earlierDay = addDays(day, -config.monitor.swing_days);
       // Only a stored calibration makes sizes comparable, so the earlier day needs one too.
-      const earlier = stored.some((c) => c.calibrated_on <= earlierDay) ? await getReport(earlierDay) : null;
+      const earlier = getReport(earlierDay);
       if (earlier?.stored && earlier.report.calibration.calibrated_on === report.calibration.calibrated_on) {
         found.checks.push('tier_swing');
         report.tiers.forEach((tier, position) => {
@@ -242,7 +245,6 @@ async function evaluateTiers(
       }
     }
     byDay.set(day, found);
-    options.onProgress?.(index + 1, total);
   }
   return { byDay, provisionalDays };
 }

@@ -123,7 +123,7 @@ function buildValuedRelation(
 }
 
 /** Hundredths of a percentage (55 → 5500), so share arithmetic in SQL stays in whole numbers. */
-const toBasisPoints = (percent: number): number => Math.round(percent * 100);
+export const toBasisPoints = (percent: number): number => Math.round(percent * 100);
 
 /** `min(value)` over the ranks past the quota c (in basis points of n): the value at rank ⌈c·n⌉ + 1. */
 const valueBeyond = (basisPoints: string): string =>
