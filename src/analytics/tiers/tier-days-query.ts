@@ -11,13 +11,15 @@
  *   the day, from a running count over the days they became counted, minus the listed ones). Ranks
  *   become running sums of weights; the cuts and counts are the same as over one row per member.
  *
+ * A chunk's weighted members can be computed once into a temporary table that both queries read.
+ *
  * Only the net-spend measure: the RFM score measure scores members among each other per day, and
  * callers run it one day at a time.
  */
 import type { TiersConfig } from '../../config/tiers-config.js';
 import { DEFAULT_MIN_THRESHOLD } from '../../config/tiers-config.js';
 import { GMV_STATUSES } from '../../store/entities.js';
-import { ParamList, type Query } from '../../store/sql.js';
+import { ParamList, quoteIdent, type Query } from '../../store/sql.js';
 import { specialDayTest } from '../facts/customer-facts.js';
 import { dayNumberOfDateSql, dayNumberSql, type LocalDays } from '../facts/local-day.js';
 import { toBasisPoints } from './tiers-query.js';
@@ -74,27 +76,22 @@ function buildValuedDaysRelation(options: TierDaysOptions, params: ParamList): s
       FROM (SELECT unnest(${dayList}) AS day_date)
     ),
     span AS (SELECT min(least(tier_start, recent_start)) AS first_day, max(day) AS last_day FROM series),
+    counted_from AS (${countedFrom}),
     window_orders AS (
-      SELECT customer_id, d, net FROM (
+      SELECT o.customer_id, o.d, o.net, k.from_day FROM (
         SELECT customer_id, paid_amount - refunded_amount AS net, ${dayNumberSql('placed_at', localDays)} AS d
         FROM orders WHERE customer_id IS NOT NULL AND list_contains([${statuses}], status)
-      ), span
-      WHERE d BETWEEN span.first_day AND span.last_day AND ${notSpecial}
+      ) o JOIN counted_from k USING (customer_id), span
+      WHERE o.d BETWEEN span.first_day AND span.last_day AND ${notSpecial}
     ),
-    counted_from AS (${countedFrom}),
-    listed AS (
+    -- The counted customers with an order in a window of the day (counted from the day on).
+    counted_listed AS (
       SELECT s.day, o.customer_id,
         coalesce(sum(CASE WHEN o.d >= s.tier_start THEN o.net END), 0)::DECIMAL(38,2) AS value,
         coalesce(sum(CASE WHEN o.d >= s.recent_start THEN o.net END), 0)::DECIMAL(38,2) AS recent
-      FROM series s JOIN window_orders o ON o.d BETWEEN least(s.tier_start, s.recent_start) AND s.day
+      FROM series s JOIN window_orders o
+        ON o.d BETWEEN least(s.tier_start, s.recent_start) AND s.day AND o.from_day <= s.day
       GROUP BY s.day, o.customer_id
-    ),
-    counted_listed AS (
-      ${
-        options.allCustomers
-          ? 'SELECT * FROM listed'
-          : 'SELECT l.* FROM listed l JOIN counted_from k ON k.customer_id = l.customer_id AND k.from_day <= l.day'
-      }
     ),
     counted_per_day AS (
       SELECT s.day, coalesce(sum(b.customers), 0)::BIGINT AS n
@@ -113,6 +110,25 @@ function buildValuedDaysRelation(options: TierDaysOptions, params: ParamList): s
     )`;
 }
 
+/**
+ * Fills a temporary table with the weighted members of every day (day, value, recent, weight), so
+ * the cuts and the counts of the same days read them once computed (the joins are most of the work).
+ */
+export function buildTierDaysValuedTableQuery(options: TierDaysOptions, table: string): Query {
+  const params = new ParamList();
+  return {
+    sql: `CREATE OR REPLACE TEMP TABLE ${quoteIdent(table)} AS ${buildValuedDaysRelation(options, params)}
+      SELECT day, value, recent, weight FROM valued`,
+    params: params.values,
+  };
+}
+
+/** The relation ending in `valued`: built here, or read from a table buildTierDaysValuedTableQuery filled. */
+const selectValued = (options: TierDaysOptions, params: ParamList, table: string | undefined): string =>
+  table === undefined
+    ? buildValuedDaysRelation(options, params)
+    : `WITH valued AS (SELECT * FROM ${quoteIdent(table)})`;
+
 /** SQL: the DATE text of a day number. */
 const dayText = (dayNumber: string): string => `strftime(DATE '1970-01-01' + ${dayNumber}, '%Y-%m-%d')`;
 
@@ -121,9 +137,9 @@ const dayText = (dayNumber: string): string => `strftime(DATE '1970-01-01' + ${d
  * null where the data gives none), as buildTierCutsQuery gives them for that one day. A day without
  * counted members has no row.
  */
-export function buildTierDayCutsQuery(options: TierDaysOptions): Query {
+export function buildTierDayCutsQuery(options: TierDaysOptions, valuedTable?: string): Query {
   const params = new ParamList();
-  const relation = buildValuedDaysRelation(options, params);
+  const relation = selectValued(options, params, valuedTable);
   const { calibration, levels } = options.config;
   const ranked = `ranked AS (
       SELECT day, value, sum(weight) OVER (PARTITION BY day ORDER BY value ROWS UNBOUNDED PRECEDING) AS reach,
@@ -187,9 +203,10 @@ export function buildTierDayCutsQuery(options: TierDaysOptions): Query {
 export function buildTierDayCountsQuery(
   options: TierDaysOptions,
   thresholdsOf: ReadonlyMap<string, readonly string[]>,
+  valuedTable?: string,
 ): Query {
   const params = new ParamList();
-  const relation = buildValuedDaysRelation(options, params);
+  const relation = selectValued(options, params, valuedTable);
   const levels = options.config.levels.length - 1;
   const rows = options.days.map((day) => {
     const thresholds = thresholdsOf.get(day) ?? [];
@@ -217,4 +234,8 @@ export function buildCountedCeilingQuery(): Query {
     sql: `SELECT greatest((SELECT count(*) FROM customers), (SELECT count(DISTINCT customer_id) FROM orders))::BIGINT AS customers`,
     params: [],
   };
+}
+
+export function buildDropValuedTableQuery(table: string): Query {
+  return { sql: `DROP TABLE IF EXISTS ${quoteIdent(table)}`, params: [] };
 }

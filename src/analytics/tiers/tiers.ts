@@ -19,8 +19,10 @@ import { withLocalDays } from '../facts/customer-facts.js';
 import { addMonths, applyMinimums, centsToString, checkSteps, toCents } from './tier-thresholds.js';
 import {
   buildCountedCeilingQuery,
+  buildDropValuedTableQuery,
   buildTierDayCountsQuery,
   buildTierDayCutsQuery,
+  buildTierDaysValuedTableQuery,
   type TierDayCountRow,
   type TierDayCutsRow,
   type TierDaysOptions,
@@ -366,6 +368,7 @@ export interface DayTierReport {
 
 /** Days × counted customers one back-fill query joins at most, so a large store's range runs in chunks. */
 const ROWS_PER_QUERY = 20_000_000;
+const VALUED_DAYS_TABLE = 'huiyuan_tier_days_valued';
 
 /**
  * The tier report of each day under the stored calibration `calibrationOf(day)` gives or, where
@@ -416,12 +419,19 @@ export async function getTierReportsOfDays(
       const chunk: TierDaysOptions = { ...options, config, days: days.slice(start, start + chunkDays) };
       const thresholdsOf = new Map<string, string[]>();
       const membersOf = new Map<string, number>();
+      let valuedTable: string | undefined;
       if (calibration) {
         const thresholds = getCalibratedThresholds(options.config, calibration);
         for (const day of chunk.days) thresholdsOf.set(day, thresholds);
       } else {
+        // Two queries over the same weighted members: computed once.
+        valuedTable = VALUED_DAYS_TABLE;
+        await store.run(buildTierDaysValuedTableQuery(chunk, valuedTable));
         const cuts = new Map(
-          (await store.query<TierDayCutsRow>(buildTierDayCutsQuery(chunk))).map((row) => [row.day, row]),
+          (await store.query<TierDayCutsRow>(buildTierDayCutsQuery(chunk, valuedTable))).map((row) => [
+            row.day,
+            row,
+          ]),
         );
         for (const day of chunk.days) {
           thresholdsOf.set(day, getThresholds(config, cuts.get(day)));
@@ -429,8 +439,10 @@ export async function getTierReportsOfDays(
         }
       }
       const rowsOf = new Map<string, TierDayCountRow[]>();
-      for (const row of await store.query<TierDayCountRow>(buildTierDayCountsQuery(chunk, thresholdsOf)))
+      const countsQuery = buildTierDayCountsQuery(chunk, thresholdsOf, valuedTable);
+      for (const row of await store.query<TierDayCountRow>(countsQuery))
         rowsOf.set(row.day, [...(rowsOf.get(row.day) ?? []), row]);
+      if (valuedTable) await store.run(buildDropValuedTableQuery(valuedTable));
       for (const day of chunk.days) {
         const counts = toTierCounts(config, rowsOf.get(day) ?? []);
         const dayOptions = { asOf: day, config: options.config };
