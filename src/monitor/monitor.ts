@@ -5,9 +5,10 @@
  *
  * - Activity, purchases, emotion and the product-problem signal come from one query over the
  *   whole range (daily-metrics-query.ts), scored in TypeScript (score-daily-series.ts).
- * - The stepped check runs the tier report (src/analytics/tiers) of each day under the latest
+ * - The stepped check reads the tier report (src/analytics/tiers) of each day under the latest
  *   stored calibration on or before it, or, when there is none, the calibration that day would
- *   get (not stored). Each tier that breaks the steps is a critical condition naming the tier.
+ *   get (not stored); the reports of the whole range come from a few set-oriented queries
+ *   (getTierReportsOfDays). Each tier that breaks the steps is a critical condition naming the tier.
  * - Tier sizes: each tier's members are compared with `swing_days` before, only when both days
  *   use the same stored calibration (a provisional calibration cuts the same shares every day,
  *   and a recalibration moves everyone by design).
@@ -56,7 +57,7 @@ export interface MonitorOptions {
   readonly config: Pick<Config, 'monitor' | 'tiers' | 'tags'>;
   /** The tier checks count every customer with an order (a store without members; getTierPopulation). */
   readonly tiersAllCustomers?: boolean;
-  /** Called after each day's tier check, for a progress bar. */
+  /** Called as the range's tier reports are computed (a chunk of days at a time), for a progress bar. */
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -182,12 +183,11 @@ async function evaluateTiers(
     latestOn,
     (done) => options.onProgress?.(Math.min(done, total), total),
   );
-  const getReport = (day: string): DayTierReport | undefined => reports.get(day);
   const byDay = new Map<string, Found>();
   let provisionalDays = 0;
   for (let index = 0; index < total; index++) {
     const day = addDays(options.from, index);
-    const { report, stored: isStored } = getReport(day)!;
+    const { report, stored: isStored } = reports.get(day) as DayTierReport; // every day of the range
     if (!isStored) provisionalDays++;
     const found: Found = { checks: [], conditions: [] };
     if (report.members > 0) {
@@ -225,7 +225,7 @@ async function evaluateTiers(
     if (isStored) {
       const earlierDay = addDays(day, -config.monitor.swing_days);
       // Only a stored calibration makes sizes comparable, so the earlier day needs one too.
-      const earlier = getReport(earlierDay);
+      const earlier = reports.get(earlierDay);
       if (earlier?.stored && earlier.report.calibration.calibrated_on === report.calibration.calibrated_on) {
         found.checks.push('tier_swing');
         report.tiers.forEach((tier, position) => {
