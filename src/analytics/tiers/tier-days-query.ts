@@ -17,12 +17,11 @@
  * callers run it one day at a time.
  */
 import type { TiersConfig } from '../../config/tiers-config.js';
-import { DEFAULT_MIN_THRESHOLD } from '../../config/tiers-config.js';
 import { GMV_STATUSES } from '../../store/entities.js';
 import { ParamList, quoteIdent, type Query } from '../../store/sql.js';
 import { specialDayTest } from '../facts/customer-facts.js';
 import { dayNumberOfDateSql, dayNumberSql, type LocalDays } from '../facts/local-day.js';
-import { toBasisPoints } from './tiers-query.js';
+import { addCutParameters } from './tiers-query.js';
 
 export interface TierDaysOptions {
   /** The as-of days, YYYY-MM-DD in the store's timezone, in any order. */
@@ -140,7 +139,6 @@ const dayText = (dayNumber: string): string => `strftime(DATE '1970-01-01' + ${d
 export function buildTierDayCutsQuery(options: TierDaysOptions, valuedTable?: string): Query {
   const params = new ParamList();
   const relation = selectValued(options, params, valuedTable);
-  const { calibration, levels } = options.config;
   const ranked = `ranked AS (
       SELECT day, value, sum(weight) OVER (PARTITION BY day ORDER BY value ROWS UNBOUNDED PRECEDING) AS reach,
         sum(weight) OVER (PARTITION BY day) AS n
@@ -150,34 +148,23 @@ export function buildTierDayCutsQuery(options: TierDaysOptions, valuedTable?: st
   const valueBeyond = (basisPoints: string): string =>
     `min(value) FILTER (WHERE (reach - 1) * 10000 >= ${basisPoints} * n)`;
   const head = `SELECT ${dayText('day')} AS day, n::INTEGER AS n, max_value::VARCHAR AS max_value`;
-  if (calibration.method === 'shares') {
-    let cumulative = 0;
-    const cuts = calibration.shares.slice(0, -1).map((s) => {
-      cumulative += toBasisPoints(s);
-      return valueBeyond(`${params.add(cumulative)}::BIGINT`);
-    });
+  const cut = addCutParameters(options.config, params);
+  if (cut.method === 'shares') {
     return {
       sql: `${relation}, ${ranked}
       ${head}, candidates FROM (
-        SELECT day, any_value(n) AS n, max(value) AS max_value, [${cuts.join(', ')}]::VARCHAR[] AS candidates
+        SELECT day, any_value(n) AS n, max(value) AS max_value, [${cut.quotas.map(valueBeyond).join(', ')}]::VARCHAR[] AS candidates
         FROM ranked GROUP BY day
       ) ORDER BY day`,
       params: params.values,
     };
   }
-  const entry = params.add(toBasisPoints(calibration.entry_share));
-  const min2 = params.add(levels[1]?.min_threshold ?? DEFAULT_MIN_THRESHOLD);
-  const ratio = calibration.contribution_ratio;
-  const total = params.add(ratio.reduce((sum, r) => sum + r, 0));
-  const upperCuts = ratio.slice(1).map((_, index) => {
-    const fromHere = params.add(ratio.slice(index + 1).reduce((sum, r) => sum + r, 0));
-    return `max(value) FILTER (WHERE running * ${total}::BIGINT >= upper_total * ${fromHere}::BIGINT)`;
-  });
+  const { entry, min2, upperCuts } = cut;
   return {
     sql: `${relation}, ${ranked},
     entry AS (
       SELECT day, any_value(n) AS n, max(value) AS max_value,
-        greatest(coalesce(${valueBeyond(`${entry}::BIGINT`)}, max(value) + 0.01), ${min2}::DECIMAL(38,2)) AS t2
+        greatest(coalesce(${valueBeyond(entry)}, max(value) + 0.01), ${min2}::DECIMAL(38,2)) AS t2
       FROM ranked GROUP BY day
     ),
     upper AS (
