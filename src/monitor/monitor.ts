@@ -5,9 +5,10 @@
  *
  * - Activity, purchases, emotion and the product-problem signal come from one query over the
  *   whole range (daily-metrics-query.ts), scored in TypeScript (score-daily-series.ts).
- * - The stepped check runs the tier report (src/analytics/tiers) of each day under the latest
+ * - The stepped check reads the tier report (src/analytics/tiers) of each day under the latest
  *   stored calibration on or before it, or, when there is none, the calibration that day would
- *   get (not stored). Each tier that breaks the steps is a critical condition naming the tier.
+ *   get (not stored); the reports of the whole range come from a few set-oriented queries
+ *   (getTierReportsOfDays). Each tier that breaks the steps is a critical condition naming the tier.
  * - Tier sizes: each tier's members are compared with `swing_days` before, only when both days
  *   use the same stored calibration (a provisional calibration cuts the same shares every day,
  *   and a recalibration moves everyone by design).
@@ -20,11 +21,10 @@ import { AppError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { getLocalDays, type LocalDays } from '../analytics/facts/local-day.js';
 import {
-  calibrateTiers,
-  getTierReport,
+  type DayTierReport,
+  getTierReportsOfDays,
   listTierCalibrations,
   type TierCalibration,
-  type TierReport,
 } from '../analytics/tiers/tiers.js';
 import {
   type AlertRow,
@@ -57,7 +57,7 @@ export interface MonitorOptions {
   readonly config: Pick<Config, 'monitor' | 'tiers' | 'tags'>;
   /** The tier checks count every customer with an order (a store without members; getTierPopulation). */
   readonly tiersAllCustomers?: boolean;
-  /** Called after each day's tier check, for a progress bar. */
+  /** Called as the range's tier reports are computed (a chunk of days at a time), for a progress bar. */
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -152,7 +152,10 @@ interface Found {
 const round = (value: number | null, digits: number): number | null =>
   value === null ? null : Math.round(value * 10 ** digits) / 10 ** digits;
 
-/** The stepped check and tier-size swings of every day of the range, one tier report per day. */
+/**
+ * The stepped check and tier-size swings of every day of the range, from the tier reports of all
+ * its days (and of the days the swings compare with) computed together.
+ */
 async function evaluateTiers(
   store: Store,
   options: MonitorOptions,
@@ -160,31 +163,31 @@ async function evaluateTiers(
 ): Promise<{ byDay: Map<string, Found>; provisionalDays: number }> {
   const { config } = options;
   const stored = await listTierCalibrations(store);
-  const reports = new Map<string, { report: TierReport; stored: boolean }>();
+  const latestOn = (day: string): TierCalibration | null =>
+    stored.filter((c) => c.calibrated_on <= day).at(-1) ?? null;
   const total = toDayNumber(options.to) - toDayNumber(options.from) + 1;
-  const getReport = async (day: string): Promise<{ report: TierReport; stored: boolean }> => {
-    const known = reports.get(day);
-    if (known) return known;
-    const tierOptions = {
-      asOf: day,
+  const rangeDays = Array.from({ length: total }, (_, index) => addDays(options.from, index));
+  // Only a stored calibration makes sizes comparable, so the earlier day needs one too.
+  const comparedDays = rangeDays
+    .filter((day) => latestOn(day) !== null)
+    .map((day) => addDays(day, -config.monitor.swing_days))
+    .filter((day) => latestOn(day) !== null && day < options.from);
+  const reports = await getTierReportsOfDays(
+    store,
+    {
+      days: [...new Set([...comparedDays, ...rangeDays])],
       config: config.tiers,
-      facts: { localDays },
+      localDays,
       allCustomers: options.tiersAllCustomers ?? false,
-    };
-    const latest: TierCalibration | undefined = stored.filter((c) => c.calibrated_on <= day).at(-1);
-    const calibration = latest ?? (await calibrateTiers(store, tierOptions));
-    const result = {
-      report: await getTierReport(store, tierOptions, calibration, latest !== undefined),
-      stored: latest !== undefined,
-    };
-    reports.set(day, result);
-    return result;
-  };
+    },
+    latestOn,
+    (done) => options.onProgress?.(Math.min(done, total), total),
+  );
   const byDay = new Map<string, Found>();
   let provisionalDays = 0;
   for (let index = 0; index < total; index++) {
     const day = addDays(options.from, index);
-    const { report, stored: isStored } = await getReport(day);
+    const { report, stored: isStored } = reports.get(day) as DayTierReport; // every day of the range
     if (!isStored) provisionalDays++;
     const found: Found = { checks: [], conditions: [] };
     if (report.members > 0) {
@@ -222,7 +225,7 @@ async function evaluateTiers(
     if (isStored) {
       const earlierDay = addDays(day, -config.monitor.swing_days);
       // Only a stored calibration makes sizes comparable, so the earlier day needs one too.
-      const earlier = stored.some((c) => c.calibrated_on <= earlierDay) ? await getReport(earlierDay) : null;
+      const earlier = reports.get(earlierDay);
       if (earlier?.stored && earlier.report.calibration.calibrated_on === report.calibration.calibrated_on) {
         found.checks.push('tier_swing');
         report.tiers.forEach((tier, position) => {
@@ -242,7 +245,6 @@ async function evaluateTiers(
       }
     }
     byDay.set(day, found);
-    options.onProgress?.(index + 1, total);
   }
   return { byDay, provisionalDays };
 }

@@ -99,7 +99,7 @@ const list = (params: ParamList, values: readonly (string | number)[], type: str
   `[${values.map((value) => `${params.add(value)}::${type}`).join(', ')}]::${type}[]`;
 
 /** SQL: whether day number `d` is one of the special days (false when there are none). */
-function specialDayTest(params: ParamList, specialDays: TierWindow['special_days']): string {
+export function specialDayTest(params: ParamList, specialDays: TierWindow['special_days']): string {
   const date = dateOfDayNumberSql('d');
   const tests = [
     specialDays.dates.length ? `list_contains(${list(params, specialDays.dates, 'DATE')}, ${date})` : null,

@@ -130,26 +130,31 @@ const valueBeyond = (basisPoints: string): string =>
   `min(value) FILTER (WHERE (rank - 1) * 10000 >= ${basisPoints} * n)`;
 
 /**
- * One row: n (counted members), max_value, and candidates, tier 2 … K's candidate thresholds
- * (null where the data gives none), before minimums are applied.
+ * The parameters of a calibration's cuts, as SQL: for shares, each tier's quota (the lower tiers'
+ * cumulative share, in basis points); for the contribution ratio, the entry quota, tier 2's
+ * minimum, and tiers 3 … K's cuts over `upper` (value, running, upper_total).
  */
-export function buildTierCutsQuery(options: TierValueOptions): Query {
-  const params = new ParamList();
-  const relation = buildValuedRelation(options, params);
-  const { calibration, levels } = options.config;
-  const head = `SELECT (SELECT count(*) FROM valued)::INTEGER AS n, (SELECT max(value) FROM valued)::VARCHAR AS max_value`;
+export function addCutParameters(
+  config: TiersConfig,
+  params: ParamList,
+):
+  | { readonly method: 'shares'; readonly quotas: string[] }
+  | {
+      readonly method: 'contribution_ratio';
+      readonly entry: string;
+      readonly min2: string;
+      readonly upperCuts: string[];
+    } {
+  const { calibration, levels } = config;
   if (calibration.method === 'shares') {
     let cumulative = 0;
-    const cuts = calibration.shares.slice(0, -1).map((s) => {
+    const quotas = calibration.shares.slice(0, -1).map((s) => {
       cumulative += toBasisPoints(s);
-      return valueBeyond(`${params.add(cumulative)}::BIGINT`);
+      return `${params.add(cumulative)}::BIGINT`;
     });
-    return {
-      sql: `${relation}\n${head}, (SELECT [${cuts.join(', ')}]::VARCHAR[] FROM ranked) AS candidates`,
-      params: params.values,
-    };
+    return { method: 'shares', quotas };
   }
-  const entry = params.add(toBasisPoints(calibration.entry_share));
+  const entry = `${params.add(toBasisPoints(calibration.entry_share))}::BIGINT`;
   const min2 = params.add(levels[1]?.min_threshold ?? DEFAULT_MIN_THRESHOLD);
   const ratio = calibration.contribution_ratio;
   const total = params.add(ratio.reduce((sum, r) => sum + r, 0));
@@ -158,11 +163,31 @@ export function buildTierCutsQuery(options: TierValueOptions): Query {
     const fromHere = params.add(ratio.slice(index + 1).reduce((sum, r) => sum + r, 0));
     return `max(value) FILTER (WHERE running * ${total}::BIGINT >= upper_total * ${fromHere}::BIGINT)`;
   });
+  return { method: 'contribution_ratio', entry, min2, upperCuts };
+}
+
+/**
+ * One row: n (counted members), max_value, and candidates, tier 2 … K's candidate thresholds
+ * (null where the data gives none), before minimums are applied.
+ */
+export function buildTierCutsQuery(options: TierValueOptions): Query {
+  const params = new ParamList();
+  const relation = buildValuedRelation(options, params);
+  const head = `SELECT (SELECT count(*) FROM valued)::INTEGER AS n, (SELECT max(value) FROM valued)::VARCHAR AS max_value`;
+  const cut = addCutParameters(options.config, params);
+  if (cut.method === 'shares') {
+    const cuts = cut.quotas.map(valueBeyond);
+    return {
+      sql: `${relation}\n${head}, (SELECT [${cuts.join(', ')}]::VARCHAR[] FROM ranked) AS candidates`,
+      params: params.values,
+    };
+  }
+  const { entry, min2, upperCuts } = cut;
   return {
     sql: `${relation},
     entry AS (
       -- Past the last member (an entry share covering everyone) no one reaches tier 2.
-      SELECT greatest(coalesce(${valueBeyond(`${entry}::BIGINT`)}, max(value) + 0.01), ${min2}::DECIMAL(38,2)) AS t2
+      SELECT greatest(coalesce(${valueBeyond(entry)}, max(value) + 0.01), ${min2}::DECIMAL(38,2)) AS t2
       FROM ranked
     ),
     upper AS (

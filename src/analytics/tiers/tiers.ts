@@ -6,6 +6,7 @@
  * Tier changes with their dates belong to the snapshot (refresh) machinery and are not recorded
  * here.
  */
+import type { RfmConfig } from '../../config/config.js';
 import type {
   TierCalibrationMethod,
   TierConfig,
@@ -16,6 +17,16 @@ import { AppError } from '../../errors.js';
 import type { Store } from '../../store/store.js';
 import { withLocalDays } from '../facts/customer-facts.js';
 import { addMonths, applyMinimums, centsToString, checkSteps, toCents } from './tier-thresholds.js';
+import {
+  buildCountedCeilingQuery,
+  buildDropValuedTableQuery,
+  buildTierDayCountsQuery,
+  buildTierDayCutsQuery,
+  buildTierDaysValuedTableQuery,
+  type TierDayCountRow,
+  type TierDayCutsRow,
+  type TierDaysOptions,
+} from './tier-days-query.js';
 import {
   buildCalibrationHistoryQuery,
   buildDeleteCalibrationQuery,
@@ -121,21 +132,36 @@ export function measureAsCalibrated(
 /** Computes a calibration as of options.asOf (not stored). */
 export async function calibrateTiers(store: Store, given: TierValueOptions): Promise<TierCalibration> {
   const options = await withLocalDays(store, given);
+  const [cuts] = await store.query<TierCuts>(buildTierCutsQuery(options));
+  const thresholds = getThresholds(options.config, cuts);
+  return shapeCalibration(options, cuts?.n ?? 0, thresholds, await countTiers(store, options, thresholds));
+}
+
+interface TierCuts {
+  readonly n: number;
+  readonly max_value: string | null;
+  readonly candidates: (string | null)[] | null;
+  readonly [key: string]: string | number | (string | null)[] | null;
+}
+
+/** Thresholds t2 … tK from a calibration's cuts (none: no counted member). */
+const getThresholds = (config: TiersConfig, cuts: TierCuts | undefined): string[] =>
+  applyMinimums(cuts?.candidates ?? [], cuts?.max_value ?? null, config.levels);
+
+function shapeCalibration(
+  options: Pick<TierValueOptions, 'asOf' | 'config'>,
+  members: number,
+  thresholds: readonly string[],
+  counts: readonly TierCount[],
+): TierCalibration {
   const { config } = options;
-  const [cuts] = await store.query<{
-    n: number;
-    max_value: string | null;
-    candidates: (string | null)[] | null;
-  }>(buildTierCutsQuery(options));
-  const thresholds = applyMinimums(cuts?.candidates ?? [], cuts?.max_value ?? null, config.levels);
-  const counts = await countTiers(store, options, thresholds);
   return {
     calibrated_on: options.asOf,
     method: config.calibration.method,
     measure: config.measure,
     window_months: config.window_months,
     special_days: config.special_days,
-    members: cuts?.n ?? 0,
+    members,
     tiers: config.levels.map((level, index) => ({
       tier: level.id,
       threshold: index === 0 ? null : (thresholds[index - 1] ?? null),
@@ -209,11 +235,31 @@ async function countTiers(
   const rows = await store.query<{ tier: number; members: number; value: string; recent: string }>(
     buildTierCountsQuery(options, thresholds),
   );
+  return toTierCounts(options.config, rows);
+}
+
+/** One count per configured tier, 0 for a tier without a row. */
+function toTierCounts(
+  config: TiersConfig,
+  rows: readonly { tier: number; members: number; value: string; recent: string }[],
+): TierCount[] {
   const byTier = new Map(rows.map((row) => [row.tier, row]));
-  return options.config.levels.map((_, index) => {
+  return config.levels.map((_, index) => {
     const row = byTier.get(index + 1);
     return { members: row?.members ?? 0, value: row?.value ?? '0.00', recent: row?.recent ?? '0.00' };
   });
+}
+
+/** The thresholds t2 … tK of a calibration made for the configured tiers (same ids, same order). */
+function getCalibratedThresholds(config: TiersConfig, calibration: TierCalibration): string[] {
+  const ids = config.levels.map((level) => level.id);
+  const calibratedIds = calibration.tiers.map((tier) => tier.tier);
+  if (ids.join('\u0000') !== calibratedIds.join('\u0000'))
+    throw new AppError(
+      'BAD_CONFIG',
+      `the calibration of ${calibration.calibrated_on} was made for the tiers ${calibratedIds.join(', ')}, but the config has ${ids.join(', ')}: run \`huiyuan tiers --calibrate\``,
+    );
+  return calibration.tiers.slice(1).map((tier) => tier.threshold ?? '0.00');
 }
 
 /**
@@ -228,17 +274,19 @@ export async function getTierReport(
   calibration: TierCalibration,
   stored: boolean,
 ): Promise<TierReport> {
-  const { config } = options;
-  const ids = config.levels.map((level) => level.id);
-  const calibratedIds = calibration.tiers.map((tier) => tier.tier);
-  if (ids.join('\u0000') !== calibratedIds.join('\u0000'))
-    throw new AppError(
-      'BAD_CONFIG',
-      `the calibration of ${calibration.calibrated_on} was made for the tiers ${calibratedIds.join(', ')}, but the config has ${ids.join(', ')}: run \`huiyuan tiers --calibrate\``,
-    );
-  const thresholds = calibration.tiers.slice(1).map((tier) => tier.threshold ?? '0.00');
+  const thresholds = getCalibratedThresholds(options.config, calibration);
   const measured = measureAsCalibrated(await withLocalDays(store, options), calibration);
-  const counts = await countTiers(store, measured, thresholds);
+  return shapeTierReport(options, calibration, stored, await countTiers(store, measured, thresholds));
+}
+
+/** The report of a day from its tier counts under a calibration. */
+function shapeTierReport(
+  options: Pick<TierValueOptions, 'asOf' | 'config'>,
+  calibration: TierCalibration,
+  stored: boolean,
+  counts: readonly TierCount[],
+): TierReport {
+  const { config } = options;
   const members = counts.reduce((sum, c) => sum + c.members, 0);
   const measureCents = counts.reduce((sum, c) => sum + toCents(c.value), 0n);
   const totalCents = counts.reduce((sum, c) => sum + toCents(c.recent), 0n);
@@ -305,4 +353,114 @@ export async function getMemberTiers(
     buildMemberTiersQuery(measureAsCalibrated(await withLocalDays(store, options), calibration), thresholds),
   );
   return rows.map((row) => ({ ...row, tier: calibration.tiers[row.tier - 1]?.tier ?? String(row.tier) }));
+}
+
+export interface TierDaysReportOptions extends TierDaysOptions {
+  /** The RFM definition, for the measure 'rfm_score' (computed one day at a time). */
+  readonly rfm?: RfmConfig;
+}
+
+export interface DayTierReport {
+  readonly report: TierReport;
+  /** The report used a stored calibration (false: the calibration computed for the day). */
+  readonly stored: boolean;
+}
+
+/** Days × counted customers one back-fill query joins at most, so a large store's range runs in chunks. */
+const ROWS_PER_QUERY = 20_000_000;
+const VALUED_DAYS_TABLE = 'huiyuan_tier_days_valued';
+
+/**
+ * The tier report of each day under the stored calibration `calibrationOf(day)` gives or, where
+ * it gives null, under the calibration that day would get (not stored): the reports getTierReport
+ * (after calibrateTiers) gives one day at a time, from two queries per calibration and chunk of
+ * days (tier-days-query.ts). Calls onProgress with the number of days done.
+ */
+export async function getTierReportsOfDays(
+  store: Store,
+  options: TierDaysReportOptions,
+  calibrationOf: (day: string) => TierCalibration | null,
+  onProgress?: (done: number) => void,
+): Promise<Map<string, DayTierReport>> {
+  const groups = new Map<TierCalibration | null, string[]>();
+  for (const day of options.days) {
+    const calibration = calibrationOf(day);
+    groups.set(calibration, [...(groups.get(calibration) ?? []), day]);
+  }
+  const [ceiling] = await store.query<{ customers: number }>(buildCountedCeilingQuery());
+  const chunkDays = Math.max(1, Math.floor(ROWS_PER_QUERY / Math.max(1, Number(ceiling?.customers ?? 0))));
+  const reports = new Map<string, DayTierReport>();
+  const done = (): void => onProgress?.(reports.size);
+  for (const [calibration, days] of groups) {
+    const config = calibration
+      ? measureAsCalibrated({ asOf: '', config: options.config }, calibration).config
+      : options.config;
+    if (config.measure === 'rfm_score') {
+      for (const day of days) {
+        const dayOptions: TierValueOptions = {
+          asOf: day,
+          config: options.config,
+          facts: { localDays: options.localDays },
+          allCustomers: options.allCustomers ?? false,
+          ...(options.rfm ? { rfm: options.rfm } : {}),
+        };
+        const report = await getTierReport(
+          store,
+          dayOptions,
+          calibration ?? (await calibrateTiers(store, dayOptions)),
+          calibration !== null,
+        );
+        reports.set(day, { report, stored: calibration !== null });
+        done();
+      }
+      continue;
+    }
+    for (let start = 0; start < days.length; start += chunkDays) {
+      const chunk: TierDaysOptions = { ...options, config, days: days.slice(start, start + chunkDays) };
+      const thresholdsOf = new Map<string, string[]>();
+      const membersOf = new Map<string, number>();
+      let valuedTable: string | undefined;
+      if (calibration) {
+        const thresholds = getCalibratedThresholds(options.config, calibration);
+        for (const day of chunk.days) thresholdsOf.set(day, thresholds);
+      } else {
+        // Two queries over the same weighted members: computed once.
+        valuedTable = VALUED_DAYS_TABLE;
+        await store.run(buildTierDaysValuedTableQuery(chunk, valuedTable));
+        const cuts = new Map(
+          (await store.query<TierDayCutsRow>(buildTierDayCutsQuery(chunk, valuedTable))).map((row) => [
+            row.day,
+            row,
+          ]),
+        );
+        for (const day of chunk.days) {
+          thresholdsOf.set(day, getThresholds(config, cuts.get(day)));
+          membersOf.set(day, cuts.get(day)?.n ?? 0);
+        }
+      }
+      const rowsOf = new Map<string, TierDayCountRow[]>();
+      const countsQuery = buildTierDayCountsQuery(chunk, thresholdsOf, valuedTable);
+      for (const row of await store.query<TierDayCountRow>(countsQuery))
+        rowsOf.set(row.day, [...(rowsOf.get(row.day) ?? []), row]);
+      if (valuedTable) await store.run(buildDropValuedTableQuery(valuedTable));
+      for (const day of chunk.days) {
+        const counts = toTierCounts(config, rowsOf.get(day) ?? []);
+        const dayOptions = { asOf: day, config: options.config };
+        const used =
+          calibration ??
+          shapeCalibration(
+            { asOf: day, config },
+            membersOf.get(day) ?? 0,
+            thresholdsOf.get(day) ?? [],
+            counts,
+          );
+        reports.set(day, {
+          report: shapeTierReport(dayOptions, used, calibration !== null, counts),
+          stored: calibration !== null,
+        });
+      }
+      done();
+    }
+  }
+  return reports;
 }
