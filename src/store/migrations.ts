@@ -394,6 +394,24 @@ export const MIGRATIONS: readonly Migration[] = [
         LEFT JOIN snapshot_regions r ON r.as_of = t.as_of AND r.province = c.province`,
     ],
   },
+  {
+    version: 11,
+    description:
+      "the store-wide figures a snapshot was cut with: RFM cut points, tier thresholds, the store's purchase cycle",
+    statements: [
+      // Stored so reading one member (huiyuan member) explains their scores from the day's
+      // snapshot without recomputing the quintiles, the calibration or C over every customer.
+      `CREATE TABLE snapshot_cut_points (
+        as_of DATE NOT NULL,
+        recency_days DOUBLE[],
+        frequency DOUBLE[],
+        monetary DECIMAL(18,2)[],
+        scored_customers BIGINT NOT NULL,
+        tier_calibration JSON NOT NULL,
+        store_cycle_days DOUBLE
+      )`,
+    ],
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((latest, m) => Math.max(latest, m.version), 0);
