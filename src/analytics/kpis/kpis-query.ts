@@ -87,7 +87,7 @@ const localDate = (timestamp: string, localDays: LocalDays | undefined): string 
  *
  * How it stays cheap on millions of orders: each order's local day is cut once; the purchase
  * days of every customer (with the previous and next one and the purchases up to each) are one
- * window pass, and meet the customers once for their join time; a period end is an index, and
+ * window pass; the orders meet the customers once, for their join time; a period end is an index, and
  * a purchase day is the last one at the ends from its own period's to its next purchase day's;
  * C at each end is a median over a histogram of the gaps (a few hundred distinct values), not
  * over every gap again for every end.
@@ -127,26 +127,28 @@ export function buildKpisQuery(options: KpisOptions): Query {
       SELECT idx, end_day, (end_day + 1)::TIMESTAMPTZ AS end_at FROM periods
       UNION ALL SELECT 0, from_day - 1, from_at FROM bounds
     ),
+    -- GMV orders with their local day and their customer's join time: the one join of the
+    -- orders with the customers.
     gmv_orders AS (
-      SELECT customer_id, placed_at, paid_amount, refunded_amount, item_count,
-        ${localDate('placed_at', options.localDays)} AS day
-      FROM orders
-      WHERE status IN (${statuses}) AND placed_at < (SELECT to_end_at FROM bounds)
+      SELECT o.customer_id, o.placed_at, o.paid_amount, o.refunded_amount, o.item_count, c.member_since,
+        ${localDate('o.placed_at', options.localDays)} AS day
+      FROM orders o LEFT JOIN customers c ON c.id = o.customer_id
+      WHERE o.status IN (${statuses}) AND o.placed_at < (SELECT to_end_at FROM bounds)
     ),
     period_orders AS (
       SELECT date_trunc(${trunc}, o.day)::DATE AS period_start,
         sum(o.paid_amount) AS gmv,
         sum(o.paid_amount - o.refunded_amount) AS net_gmv,
         sum(o.refunded_amount) AS refunded,
-        sum(o.paid_amount) FILTER (WHERE c.member_since <= o.placed_at) AS member_gmv,
-        sum(o.paid_amount - o.refunded_amount) FILTER (WHERE c.member_since <= o.placed_at) AS member_net_gmv,
+        sum(o.paid_amount) FILTER (WHERE o.member_since <= o.placed_at) AS member_gmv,
+        sum(o.paid_amount - o.refunded_amount) FILTER (WHERE o.member_since <= o.placed_at) AS member_net_gmv,
         count(*) FILTER (WHERE o.paid_amount > 0) AS orders,
-        count(*) FILTER (WHERE o.paid_amount > 0 AND c.member_since <= o.placed_at) AS member_orders,
+        count(*) FILTER (WHERE o.paid_amount > 0 AND o.member_since <= o.placed_at) AS member_orders,
         sum(o.item_count) FILTER (WHERE o.paid_amount > 0) AS items,
         count(o.item_count) FILTER (WHERE o.paid_amount > 0) AS orders_with_items,
         sum(o.paid_amount) FILTER (WHERE o.customer_id IS NULL) AS guest_gmv,
         count(*) FILTER (WHERE o.customer_id IS NULL AND o.paid_amount > 0) AS guest_orders
-      FROM gmv_orders o LEFT JOIN customers c ON c.id = o.customer_id
+      FROM gmv_orders o
       WHERE o.placed_at >= (SELECT from_at FROM bounds)
       GROUP BY 1
     ),
@@ -168,21 +170,21 @@ export function buildKpisQuery(options: KpisOptions): Query {
     -- Every identified customer's purchase days: the gap since the previous one, the next one,
     -- and the purchases up to and including the day (the order number of its last purchase).
     purchase_days AS (
-      SELECT customer_id, day, date_diff('day', lag(day) OVER w, day) AS gap, lead(day) OVER w AS next_day,
-        sum(n) OVER (w ROWS UNBOUNDED PRECEDING) AS purchases_upto
+      SELECT customer_id, day, member_since, date_diff('day', lag(day) OVER w, day) AS gap,
+        lead(day) OVER w AS next_day, sum(n) OVER (w ROWS UNBOUNDED PRECEDING) AS purchases_upto
       FROM (
-        SELECT customer_id, day, count(*) AS n FROM gmv_orders
-        WHERE customer_id IS NOT NULL AND paid_amount > 0 GROUP BY ALL
+        SELECT customer_id, day, any_value(member_since) AS member_since, count(*) AS n FROM gmv_orders
+        WHERE customer_id IS NOT NULL AND paid_amount > 0 GROUP BY customer_id, day
       )
       WINDOW w AS (PARTITION BY customer_id ORDER BY day)
     ),
-    -- With the customer's join time, and the period indexes of the day and of the next purchase
-    -- day: the day is the customer's last purchase at the ends day_idx … next_idx − 1.
+    -- With the period indexes of the day and of the next purchase day: the day is the
+    -- customer's last purchase at the ends day_idx … next_idx − 1.
     indexed_days AS (
-      SELECT p.customer_id, p.day, p.gap, p.purchases_upto, c.member_since,
+      SELECT p.customer_id, p.day, p.gap, p.purchases_upto, p.member_since,
         ${periodIndex('p.day')} AS day_idx,
         CASE WHEN p.next_day IS NULL THEN 2147483647 ELSE ${periodIndex('p.next_day')} END AS next_idx
-      FROM purchase_days p CROSS JOIN bounds b LEFT JOIN customers c ON c.id = p.customer_id
+      FROM purchase_days p CROSS JOIN bounds b
     ),
     -- Each customer with a purchase in a period of the range; returning when they have two
     -- purchases up to their last one in it.

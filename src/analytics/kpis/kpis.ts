@@ -194,7 +194,12 @@ export async function getCohortRetention(
     months_after: number;
     retained: number;
     share: number;
-  }>(buildCohortRetentionQuery({ ...options, localDays: options.localDays ?? (await getLocalDays(store, options.to)) }));
+  }>(
+    buildCohortRetentionQuery({
+      ...options,
+      localDays: options.localDays ?? (await getLocalDays(store, options.to)),
+    }),
+  );
   const cohorts = new Map<string, { cohort: string; size: number; months: CohortCell[] }>();
   for (const row of rows) {
     const cohort = cohorts.get(row.cohort) ?? { cohort: row.cohort, size: row.size, months: [] };
