@@ -211,21 +211,9 @@ async function explainLive(
     const placed = (
       await getMemberTiers(store, { asOf, config: config.tiers, rfm: config.rfm }, calibration)
     ).find((row) => row.customer_id === customerId);
-    const index = calibration.tiers.findIndex((t) => t.tier === placed?.tier);
-    const level = config.tiers.levels.find((l) => l.id === placed?.tier);
-    if (placed && level) {
-      tier = {
-        tier: placed.tier,
-        name: level.name,
-        name_zh: level.name_zh,
-        value: placed.value,
-        threshold: calibration.tiers[index]?.threshold ?? null,
-        next_tier: calibration.tiers[index + 1]?.tier ?? null,
-        next_threshold: calibration.tiers[index + 1]?.threshold ?? null,
-        calibrated_on: calibration.calibrated_on,
-        calibration_stored: stored !== null,
-      };
-    }
+    tier = placed
+      ? placeInCalibration({ tier: placed.tier, value: placed.value }, calibration, config, stored !== null)
+      : null;
   }
 
   const [tags] = await getCustomerTags(store, { asOf, allCustomers, customerId, config: config.tags });
@@ -348,7 +336,12 @@ async function readSnapshotOf(
       cut_points: cuts.cut_points,
     }),
     tier: facts.is_member
-      ? placeInCalibration(row, cuts.tier_calibration, config, row.tier_calibrated_on !== null)
+      ? placeInCalibration(
+          { tier: row.tier, value: row.tier_value },
+          cuts.tier_calibration,
+          config,
+          row.tier_calibrated_on !== null,
+        )
       : null,
     lifecycle: withStageLabels({
       customer_id: customerId,
@@ -390,21 +383,21 @@ function buildStoredTagsQuery(asOf: string, customerId: string): Query {
   };
 }
 
-/** The tier of a stored row with the thresholds of the calibration that placed it. */
+/** A member's tier and value with the thresholds of the calibration that placed them. */
 function placeInCalibration(
-  row: SnapshotRow,
+  placed: { readonly tier: string | null; readonly value: string | null },
   calibration: TierCalibration,
   config: ExplainMemberOptions['config'],
   stored: boolean,
 ): MemberExplanation['tier'] {
-  const index = calibration.tiers.findIndex((t) => t.tier === row.tier);
-  const level = config.tiers.levels.find((l) => l.id === row.tier);
-  if (!row.tier || !level || row.tier_value === null) return null;
+  const index = calibration.tiers.findIndex((t) => t.tier === placed.tier);
+  const level = config.tiers.levels.find((l) => l.id === placed.tier);
+  if (!placed.tier || !level || placed.value === null) return null;
   return {
-    tier: row.tier,
+    tier: placed.tier,
     name: level.name,
     name_zh: level.name_zh,
-    value: row.tier_value,
+    value: placed.value,
     threshold: calibration.tiers[index]?.threshold ?? null,
     next_tier: calibration.tiers[index + 1]?.tier ?? null,
     next_threshold: calibration.tiers[index + 1]?.threshold ?? null,
