@@ -192,6 +192,13 @@ async function main(): Promise<void> {
       row('the report (gathered and rendered to HTML)', report, 15, floor, 'RFM query'),
       row('`communities` (found and stored)', communities, 20, floor, 'RFM query'),
       '',
+      'Where the time goes (EXPLAIN ANALYZE and per-query timings on this store):',
+      '',
+      "- `member`: about ten point reads per member (the customer's facts from their own orders, sessions and feedback; the snapshot row; the stored cut points, calibration and store cycle; the stored tags; the lifecycle figures from their own orders; the prediction; the community; the stage and tier history). None scans another customer, but each costs at least the floor's one point read, so the p95 is about ten floors.",
+      '- KPIs: one query. The window pass over the 2.4M purchase days (previous and next day, purchases so far) is about a quarter of it; the orders meeting the customers, the grouping per customer and day and per customer and period, and the anti-join for the newly churned most of the rest. Results are identical to the query before issue 15 (month and week).',
+      '- The report: the KPIs, the loyal-against-churned profile, cohorts, the invitation count and the tier report; the lifecycle stages and flows now read the stored snapshots (the month-by-month flows over every purchase day were the largest part after the KPIs).',
+      '- `profile` and `communities` are sped up on another branch of issue 15; this one only times them.',
+      '',
       `The RFM floor is bench/refresh-bench.ts's: one hand-written DuckDB query, R/F/M of every member and their quintile cut points (median of ${RUNS}, ${spread(floors)}). The CPU was shared with other work during the run, so the figures vary from run to run; the floor was measured in the same conditions.`,
     ].join('\n');
     console.log(`\n${body}`);
