@@ -9,7 +9,7 @@
  * with the default config (predictions stored), communities stored.
  */
 import { rmSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { findCommunities, saveCommunities } from '../src/analytics/communities/communities.js';
 import { getKpis, getOrderDays } from '../src/analytics/kpis/kpis.js';
@@ -89,6 +89,7 @@ async function main(): Promise<void> {
   await measure(cli('refresh', '--as-of', asOf, '--quiet'));
   await measure(cli('communities', '--as-of', asOf));
 
+  const loadAtStart = loadavg()[0] ?? 0;
   const store = await DuckDBStore.open({
     path: DB,
     timezone: config.timezone,
@@ -199,7 +200,7 @@ async function main(): Promise<void> {
       '- The report: the KPIs, the loyal-against-churned profile, cohorts, the invitation count and the tier report; the lifecycle stages and flows now read the stored snapshots (the month-by-month flows over every purchase day were the largest part after the KPIs).',
       '- `profile` and `communities` are sped up on another branch of issue 15; this one only times them.',
       '',
-      `The RFM floor is bench/refresh-bench.ts's: one hand-written DuckDB query, R/F/M of every member and their quintile cut points (median of ${RUNS}, ${spread(floors)}). The CPU was shared with other work during the run, so the figures vary from run to run; the floor was measured in the same conditions.`,
+      `The RFM floor is bench/refresh-bench.ts's: one hand-written DuckDB query, R/F/M of every member and their quintile cut points (median of ${RUNS}, ${spread(floors)}). The CPU was shared with other work during the run (load average ${loadAtStart.toFixed(1)} on ${cpus().length} cores when the timed part began), so the figures vary from run to run; the floor was measured in the same conditions.`,
     ].join('\n');
     console.log(`\n${body}`);
     writeSection(
