@@ -15,11 +15,14 @@ export interface Measured {
   readonly output: string;
 }
 
-/** Runs `node args…` from the project root, sampling its peak resident memory (VmHWM) from /proc. */
-export function measure(args: readonly string[]): Promise<Measured> {
+/**
+ * Runs `node args…` (or `command args…`) from the project root, sampling its peak resident
+ * memory (VmHWM) from /proc.
+ */
+export function measure(args: readonly string[], command = process.execPath): Promise<Measured> {
   return new Promise((resolvePromise, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

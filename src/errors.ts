@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   DATABASE_TOO_NEW: { exitCode: 7, title: 'database too new' },
   DATABASE_LOCKED: { exitCode: 7, title: 'database busy' },
   DATABASE: { exitCode: 7, title: 'database error' },
+  EMPTY_STORE: { exitCode: 8, title: 'empty store' },
   INTERNAL: { exitCode: 70, title: 'internal error' },
 } as const;
 

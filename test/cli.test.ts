@@ -2,10 +2,11 @@
  * The CLI as a user meets it (the built bin/huiyuan.js): every user error is one line on stderr
  * and a non-zero exit code, never a stack trace; JSON goes to stdout with snake_case keys.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EXAMPLES, makeTempDir, readCsv, runCli } from './helpers.js';
+import { COMMAND_GROUPS, buildProgram } from '../src/cli/main.js';
+import { EXAMPLES, makeTempDir, readCsv, ROOT, runCli } from './helpers.js';
 
 let dir: string;
 let db: string;
@@ -135,5 +136,196 @@ describe('huiyuan config', () => {
     expect(second.status).toBe(0);
     expect(second.stderr).toContain(join(dir, 'huiyuan.config.json'));
     expect({ ...(JSON.parse(second.stdout) as object), timezone: 'Asia/Shanghai' }).toEqual(printed);
+  });
+});
+
+/** The day after `day`, `n` days on (calendar arithmetic, no clock). */
+const addDays = (day: string, n: number): string =>
+  new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+
+describe('the first hour', () => {
+  let store: string;
+  let lastOrderDay: string;
+  beforeAll(() => {
+    const folder = makeTempDir();
+    store = join(folder, 'shop.duckdb');
+    const files = ['customers', 'orders', 'order-lines'].map((k) => join(EXAMPLES, `${k}.csv`));
+    expect(runCli(['--db', store, 'import', ...files]).status).toBe(0);
+    // The examples' orders are naive local times: their last day is the date part of the latest.
+    lastOrderDay = readCsv(join(EXAMPLES, 'orders.csv'))
+      .map((o) => o.placed_at!.slice(0, 10))
+      .sort()
+      .at(-1)!;
+  });
+
+  it('a read command on a mistyped --db refuses it, names the closest database, and creates nothing', () => {
+    const typo = join(store, '..', 'shpo.duckdb');
+    const run = runCli(['--db', typo, 'report', '--out', join(store, '..', 'r.html')]);
+    expectOneLineError(run, 4, /no database at .*shpo\.duckdb \(--db\): did you mean --db .*shop\.duckdb\?/);
+    expect(existsSync(typo)).toBe(false);
+    expect(existsSync(join(store, '..', 'r.html'))).toBe(false);
+  });
+
+  it('a missing default database is refused too, from the working folder', () => {
+    const folder = makeTempDir();
+    expectOneLineError(runCli(['status'], { cwd: folder, env: { HUIYUAN_DB: '' } }), 4, /no database at/);
+    expect(existsSync(join(folder, 'huiyuan.duckdb'))).toBe(false);
+  });
+
+  it('a store without orders ends every analysis command with the same exit code and one line', () => {
+    const folder = makeTempDir();
+    const empty = join(folder, 'empty.duckdb');
+    expect(runCli(['--db', empty, 'import', join(EXAMPLES, 'customers.csv')]).status).toBe(0);
+    const commands = [
+      ['rfm'],
+      ['lifecycle'],
+      ['invite-candidates'],
+      ['tags'],
+      ['tiers'],
+      ['refresh'],
+      ['monitor'],
+      ['kpis'],
+      ['communities'],
+      ['predict'],
+      ['member', 'C001'],
+      ['report', '--out', join(folder, 'r.html')],
+    ];
+    for (const command of commands) {
+      const run = runCli(['--db', empty, ...command]);
+      expect({ command, status: run.status }).toEqual({ command, status: 8 });
+      expect(run.stderr).toMatch(/the store has no orders yet/);
+      expect(run.stderr).not.toMatch(STACK_LINE);
+      // The store holds customers: it is not pointed at the demo.
+      expect(run.stderr).not.toContain('huiyuan demo');
+    }
+  });
+
+  it('a store with members counts members, and says so in one line', () => {
+    const run = runCli(['--db', store, 'rfm', '--format', 'json']);
+    expect(run.status).toBe(0);
+    expect(run.stderr).toMatch(/^population: members \(the store has members/m);
+    const members = readCsv(join(EXAMPLES, 'customers.csv')).filter((c) => c.member_since !== '');
+    const json = JSON.parse(run.stdout) as { population: string; customers: number };
+    expect(json).toMatchObject({ population: 'members', customers: members.length });
+  });
+
+  it('--all-customers and --members-only override the config, and not both at once', () => {
+    const all = runCli(['--db', store, 'rfm', '--all-customers', '--format', 'json']);
+    expect((JSON.parse(all.stdout) as { population: string }).population).toBe('all_customers');
+    expect(all.stderr).toContain('population: all customers with an order (--all-customers)');
+    expectOneLineError(
+      runCli(['--db', store, 'rfm', '--all-customers', '--members-only']),
+      2,
+      /either --all-customers or --members-only/,
+    );
+  });
+
+  it('an --as-of after the last order runs with a warning naming the gap', () => {
+    const run = runCli(['--db', store, 'rfm', '--as-of', addDays(lastOrderDay, 10)]);
+    expect(run.status).toBe(0);
+    expect(run.stderr).toContain(
+      `warning: --as-of ${addDays(lastOrderDay, 10)} is 10 days after the last order (${lastOrderDay})`,
+    );
+  });
+
+  it('an --as-of after today is refused on every analysis that takes one', () => {
+    for (const command of ['rfm', 'lifecycle', 'tags', 'tiers', 'refresh', 'monitor', 'report']) {
+      const run = runCli(['--db', store, command, '--as-of', '2030-01-01']);
+      expect({ command, status: run.status }).toEqual({ command, status: 2 });
+      expect(run.stderr).toMatch(/--as-of 2030-01-01 is after today .*: the day has not ended/);
+    }
+  });
+
+  it('lifecycle --from/--to take days, meaning their months', () => {
+    const months = runCli([
+      '--db',
+      store,
+      'lifecycle',
+      '--flows',
+      '--from',
+      '2024-03',
+      '--to',
+      '2024-07',
+      '--format',
+      'json',
+    ]);
+    const days = runCli([
+      '--db',
+      store,
+      'lifecycle',
+      '--flows',
+      '--from',
+      '2024-03-15',
+      '--to',
+      '2024-07-31',
+      '--format',
+      'json',
+    ]);
+    expect(days.status).toBe(0);
+    const parsed = JSON.parse(days.stdout) as { from: string; to: string };
+    expect([parsed.from, parsed.to]).toEqual(['2024-03', '2024-07']);
+    expect(days.stdout).toBe(months.stdout);
+  });
+
+  it('status --format json writes every instant as ISO 8601 with the store offset', () => {
+    const run = runCli(['--db', store, 'status', '--format', 'json']);
+    const status = JSON.parse(run.stdout) as {
+      first_order_at: string;
+      last_order_at: string;
+      last_imports: { finished_at: string }[];
+    };
+    // The examples are naive store times (Asia/Shanghai, +08:00): written back with the offset.
+    const placed = readCsv(join(EXAMPLES, 'orders.csv'))
+      .map((o) => o.placed_at!)
+      .sort();
+    expect(status.first_order_at).toBe(`${placed[0]!.replace(' ', 'T')}+08:00`);
+    expect(status.last_order_at).toBe(`${placed.at(-1)!.replace(' ', 'T')}+08:00`);
+    const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$/;
+    for (const batch of status.last_imports) {
+      expect(batch.finished_at).toMatch(iso);
+      // Finished a moment ago: within a day of now, whatever the zone.
+      expect(Math.abs(Date.parse(batch.finished_at) - Date.now())).toBeLessThan(86_400_000);
+    }
+  });
+});
+
+describe('flags and help', () => {
+  it('--version prints the version of package.json', () => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    const run = runCli(['--version']);
+    expect(run.status).toBe(0);
+    expect(run.stdout.trim()).toBe(version);
+  });
+
+  it('--help lists the commands grouped by the daily work, every command in one group', () => {
+    const run = runCli(['--help']);
+    const grouped = Object.values(COMMAND_GROUPS).flat() as string[];
+    const registered = buildProgram().commands.map((c) => c.name());
+    expect([...registered].sort()).toEqual([...grouped].sort());
+    for (const [heading, names] of Object.entries(COMMAND_GROUPS)) {
+      const section = run.stdout.split(`\n${heading}\n`)[1]?.split('\n\n')[0] ?? '';
+      // A command's line starts two spaces in; its wrapped description is indented further.
+      const listed = section
+        .split('\n')
+        .filter((line) => /^ {2}\S/.test(line))
+        .map((line) => line.trim().split(' ')[0]);
+      expect(listed).toEqual([...names]);
+    }
+  });
+
+  it('--lang defaults to the config: zh-CN unless the config says otherwise', () => {
+    const folder = makeTempDir();
+    const db = join(folder, 'shop.duckdb');
+    expect(
+      runCli(['--db', db, 'import', join(EXAMPLES, 'customers.csv'), join(EXAMPLES, 'orders.csv')]).status,
+    ).toBe(0);
+    const byDefault = runCli(['--db', db, 'report']);
+    expect(byDefault.status).toBe(0);
+    expect(byDefault.stdout).toMatch(/[\u4e00-\u9fff]{4}/);
+    writeFileSync(join(folder, 'huiyuan.config.json'), '{ "lang": "en" }');
+    const english = runCli(['--db', db, 'report']);
+    const explicit = runCli(['--db', db, 'report', '--lang', 'en']);
+    expect(english.stdout).toBe(explicit.stdout);
+    expect(english.stdout).not.toBe(byDefault.stdout);
   });
 });

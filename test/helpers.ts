@@ -1,16 +1,21 @@
 /** Shared test plumbing: throwaway stores, database fingerprints, the CLI as a user runs it. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { afterAll } from 'vitest';
 import { DuckDBStore } from '../src/store/duckdb/duckdb-store.js';
 import { raw } from '../src/store/sql.js';
 import type { Store } from '../src/store/store.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 export const EXAMPLES = join(ROOT, 'examples');
-export const SHARED_DATA = resolve(ROOT, '..', 'shared', 'data');
+/** The public data sets (never committed): beside the main checkout, or two levels up from a worktree. */
+export const SHARED_DATA =
+  [resolve(ROOT, '..', 'shared', 'data'), resolve(ROOT, '..', '..', 'shared', 'data')].find((path) =>
+    existsSync(path),
+  ) ?? resolve(ROOT, '..', 'shared', 'data');
 
 export interface TempStore {
   readonly store: Store;
@@ -31,8 +36,18 @@ export async function openTempStore(timezone = 'Asia/Shanghai'): Promise<TempSto
   };
 }
 
+/** The folders makeTempDir made in this test file, removed when the file's tests are done. */
+const tempDirs: string[] = [];
+// Registered by every test file that imports these helpers (modules load once per file).
+afterAll(() => {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh folder under the system temp folder, removed after the test file's last test. */
 export function makeTempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'huiyuan-files-'));
+  const dir = mkdtempSync(join(tmpdir(), 'huiyuan-files-'));
+  tempDirs.push(dir);
+  return dir;
 }
 
 const FINGERPRINTED_TABLES = ['customers', 'orders', 'order_lines', 'sessions', 'feedback', 'import_batches'];

@@ -19,9 +19,11 @@ import {
   makeTempDir,
   openTempStore,
   readCsv,
+  runCli,
   toCents,
   type TempStore,
 } from './helpers.js';
+import { STORE_FORMAT_NAMES } from '../src/ingest/formats/index.js';
 
 let temp: TempStore;
 let store: Store;
@@ -404,5 +406,48 @@ describe('rejects', () => {
     const rejects = readCsv(result.rejectsFile!);
     expect(rejects.map((r) => Number(r.line))).toEqual([3, 4, 5, 6]);
     expect(rejects[0]).toMatchObject({ column: 'status', value: 'lost' });
+  });
+});
+
+describe("the import command's flags", () => {
+  it('--format csv is the output format, as on every other command: one row per file and entity', () => {
+    const db = join(files, 'flags.duckdb');
+    const path = exampleFile('orders');
+    const run = runCli(['--db', db, 'import', path, '--format', 'csv']);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const rows = readCsv(path);
+    expect(run.stdout.trim().split('\n')).toEqual([
+      'file,format,batch_id,rows_read,rejected,kind,inserted,updated,unchanged',
+      `${path},canonical csv,1,${rows.length},0,orders,${rows.length},0,0`,
+    ]);
+  });
+
+  it('--store-format names the input, and --format with a store format name still does', () => {
+    const db = join(files, 'flags.duckdb');
+    const path = exampleFile('orders');
+    const storeFormat = runCli(['--db', db, 'import', path, '--store-format', 'shopify-orders']);
+    expect(storeFormat.status).toBe(5);
+    expect(storeFormat.stderr).toMatch(
+      /read as shopify-orders \(--store-format shopify-orders\), but the header lacks 'Name'/,
+    );
+    const oldSpelling = runCli(['--db', db, 'import', path, '--format', 'canonical', '--quiet']);
+    expect(oldSpelling.status).toBe(0);
+    expect(oldSpelling.stdout).toMatch(/: canonical csv \(CSV: extension \.csv\)\n/);
+  });
+
+  it('an unknown --format names both flags on one line', () => {
+    const run = runCli([
+      '--db',
+      join(files, 'flags.duckdb'),
+      'import',
+      exampleFile('orders'),
+      '--format',
+      'xml',
+    ]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe(
+      `huiyuan: unknown --format 'xml': the output format is one of table, csv, json; the input's format is --store-format canonical|${STORE_FORMAT_NAMES.join('|')}\n`,
+    );
   });
 });

@@ -272,6 +272,35 @@ describe('getProfile on planted groups', () => {
     expect(poster.traits.some((t) => t.attribute === 'gender' || t.attribute === 'generation')).toBe(false);
   });
 
+  it('leaves out what the segment is defined by: the named attributes and the regions its province implies', async () => {
+    // loyal&province=浙江: the 20 loyal members planted in 浙江, which the stored region table
+    // puts in 华东 and 南方; without the rule, 浙江 (100% against 37 of 300) would lead the findings.
+    const result = await profile('loyal&province=浙江', null);
+    expect(result.a.members).toBe(of('loyal').filter((m) => m.province === '浙江').length);
+    const reported = new Set([
+      ...result.values.map((v) => v.attribute),
+      ...result.findings.map((f) => f.attribute),
+    ]);
+    for (const attribute of ['province', 'big_region', 'north_south'])
+      expect(reported).not.toContain(attribute);
+    expect(reported).toContain('gender');
+    expect(result.notes).toContain(
+      "left out as the segment's definition fixes them: province, big_region, north_south",
+    );
+  });
+
+  it('keeps the regions a broader definition does not fix, and leaves out a numeric attribute it names', async () => {
+    // 华东 holds 山东 (北方) as well as 上海, 江苏, 浙江 (南方): north/south is not implied.
+    const east = await profile('big_region=华东', null);
+    const attributes = new Set(east.values.map((v) => v.attribute));
+    expect(attributes).not.toContain('big_region');
+    expect(attributes).toContain('province');
+    expect(attributes).toContain('north_south');
+    const dear = await profile('aov>=100', null);
+    expect(dear.numbers.map((n) => n.attribute)).not.toContain('aov');
+    expect(dear.numbers.map((n) => n.attribute)).toContain('purchases');
+  });
+
   it('reports members in both groups', async () => {
     const result = await profile('loyal', 'big_region=华东');
     expect(result.overlap).toBe(80);
@@ -281,7 +310,7 @@ describe('getProfile on planted groups', () => {
 
 describe('huiyuan profile and wanted', () => {
   it('prints the strongest differences first in text, in English and zh-CN', () => {
-    const run = runCli(['--db', dbPath, 'profile', 'loyal', '--vs', 'churned']);
+    const run = runCli(['--db', dbPath, 'profile', 'loyal', '--vs', 'churned', '--lang', 'en']);
     expect(run.status).toBe(0);
     const lines = run.stdout.split('\n');
     const heading = lines.indexOf('Strongest differences:');

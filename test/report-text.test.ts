@@ -17,7 +17,7 @@ import { refreshSnapshot } from '../src/analytics/refresh/refresh.js';
 import { loadConfig } from '../src/config/config.js';
 import { DuckDBStore } from '../src/store/duckdb/duckdb-store.js';
 import { gatherReportData } from '../src/report/gather-report-data.js';
-import { makeTempDir, readCsv, runCli } from './helpers.js';
+import { EXAMPLES, makeTempDir, readCsv, runCli } from './helpers.js';
 
 const GMV_STATUSES = new Set(['paid', 'shipped', 'completed', 'refunded']);
 
@@ -229,10 +229,11 @@ describe('huiyuan report --out', () => {
     expect(existsSync(missing)).toBe(false);
   });
 
-  it('says there is nothing to report for a store without orders', () => {
+  it('says there is nothing to report for a store without orders, exit 8', () => {
     const empty = join(makeTempDir(), 'empty.duckdb');
+    expect(runCli(['--db', empty, 'import', join(EXAMPLES, 'customers.csv')]).status).toBe(0);
     const run = runCli(['--db', empty, 'report']);
-    expect(run.status).toBe(0);
+    expect(run.status).toBe(8);
     expect(run.stderr).toContain('no orders yet');
   });
 });

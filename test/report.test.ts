@@ -14,9 +14,10 @@ import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findCommunities, saveCommunities } from '../src/analytics/communities/communities.js';
 import { loadConfig } from '../src/config/config.js';
-import { loadDemo } from '../src/demo/load-demo.js';
+import { loadDemo, runDemoAnalyses } from '../src/demo/load-demo.js';
 import { REPORT_CHART_IDS } from '../src/report/build-report-charts.js';
 import { gatherReportData, type ReportSources } from '../src/report/gather-report-data.js';
+import { buildReportSources } from '../src/report/report-sources.js';
 import type { ReportAlert, ReportComparison, ReportData } from '../src/report/report-data.js';
 import { REPORT_LANGS, type ReportLang } from '../src/report/report-labels.js';
 import { readEchartsSource, renderHtml } from '../src/report/render-html.js';
@@ -35,6 +36,16 @@ const ALERTS: ReportAlert[] = [
     subject: 'gold',
     severity: 'critical',
     message: `tier Gold breaks the steps ${HOSTILE}`,
+    // A store's own tier name may be anything; zh-CN renders it from the figures.
+    figures: {
+      tier: 'gold',
+      members: 300,
+      member_share: 0.15,
+      value_share: 0.2,
+      contribution_rate: 1.33,
+      below_tier: HOSTILE,
+      below_contribution_rate: 1.5,
+    },
     first_seen: '2026-10-20',
     last_seen: '2026-10-31',
     days: 12,
@@ -45,6 +56,7 @@ const ALERTS: ReportAlert[] = [
     subject: 'page_views',
     severity: 'warning',
     message: 'page views 31% below the trailing average',
+    figures: { value: 2100, baseline: 3050, scale: 190, score: -5, baseline_days: 28 },
     first_seen: '2026-10-30',
     last_seen: '2026-10-31',
     days: 2,
@@ -207,3 +219,101 @@ describe.skipIf(!available && !process.env.CI)('the HTML report in Chromium', ()
     });
   }
 });
+
+/**
+ * Words a zh-CN reader may meet in Latin letters: the RFM letters, the trade's abbreviations, the
+ * offset of the store time. Ids (C0000042, O000000123) and the database's own file name are the
+ * store's names, not words, and pass too.
+ */
+const LATIN_ALLOWED = new Set(['RFM', 'R', 'F', 'M', 'FM', 'GMV', 'AOV', 'PV', 'UTC']);
+const LATIN_WORD = /[A-Za-z][A-Za-z0-9_.:-]*/g;
+
+function findLatinWords(text: string, database: string): string[] {
+  return [...text.matchAll(LATIN_WORD)]
+    .map((match) => match[0].replace(/[.:-]+$/, ''))
+    .filter((word) => !LATIN_ALLOWED.has(word) && !/^[A-Z]\d{5,}$/.test(word) && word !== database);
+}
+
+/** The texts a chart draws on its canvas: axis and series names, category labels, label templates. */
+function collectChartTexts(option: unknown, key = ''): string[] {
+  if (Array.isArray(option)) return option.flatMap((item) => collectChartTexts(item, key));
+  if (option !== null && typeof option === 'object')
+    return Object.entries(option).flatMap(([k, v]) => collectChartTexts(v, k));
+  if (typeof option === 'string' && ['data', 'name', 'formatter', 'text'].includes(key))
+    return [option.replace(/\{[^}]*\}/g, '')];
+  return [];
+}
+
+describe.skipIf(!available && !process.env.CI)(
+  'the zh-CN report of a demo store, as a reader sees it',
+  () => {
+    let text: string;
+    let chartTexts: string[];
+    let database: string;
+    let dir: TempStore;
+    let zhBrowser: Browser | undefined;
+
+    beforeAll(async () => {
+      if (!available) throw new Error(`Chromium is missing at ${CHROMIUM}`);
+      dir = await openTempStore();
+      const config = loadConfig({ dbFlag: join(dir.dir, 'test.duckdb'), env: {}, cwd: dir.dir });
+      // The demo's own anomalies (an outage and a refund wave at its end), with a tier break and a
+      // complaint spike planted beside them, so the open alerts hold four kinds of check.
+      await loadDemo(dir.store, {
+        customers: 10_000,
+        seed: 11,
+        rejectsDir: join(dir.dir, 'rejects'),
+        anomalies: { complaintSpikes: ['2026-10-31'] },
+      });
+      const analyses = await runDemoAnalyses(dir.store, { asOf: '2026-10-31', seed: 11, config });
+      expect(analyses.communities).toBe(true);
+      const data = (await gatherReportData(dir.store, { config, sources: buildReportSources(config) }))!;
+      database = data.store.database;
+      const alerts = data.alerts as ReportAlert[];
+      expect(alerts.map((a) => `${a.check}:${a.subject}`)).toEqual(
+        expect.arrayContaining(['activity:page_views', 'emotion:refunds', 'emotion:complaints']),
+      );
+      expect('missing' in data.profile_comparison).toBe(false);
+      expect('missing' in data.communities).toBe(false);
+      const file = join(dir.dir, 'demo-zh-CN.html');
+      writeFileSync(file, renderHtml(data, { lang: 'zh-CN', echartsSource: readEchartsSource() }));
+      zhBrowser = await chromium.launch({
+        executablePath: CHROMIUM,
+        headless: true,
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
+      });
+      const page = await zhBrowser.newPage({ viewport: { width: 1280, height: 900 } });
+      await page.goto(pathToFileURL(file).href);
+      await page.waitForSelector('html[data-charts="drawn"]', { timeout: 20_000 });
+      text = await page.evaluate<string>('document.body.innerText');
+      chartTexts = collectChartTexts(
+        await page.evaluate<unknown>("JSON.parse(document.getElementById('report-charts').textContent)"),
+      );
+      await page.close();
+    }, 240_000);
+
+    afterAll(async () => {
+      await zhBrowser?.close();
+      await dir?.cleanup();
+    });
+
+    it('has no Latin word outside the allowlist in its visible text', () => {
+      expect(findLatinWords(text, database)).toEqual([]);
+    });
+
+    it('has no Latin word outside the allowlist on its charts', () => {
+      expect(findLatinWords(chartTexts.join(' '), database)).toEqual([]);
+    });
+
+    it('gives its time in store time with the offset', () => {
+      expect(text).toMatch(/生成于 \d{4}-\d{2}-\d{2} \d{2}:\d{2} \(UTC\+8\)/);
+      expect(text).toContain('店铺时区 UTC+8');
+    });
+  },
+);

@@ -27,7 +27,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getRfmCustomers, getRfmSummary, type RfmCustomer } from '../src/analytics/rfm/rfm.js';
 import { configSchema, type RfmConfig } from '../src/config/config.js';
 import { importFile } from '../src/ingest/import-file.js';
-import { makeTempDir, openTempStore, ROOT, runCli, type TempStore } from './helpers.js';
+import { EXAMPLES, makeTempDir, openTempStore, ROOT, runCli, type TempStore } from './helpers.js';
 
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'rfm');
 const AS_OF = '2024-06-30';
@@ -205,9 +205,11 @@ describe('huiyuan rfm', () => {
     expect(run.stderr).toMatch(/expected a day YYYY-MM-DD, found '2024-02-30'/);
   });
 
-  it('says plainly that an empty store has nothing to score', () => {
-    const run = runCli(['--db', join(makeTempDir(), 'empty.duckdb'), 'rfm']);
-    expect(run.status).toBe(0);
+  it('says plainly that a store without orders has nothing to score, exit 8', () => {
+    const db = join(makeTempDir(), 'empty.duckdb');
+    expect(runCli(['--db', db, 'import', join(EXAMPLES, 'customers.csv')]).status).toBe(0);
+    const run = runCli(['--db', db, 'rfm']);
+    expect(run.status).toBe(8);
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(/no orders yet/);
   });

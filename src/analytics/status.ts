@@ -3,6 +3,7 @@
  * GMV is the paid amount of orders in a GMV status (unpaid and cancelled orders are not GMV);
  * net GMV subtracts refunds. Guest orders count in store totals.
  */
+import { formatInstant, selectEpochMs } from '../domain/instant.js';
 import { GMV_STATUSES } from '../store/entities.js';
 import { quoteLiteral, raw, type Query } from '../store/sql.js';
 import type { Store } from '../store/store.js';
@@ -21,6 +22,7 @@ export interface StoreStatus {
     readonly sessions: number;
     readonly feedback: number;
   };
+  /** ISO 8601 in the store's timezone with its offset (formatInstant), as every JSON instant. */
   readonly first_order_at: string | null;
   readonly last_order_at: string | null;
   /** Exact decimal as a string, e.g. "1234567.89". */
@@ -40,6 +42,7 @@ export interface ImportBatchSummary {
   readonly updated: number;
   readonly unchanged: number;
   readonly rejected: number;
+  /** ISO 8601 in the store's timezone with its offset. */
   readonly finished_at: string;
 }
 
@@ -54,8 +57,8 @@ export function buildStatusQuery(): Query {
     (SELECT count(*) FROM order_lines)::INTEGER AS order_lines,
     (SELECT count(*) FROM sessions)::INTEGER AS sessions,
     (SELECT count(*) FROM feedback)::INTEGER AS feedback,
-    (SELECT strftime(min(placed_at), '%Y-%m-%d %H:%M:%S') FROM orders) AS first_order_at,
-    (SELECT strftime(max(placed_at), '%Y-%m-%d %H:%M:%S') FROM orders) AS last_order_at,
+    (SELECT ${selectEpochMs('min(placed_at)')} FROM orders) AS first_order_ms,
+    (SELECT ${selectEpochMs('max(placed_at)')} FROM orders) AS last_order_ms,
     (SELECT coalesce(sum(paid_amount), 0)::VARCHAR FROM orders WHERE status IN (${gmvStatuses})) AS gmv,
     (SELECT coalesce(sum(refunded_amount), 0)::VARCHAR FROM orders WHERE status IN (${gmvStatuses})) AS refunded,
     (SELECT coalesce(sum(paid_amount - refunded_amount), 0)::VARCHAR FROM orders WHERE status IN (${gmvStatuses})) AS net_gmv`);
@@ -65,7 +68,7 @@ export function buildLastImportsQuery(limit: number): Query {
   return {
     sql: `SELECT id::INTEGER AS id, file, format, kind, rows_read::INTEGER AS rows_read, inserted::INTEGER AS inserted,
         updated::INTEGER AS updated, unchanged::INTEGER AS unchanged, rejected::INTEGER AS rejected,
-        strftime(finished_at, '%Y-%m-%d %H:%M:%S') AS finished_at
+        ${selectEpochMs('finished_at')} AS finished_ms
       FROM import_batches ORDER BY id DESC LIMIT $1`,
     params: [limit],
   };
@@ -80,16 +83,18 @@ export async function getStatus(store: Store, lastImports = 5): Promise<StoreSta
     order_lines: number;
     sessions: number;
     feedback: number;
-    first_order_at: string | null;
-    last_order_at: string | null;
+    first_order_ms: number | null;
+    last_order_ms: number | null;
     gmv: string;
     refunded: string;
     net_gmv: string;
   }>(buildStatusQuery());
   if (!row) throw new Error('status query returned no row');
-  const imports = await store.query<ImportBatchSummary & Record<string, string | number>>(
-    buildLastImportsQuery(lastImports),
-  );
+  const imports = await store.query<
+    Omit<ImportBatchSummary, 'finished_at'> & { finished_ms: number } & Record<string, string | number>
+  >(buildLastImportsQuery(lastImports));
+  const instant = (ms: number | null): string | null =>
+    ms === null ? null : formatInstant(new Date(ms), store.timezone);
   return {
     database: store.path,
     schema_version: store.schemaVersion,
@@ -104,11 +109,14 @@ export async function getStatus(store: Store, lastImports = 5): Promise<StoreSta
       sessions: row.sessions,
       feedback: row.feedback,
     },
-    first_order_at: row.first_order_at,
-    last_order_at: row.last_order_at,
+    first_order_at: instant(row.first_order_ms),
+    last_order_at: instant(row.last_order_ms),
     gmv: row.gmv,
     net_gmv: row.net_gmv,
     refunded: row.refunded,
-    last_imports: imports,
+    last_imports: imports.map(({ finished_ms, ...batch }) => ({
+      ...batch,
+      finished_at: formatInstant(new Date(finished_ms), store.timezone),
+    })),
   };
 }

@@ -3,6 +3,8 @@
  * turns every failure into one clear line on stderr and a non-zero exit code (the stack only
  * with --verbose). Commands load their modules on demand so `--help` starts fast.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { AppError, toAppError } from '../errors.js';
 import { registerCommunities } from './commands/communities.js';
@@ -19,10 +21,41 @@ import { registerMonitor } from './commands/monitor.js';
 import { registerRefresh } from './commands/refresh.js';
 import { registerReport } from './commands/report.js';
 import { registerRfm } from './commands/rfm.js';
+import { registerRules } from './commands/rules.js';
 import { registerStatus } from './commands/status.js';
 import { registerTags } from './commands/tags.js';
 import { registerTiers } from './commands/tiers.js';
 import { createContext, type CommandContext, type GlobalOptions } from './context.js';
+
+/** The command list of --help, grouped by the day's work; every command is in one group. */
+export const COMMAND_GROUPS = {
+  'Daily:': ['refresh', 'monitor', 'report', 'kpis'],
+  'Members:': [
+    'member',
+    'rfm',
+    'tiers',
+    'lifecycle',
+    'invite-candidates',
+    'tags',
+    'profile',
+    'wanted',
+    'communities',
+    'predict',
+  ],
+  'Preset conditions (预设条件):': ['rules'],
+  'Data:': ['import', 'status', 'generate', 'demo', 'config'],
+} as const;
+
+/** Commands that may create the database file; every other one refuses a missing file. */
+const STORE_CREATING_COMMANDS: ReadonlySet<string> = new Set(['import', 'demo']);
+
+/** package.json's version: two folders up from both src/cli and dist/cli. */
+function readVersion(): string {
+  const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
 
 export function buildProgram(): Command {
   const program = new Command('huiyuan')
@@ -32,28 +65,44 @@ export function buildProgram(): Command {
     .option('--db <path>', 'database file (default: $HUIYUAN_DB, else ./huiyuan.duckdb)')
     .option('--config <path>', 'config file (default: huiyuan.config.json beside the database)')
     .option('--verbose', 'show stack traces and internal detail on errors')
+    .version(readVersion(), '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   let context: CommandContext | undefined;
-  const getContext = (): CommandContext => (context ??= createContext(program.opts<GlobalOptions>()));
-  registerImport(program, getContext);
-  registerStatus(program, getContext);
+  let running = '';
+  program.hook('preAction', (_program, action) => {
+    running = action.name();
+  });
+  const getContext = (): CommandContext =>
+    (context ??= createContext(program.opts<GlobalOptions>(), {
+      mayCreateStore: STORE_CREATING_COMMANDS.has(running),
+    }));
+  // In the order of COMMAND_GROUPS: --help lists groups and commands in registration order.
+  registerRefresh(program, getContext);
+  registerMonitor(program, getContext);
+  registerReport(program, getContext);
+  registerKpis(program, getContext);
+  registerMember(program, getContext);
+  registerRfm(program, getContext);
   registerTiers(program, getContext);
   registerLifecycle(program, getContext);
   registerTags(program, getContext);
-  registerRefresh(program, getContext);
-  registerMember(program, getContext);
-  registerKpis(program, getContext);
-  registerCommunities(program, getContext);
   registerProfile(program, getContext);
-  registerMonitor(program, getContext);
-  registerRfm(program, getContext);
+  registerCommunities(program, getContext);
   registerPredict(program, getContext);
-  registerReport(program, getContext);
-  registerConfig(program, getContext);
-  registerDemo(program, getContext);
+  registerRules(program, getContext);
+  registerImport(program, getContext);
+  registerStatus(program, getContext);
   registerGenerate(program, getContext);
-  for (const command of program.commands) command.exitOverride();
+  registerDemo(program, getContext);
+  registerConfig(program, getContext);
+  for (const command of program.commands) {
+    command.exitOverride();
+    const group = Object.entries(COMMAND_GROUPS).find(([, names]) =>
+      (names as readonly string[]).includes(command.name()),
+    );
+    if (group) command.helpGroup(group[0]);
+  }
   return program;
 }
 

@@ -1,11 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { AppError } from '../errors.js';
 import { loadConfig } from './config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'huiyuan-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('loadConfig', () => {
   it('takes --db over HUIYUAN_DB over ./huiyuan.duckdb', () => {
@@ -23,7 +24,8 @@ describe('loadConfig', () => {
   });
 
   it('reads huiyuan.config.json beside the database', () => {
-    const folder = mkdtempSync(join(tmpdir(), 'huiyuan-config-'));
+    const folder = join(dir, 'beside');
+    mkdirSync(folder);
     writeFileSync(join(folder, 'huiyuan.config.json'), '{"timezone": "Europe/London"}');
     const config = loadConfig({ dbFlag: join(folder, 'store.duckdb'), env: {}, cwd: dir });
     expect(config.timezone).toBe('Europe/London');
@@ -148,5 +150,24 @@ describe('unknown fields in a section', () => {
     const path = join(dir, 'section.json');
     writeFileSync(path, text);
     expect(() => loadConfig({ configFlag: path, env: {}, cwd: dir })).toThrow(message);
+  });
+});
+
+describe('population and lang', () => {
+  it('default to auto and zh-CN', () => {
+    const config = loadConfig({ env: {}, cwd: dir });
+    expect([config.population, config.lang]).toEqual(['auto', 'zh-CN']);
+  });
+
+  it('name a wrong population and the values it takes', () => {
+    const path = join(dir, 'population.json');
+    writeFileSync(path, '{"population": "everyone"}');
+    expect(() => loadConfig({ configFlag: path, env: {}, cwd: dir })).toThrow(
+      /field population: .*"auto".*"members".*"all_customers".*found "everyone"/,
+    );
+  });
+
+  it('takes an empty HUIYUAN_DB as unset', () => {
+    expect(loadConfig({ env: { HUIYUAN_DB: '' }, cwd: dir }).databasePath).toBe(join(dir, 'huiyuan.duckdb'));
   });
 });

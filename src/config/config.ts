@@ -13,6 +13,7 @@ import { DEFAULT_RFM_SEGMENT_MAP, findSegmentMapProblems, RFM_SEGMENTS } from '.
 import { AppError } from '../errors.js';
 import { lifecycleConfigSchema } from './lifecycle-config.js';
 import { predictConfigSchema } from './predict-config.js';
+import { channelsConfigSchema, rulesConfigSchema } from './rules-config.js';
 import { monitorConfigSchema } from './monitor-config.js';
 import { tagsConfigSchema } from './tags-config.js';
 import { tiersConfigSchema } from './tiers-config.js';
@@ -29,6 +30,12 @@ function isTimezone(name: string): boolean {
 export const RFM_SCORINGS = ['quintiles', 'breakpoints'] as const;
 export const RFM_FREQUENCIES = ['orders', 'order_days'] as const;
 export const RFM_MONETARIES = ['net', 'gross'] as const;
+/** Whom the member analyses count: auto = members when the store has any, else every customer. */
+export const POPULATION_SETTINGS = ['auto', 'members', 'all_customers'] as const;
+export type PopulationSetting = (typeof POPULATION_SETTINGS)[number];
+/** The languages of plain-language output (report, profile, wanted). */
+export const LANGUAGES = ['zh-CN', 'en'] as const;
+export type Language = (typeof LANGUAGES)[number];
 
 const ascendingCuts = z
   .array(z.number())
@@ -120,6 +127,16 @@ export const configSchema = z.strictObject({
     .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, { message: 'expected a size such as 2GB' })
     .default('1GB')
     .describe('Memory DuckDB may use before it spills to disk.'),
+  population: z
+    .enum(POPULATION_SETTINGS)
+    .default('auto')
+    .describe(
+      'Whom the member analyses count: members, every customer with an order (all_customers), or auto: members when the store has any, else every customer.',
+    ),
+  lang: z
+    .enum(LANGUAGES)
+    .default('zh-CN')
+    .describe('Language of the report, profile and wanted lines when --lang is not given.'),
   rfm: rfmSchema.default(() => rfmSchema.parse({})).describe('RFM scoring and segments.'),
   tiers: tiersConfigSchema
     .default(() => tiersConfigSchema.parse({}))
@@ -136,6 +153,12 @@ export const configSchema = z.strictObject({
   monitor: monitorConfigSchema
     .default(() => monitorConfigSchema.parse({}))
     .describe('Daily checks and alerts (spec section 10).'),
+  rules: rulesConfigSchema
+    .default(() => rulesConfigSchema.parse({}))
+    .describe('Preset conditions (预设条件, spec section 9): defaults of rules.'),
+  channels: channelsConfigSchema
+    .default(() => channelsConfigSchema.parse({}))
+    .describe('Delivery channels rules may name: webhook endpoints, SMS.'),
 });
 
 export type StoreConfig = z.infer<typeof configSchema>;
@@ -160,7 +183,8 @@ export const CONFIG_FILE_NAME = 'huiyuan.config.json';
 export function loadConfig(sources: ConfigSources): Config {
   const databasePath = resolve(
     sources.cwd,
-    sources.dbFlag ?? sources.env.HUIYUAN_DB ?? DEFAULT_DATABASE_FILE,
+    // An empty HUIYUAN_DB is unset, as a shell user means it.
+    sources.dbFlag ?? (sources.env.HUIYUAN_DB || DEFAULT_DATABASE_FILE),
   );
   const configPath = sources.configFlag
     ? resolve(sources.cwd, sources.configFlag)

@@ -127,10 +127,12 @@ export interface GeneratorAnomaly {
   from: string;
   to: string;
   description: string;
-  /** activity_drop: share of browsing sessions kept on those days. */
+  /** activity_drop: share of the day's sessions kept in the data. */
   keep_probability?: number;
-  /** refund_spike: the faulty SKU and the chance an order line of it is refunded. */
+  /** refund_spike: the faulty SKU, the days the bad batch was sold, and the chance its buyers ask for a refund. */
   sku?: string;
+  sold_from?: string;
+  sold_to?: string;
   refund_probability?: number;
   /** tier_break: the members who joined that day. */
   joiners?: number;
@@ -368,6 +370,15 @@ const JOIN_CHANNEL_WEIGHTS = [30, 25, 20, 15, 5, 5];
 
 // Planted anomalies (PlantedAnomalies): how strong each is.
 const PLANTED_DROP_KEEP = 0.2;
+// The two built into every demo store, at its end so the demo's report shows them open. Each is as
+// strong as a real store's would be to be worth an alert at the monitor's default z 4: an outage
+// of the last two days losing 80% of the sessions (the planted kind), and a bad batch of one SKU sold
+// over the month before, whose buyers ask for refunds together once the fault is known (a post
+// about it spreads), in the last three days.
+const BUILT_IN_OUTAGE_DAYS = 2;
+const BUILT_IN_BATCH_SOLD_DAYS = 30;
+const BUILT_IN_BATCH_REFUND_DAYS = 3;
+const BUILT_IN_BATCH_REFUND_PROBABILITY = 0.5;
 const PLANTED_COMPLAINT_PROBABILITY = 0.05;
 const PLANTED_COMPLAINT_LOOKBACK_DAYS = 10;
 const PLANTED_SLUMP_POSTPONE = 0.85;
@@ -522,6 +533,11 @@ interface Counts {
 
 class StoreGenerator {
   private readonly random: Random;
+  /**
+   * The built-in anomalies' own random numbers: what they draw never shifts the main stream, so a demo store is the
+   * clean store of its seed (same customers, orders and sessions) with the outage and the bad batch laid over it.
+   */
+  private readonly anomalyRandom: Random;
   private readonly catalogue = buildCatalogue();
   private readonly alpha: number;
   private readonly expectedOrders: number;
@@ -584,9 +600,7 @@ class StoreGenerator {
 
   // Anomalies the monitors should find, recorded in the truth.
   private readonly activityDrop: { from: number; to: number; keep: number };
-  /** Per day, the share of browsing kept on an activity-drop day (0: no drop). */
-  private readonly dropKeep: Float64Array;
-  /** Per day, the share of all sessions kept on a planted outage day (0: no outage). */
+  /** Per day, the share of all sessions kept on an outage day, built in or planted (0: no outage). */
   private readonly outageKeep: Float64Array;
   private readonly complaintSpikeDays: readonly number[];
   private readonly isSlumpDay: Uint8Array;
@@ -596,7 +610,15 @@ class StoreGenerator {
   private readonly memberJoins: Int32Array;
   private readonly plantedJoiners: number[] = [];
   private plantedComplaints = 0;
-  private readonly refundSpike: { from: number; to: number; sku: Sku; probability: number };
+  /** The bad batch: orders of `sku` placed on days soldFrom…soldTo, refunded from day knownFrom to knownTo. */
+  private readonly refundSpike: {
+    soldFrom: number;
+    soldTo: number;
+    knownFrom: number;
+    knownTo: number;
+    sku: Sku;
+    probability: number;
+  };
 
   constructor(
     private readonly options: Required<GenerateStoreOptions>,
@@ -604,6 +626,9 @@ class StoreGenerator {
     private readonly writers: Record<EntityKind, CsvWriter>,
   ) {
     this.random = new Random(options.seed);
+    // Another high word: splitmix32 mixes it in, so the two streams are unrelated (a low-word offset could be a
+    // multiple of its increment and replay the main stream one step on).
+    this.anomalyRandom = new Random(options.seed + 2 ** 40);
     this.idWidth = Math.max(7, String(options.customers).length);
     // Frequent buyers browse less per purchase; this also keeps session volume moderate when many orders are asked.
     this.browseSessionsPerPurchaseRate =
@@ -638,7 +663,7 @@ class StoreGenerator {
     const lastDay = calendar.days - 1;
     const builtIn = options.anomalies.builtIn ?? true;
     this.activityDrop = builtIn
-      ? { from: Math.max(0, lastDay - 20), to: Math.max(0, lastDay - 18), keep: 0.4 }
+      ? { from: Math.max(0, lastDay - BUILT_IN_OUTAGE_DAYS + 1), to: lastDay, keep: PLANTED_DROP_KEEP }
       : { from: -1, to: -2, keep: 1 };
     const planted = options.anomalies;
     const toIndex = (day: string): number => {
@@ -651,10 +676,9 @@ class StoreGenerator {
         );
       return index;
     };
-    this.dropKeep = new Float64Array(calendar.days);
-    for (let day = this.activityDrop.from; day <= this.activityDrop.to; day++)
-      this.dropKeep[day] = this.activityDrop.keep;
     this.outageKeep = new Float64Array(calendar.days);
+    for (let day = this.activityDrop.from; day <= this.activityDrop.to; day++)
+      this.outageKeep[day] = this.activityDrop.keep;
     for (const day of planted.activityDrops ?? []) this.outageKeep[toIndex(day)] = PLANTED_DROP_KEEP;
     this.complaintSpikeDays = (planted.complaintSpikes ?? []).map(toIndex);
     this.isSlumpDay = new Uint8Array(calendar.days);
@@ -671,17 +695,22 @@ class StoreGenerator {
     });
     this.memberJoins = new Int32Array(calendar.days);
     // A bestseller of the skin-care line (the most popular under ¥100, where most lines are priced) gets a bad
-    // batch for a month, two months before the end: a product problem an emotion monitor should flag.
+    // batch for a month before the end: a product problem an emotion monitor should flag.
     const faulty = this.catalogue.skus
       .filter((sku) => sku.category === '护肤' && sku.priceCents < 10_000)
       .sort((x, y) => y.popularity - x.popularity)[0];
     if (faulty === undefined) throw new Error('catalogue has no 护肤 SKU under ¥100');
-    this.refundSpike = {
-      from: builtIn ? Math.max(0, lastDay - 75) : -1,
-      to: builtIn ? Math.max(0, lastDay - 46) : -2,
-      sku: faulty,
-      probability: 0.5,
-    };
+    const knownFrom = Math.max(0, lastDay - BUILT_IN_BATCH_REFUND_DAYS + 1);
+    this.refundSpike = builtIn
+      ? {
+          soldFrom: Math.max(0, knownFrom - BUILT_IN_BATCH_SOLD_DAYS),
+          soldTo: Math.max(0, knownFrom - 1),
+          knownFrom,
+          knownTo: lastDay,
+          sku: faulty,
+          probability: BUILT_IN_BATCH_REFUND_PROBABILITY,
+        }
+      : { soldFrom: -1, soldTo: -2, knownFrom: -1, knownTo: -2, sku: faulty, probability: 0 };
   }
 
   // ----- ids
@@ -1011,17 +1040,20 @@ class StoreGenerator {
       basket,
     };
     // Status as the export on the last day sees it; events after the period end have not happened yet.
-    const afterSales = this.generateAfterSales(order, shopper.fussiness);
-    const status: OrderStatus = afterSales.fullRefund
-      ? 'refunded'
-      : end < order.shippedAt
-        ? 'paid'
-        : end < order.confirmedAt
-          ? 'shipped'
-          : 'completed';
+    const ordinary = this.generateAfterSales(order, shopper.fussiness);
+    const statusOf = (sales: AfterSales): OrderStatus =>
+      sales.fullRefund
+        ? 'refunded'
+        : end < order.shippedAt
+          ? 'paid'
+          : end < order.confirmedAt
+            ? 'shipped'
+            : 'completed';
     // Guests have no account to complain or rate with.
-    if (order.customerId !== '') this.generateOpinions(order, status, afterSales);
+    if (order.customerId !== '') this.generateOpinions(order, statusOf(ordinary), ordinary);
     if (order.customerId !== '' && this.complaintSpikeDays.length > 0) this.plantComplaints(order);
+    const afterSales = this.refundBadBatch(order, ordinary);
+    const status = statusOf(afterSales);
 
     this.writeOrderRow(
       order.id,
@@ -1045,18 +1077,14 @@ class StoreGenerator {
   }
 
   /**
-   * Refunds of a paid order: a rejected delivery (拒收, full refund), the faulty batch of the refund-spike anomaly,
-   * or an ordinary refund, full or partial. Writes the feedback row and the refunded amounts on the lines.
+   * Refunds of a paid order: a rejected delivery (拒收, full refund) or an ordinary refund, full or partial.
+   * Writes the feedback row and the refunded amounts on the lines.
    */
   private generateAfterSales(order: PaidOrder, fussiness: number): AfterSales {
     const { random } = this;
     const end = this.calendar.endSecond;
     const { basket, paidCents } = order;
     const none: AfterSales = { refundAt: -1, refundedCents: 0, fullRefund: false };
-    const spike = this.refundSpike;
-    const day = Math.floor(order.placed / SECONDS_PER_DAY);
-    const spikeLine =
-      day >= spike.from && day <= spike.to ? basket.lines.findIndex((line) => line.sku === spike.sku) : -1;
 
     if (random.sampleBernoulli(Math.min(0.5, REJECTION_RATE * fussiness))) {
       const at = order.shippedAt + this.sampleDaysAsSeconds(2, 4);
@@ -1065,15 +1093,6 @@ class StoreGenerator {
       this.writeFeedback(order.customerId, order.id, 'rejection', 0, at, text);
       this.counts.rejectedOrders++;
       return { refundAt: at, refundedCents: refundWholeOrder(basket, paidCents), fullRefund: true };
-    }
-    if (spikeLine >= 0 && random.sampleBernoulli(spike.probability)) {
-      // The bad batch: the faulty line is refunded after use.
-      const at = order.shippedAt + this.sampleDaysAsSeconds(3, 12);
-      if (at > end) return none;
-      this.writeFeedback(order.customerId, order.id, 'refund', 0, at, random.pickOne(SPIKE_REFUND_TEXTS));
-      return basket.lines.length === 1
-        ? { refundAt: at, refundedCents: refundWholeOrder(basket, paidCents), fullRefund: true }
-        : { refundAt: at, refundedCents: refundLine(basket, spikeLine), fullRefund: false };
     }
     if (random.sampleBernoulli(Math.min(0.6, REFUND_RATE * fussiness))) {
       const partial = random.sampleBernoulli(PARTIAL_REFUND_SHARE);
@@ -1091,6 +1110,29 @@ class StoreGenerator {
         : { refundAt: at, refundedCents: refundWholeOrder(basket, paidCents), fullRefund: true };
     }
     return none;
+  }
+
+  /**
+   * The built-in bad batch: once the fault is known, a buyer of the batch who has not had a refund asks for one of
+   * the faulty line within days (not before their parcel arrived). Drawn from the anomalies' own random numbers
+   * after everything else of the order, so the rest of the store is the store without it.
+   */
+  private refundBadBatch(order: PaidOrder, ordinary: AfterSales): AfterSales {
+    const spike = this.refundSpike;
+    const day = Math.floor(order.placed / SECONDS_PER_DAY);
+    if (day < spike.soldFrom || day > spike.soldTo || ordinary.refundAt >= 0) return ordinary;
+    const { basket, paidCents } = order;
+    const line = basket.lines.findIndex((l) => l.sku === spike.sku);
+    const random = this.anomalyRandom;
+    if (line < 0 || !random.sampleBernoulli(spike.probability)) return ordinary;
+    const at =
+      Math.max(spike.knownFrom * SECONDS_PER_DAY, order.shippedAt + SECONDS_PER_DAY) +
+      Math.floor(random.sampleUniform(0, spike.knownTo - spike.knownFrom + 1) * SECONDS_PER_DAY);
+    if (at > this.calendar.endSecond) return ordinary;
+    this.writeFeedback(order.customerId, order.id, 'refund', 0, at, random.pickOne(SPIKE_REFUND_TEXTS));
+    return basket.lines.length === 1
+      ? { refundAt: at, refundedCents: refundWholeOrder(basket, paidCents), fullRefund: true }
+      : { refundAt: at, refundedCents: refundLine(basket, line), fullRefund: false };
   }
 
   /** A complaint (far likelier after a refund) and a rating of a completed order (lower after a partial refund). */
@@ -1215,7 +1257,6 @@ class StoreGenerator {
     const count = random.samplePoisson(this.browseSessionsPerPurchaseRate * lambda * weeks);
     for (let i = 0; i < count; i++) {
       const start = this.redrawTimeOfDay(from + random.nextFloat() * (until - from));
-      if (this.isDroppedByOutage(start)) continue;
       sessions.push(this.createSession('browse', start, start));
       if (this.hasSlumps && this.isSlumpDay[Math.floor(start / SECONDS_PER_DAY)] === 1)
         for (let extra = 0; extra < PLANTED_SLUMP_EXTRA_BROWSING; extra++) {
@@ -1223,12 +1264,6 @@ class StoreGenerator {
           sessions.push(this.createSession('browse', again, again));
         }
     }
-  }
-
-  /** The recorded activity drops: browsing on those days is partly lost. */
-  private isDroppedByOutage(start: number): boolean {
-    const keep = this.dropKeep[Math.floor(start / SECONDS_PER_DAY)] ?? 0;
-    return keep > 0 && !this.random.sampleBernoulli(keep);
   }
 
   /**
@@ -1286,10 +1321,8 @@ class StoreGenerator {
       remaining -= visits;
       for (let i = 0; i < visits && start <= this.calendar.endSecond; i++) {
         // Strictly rising start times keep the (anonymous_id, started_at) key unique.
-        if (!this.isDroppedByOutage(start)) {
-          if (this.writeSession('', visitor, this.createSession('anonymous', start, start)))
-            this.counts.anonymousSessions++;
-        }
+        if (this.writeSession('', visitor, this.createSession('anonymous', start, start)))
+          this.counts.anonymousSessions++;
         start += 3600 + Math.floor(random.sampleExponential(1) * SECONDS_PER_DAY);
       }
     }
@@ -1387,8 +1420,11 @@ class StoreGenerator {
   /** Writes a session; false when a planted outage lost it. */
   private writeSession(customerId: string, anonymousId: string, session: Session): boolean {
     // A planted outage loses every kind of visit from the data, purchases' visits included.
-    const outage = this.outageKeep[Math.floor(session.start / SECONDS_PER_DAY)] ?? 0;
-    if (outage > 0 && !this.random.sampleBernoulli(outage)) return false;
+    const day = Math.floor(session.start / SECONDS_PER_DAY);
+    const outage = this.outageKeep[day] ?? 0;
+    const random =
+      day >= this.activityDrop.from && day <= this.activityDrop.to ? this.anomalyRandom : this.random;
+    if (outage > 0 && !random.sampleBernoulli(outage)) return false;
     this.writers.sessions.append(
       `${customerId},${anonymousId},${formatTimestamp(this.calendar, session.start)},${session.pageViews},${session.duration},${
         session.pageViews === 1
@@ -1420,16 +1456,17 @@ class StoreGenerator {
         kind: 'activity_drop',
         from: formatDay(calendar, this.activityDrop.from),
         to: formatDay(calendar, this.activityDrop.to),
-        description:
-          'Browsing sessions partly lost (site outage): activity falls below its trailing average.',
+        description: `A site outage: ${Math.round((1 - this.activityDrop.keep) * 100)}% of the sessions (every kind) are lost from the data.`,
         keep_probability: this.activityDrop.keep,
       },
       {
         kind: 'refund_spike',
-        from: formatDay(calendar, this.refundSpike.from),
-        to: formatDay(calendar, this.refundSpike.to),
-        description: `A bad batch of ${this.refundSpike.sku.name}: its orders are refunded far more often.`,
+        from: formatDay(calendar, this.refundSpike.knownFrom),
+        to: formatDay(calendar, this.refundSpike.knownTo),
+        description: `A bad batch of ${this.refundSpike.sku.name}: once the fault is known, its buyers of the month before ask for refunds together.`,
         sku: this.refundSpike.sku.code,
+        sold_from: formatDay(calendar, this.refundSpike.soldFrom),
+        sold_to: formatDay(calendar, this.refundSpike.soldTo),
         refund_probability: this.refundSpike.probability,
       },
     ];

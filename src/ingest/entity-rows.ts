@@ -17,6 +17,7 @@ import {
   buildKeyExpression,
   type EmptyCellRule,
 } from './merge-rows.js';
+import type { FormatCheck } from './formats/store-format.js';
 import { buildTypedRowsSql } from './typed-rows.js';
 
 export const STAGED_TABLE = 'hy_staged';
@@ -63,18 +64,20 @@ export async function createRejectsTable(store: Store): Promise<void> {
 
 /**
  * Types the rows of `source` (canonical VARCHAR columns plus `line`) into the entity's typed
- * table, marks later repeats of a key as bad, and records every problem as a reject.
+ * table (with the format's own checks, if any), marks later repeats of a key as bad, and records
+ * every problem as a reject.
  */
 export async function checkRows(
   store: Store,
   kind: EntityKind,
   source: string,
   presentColumns: ReadonlySet<string>,
+  extraChecks: readonly FormatCheck[] = [],
 ): Promise<void> {
   const typed = typedTable(kind);
   await store.run(
     raw(
-      `CREATE TEMP TABLE ${typed} AS ${buildTypedRowsSql({ kind, source, presentColumns, detailed: true })}`,
+      `CREATE TEMP TABLE ${typed} AS ${buildTypedRowsSql({ kind, source, presentColumns, detailed: true, extraChecks })}`,
     ),
   );
   const keyNames = ENTITIES[kind].key.join(', ');

@@ -18,6 +18,7 @@ import {
   type EntityChanges,
   isClean,
   keepGoodRows,
+  type LoadedRows,
   loadRows,
   NO_REJECTS,
   type RejectedRow,
@@ -28,7 +29,7 @@ import {
   undoLoad,
 } from './entity-rows.js';
 import { findStoreFormat, sampleFile, STORE_FORMAT_NAMES, STORE_FORMATS } from './formats/index.js';
-import type { StoreFormat } from './formats/store-format.js';
+import type { EntityMapping, StoreFormat } from './formats/store-format.js';
 import {
   describeNotUtf8,
   inspectFile,
@@ -106,7 +107,9 @@ export async function importFile(store: Store, path: string, options: ImportOpti
   const format = options.kind ? CANONICAL_FORMAT : (options.format ?? detectFormat(file));
   if (format === CANONICAL_FORMAT) return importCanonical(store, file, options);
   const storeFormat = findStoreFormat(format);
-  const detectedBy = options.format ? `--format ${format}` : (storeFormat.detect(sampleFile(file)) ?? format);
+  const detectedBy = options.format
+    ? `--store-format ${format}`
+    : (storeFormat.detect(sampleFile(file)) ?? format);
   return importStoreExport(store, file, storeFormat, detectedBy, options);
 }
 
@@ -258,27 +261,45 @@ async function importStoreExport(
         ? await store.query<{ reason: string; rows: number }>(raw(format.skipped(staged)))
         : [];
 
-      for (const entity of format.entities) {
-        await checkRows(store, entity.kind, `(${entity.select(staged)})`, new Set(entity.provides));
-      }
-      const rejected = await summariseRejects(store, file.path, options);
-      throwIfTooManyRejects(file.path, rowsRead, rejected, options);
+      // One optimistic pass, as for canonical files: type every entity's rows and load them,
+      // flagging bad rows. A clean file (most are) is then done; a dirty one is undone and
+      // checked row by row, with line numbers and reasons.
       run.report('writing');
-      const entities: EntityChanges[] = [];
+      // A store export's empty cell means "not known here": it never erases a stored value.
+      const load = (entity: EntityMapping, rows: string): Promise<LoadedRows> =>
+        loadRows(store, entity.kind, rows, new Set(entity.provides), batchId, { emptyCells: 'keeps-stored' });
+      let loads: LoadedRows[] = [];
       for (const entity of format.entities) {
-        // A store export's empty cell means "not known here": it never erases a stored value.
-        const loaded = await loadRows(
-          store,
-          entity.kind,
-          goodTypedRows(entity.kind),
-          new Set(entity.provides),
-          batchId,
-          {
-            emptyCells: 'keeps-stored',
-          },
-        );
-        entities.push(await keepGoodRows(store, loaded, batchId));
+        const typed = buildTypedRowsSql({
+          kind: entity.kind,
+          source: `(${entity.select(staged)})`,
+          presentColumns: new Set(entity.provides),
+          detailed: false,
+          extraChecks: entity.checks,
+        });
+        loads.push(await load(entity, `(${typed})`));
       }
+      let rejected = NO_REJECTS;
+      if (!loads.every(isClean)) {
+        for (const loaded of loads) await undoLoad(store, loaded, batchId);
+        run.report('rejects');
+        for (const entity of format.entities) {
+          await checkRows(
+            store,
+            entity.kind,
+            `(${entity.select(staged)})`,
+            new Set(entity.provides),
+            entity.checks,
+          );
+        }
+        rejected = await summariseRejects(store, file.path, options);
+        throwIfTooManyRejects(file.path, rowsRead, rejected, options);
+        run.report('writing');
+        loads = [];
+        for (const entity of format.entities) loads.push(await load(entity, goodTypedRows(entity.kind)));
+      }
+      const entities: EntityChanges[] = [];
+      for (const loaded of loads) entities.push(await keepGoodRows(store, loaded, batchId));
       return finishImport(store, {
         file,
         format: format.name,

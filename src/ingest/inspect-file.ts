@@ -9,6 +9,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { AppError } from '../errors.js';
 import { sampleFile, STORE_FORMATS } from './formats/index.js';
@@ -100,7 +102,7 @@ export async function inspectFile(path: string): Promise<InspectedFile> {
       `${path} is a binary file (it contains NUL bytes), not CSV, JSON Lines or Parquet text`,
     );
   }
-  const { head, encoding, firstNonUtf8Line } = decodeStart(start);
+  const { head, encoding, firstNonUtf8Line } = decodeStart(path, start);
   if (head.trim() === '') throw new AppError('BAD_FILE', `${path} is empty (only blank lines)`);
 
   // Rows ≈ file size / bytes per line of the sample, scaled by the sample's compression ratio.
@@ -211,9 +213,14 @@ const UTF8_BOM = '\uFEFF';
 
 /**
  * Decodes the sample: a BOM or valid UTF-8 means UTF-8; anything else is read as GB18030, the
- * superset of the GBK that Excel and Taobao write on Chinese systems.
+ * superset of the GBK that Excel and Taobao write on Chinese systems. A sample that is neither
+ * is a damaged file, and so is UTF-8 text with a few broken characters: read as GB18030 it would
+ * import every name garbled.
  */
-function decodeStart(bytes: Buffer): {
+function decodeStart(
+  path: string,
+  bytes: Buffer,
+): {
   head: string;
   encoding: TextEncoding;
   firstNonUtf8Line: number | null;
@@ -237,13 +244,53 @@ function decodeStart(bytes: Buffer): {
       firstNonUtf8Line: null,
     };
   } catch {
-    // A GB18030 sample may also end inside a two-byte character; the lost character is harmless here.
+    const line = firstBadLine(sample, 'utf-8');
+    if (mostlyUtf8(sample)) throw describeNotText(path, 'utf-8', line);
+    // A GB18030 sample may also end inside a two-byte character: stream keeps it for later.
+    try {
+      new TextDecoder('gb18030', { fatal: true }).decode(sample, { stream: true });
+    } catch (error) {
+      throw describeNotText(path, 'gb18030', firstBadLine(sample, 'gb18030'), error);
+    }
     return {
       head: new TextDecoder('gb18030', { fatal: false }).decode(sample),
       encoding: 'gb18030',
-      firstNonUtf8Line: firstBadLine(sample),
+      firstNonUtf8Line: line,
     };
   }
+}
+
+/**
+ * Whether most multi-byte characters of text that is not valid UTF-8 are valid UTF-8 all the
+ * same: GBK read as UTF-8 gives about four broken sequences per accidental valid one, a UTF-8
+ * file with a byte flipped or a character cut gives a handful of broken ones among many.
+ */
+function mostlyUtf8(bytes: Buffer): boolean {
+  let valid = 0;
+  let broken = 0;
+  for (const char of new TextDecoder('utf-8').decode(bytes)) {
+    if (char === '\uFFFD') broken++;
+    else if (char.charCodeAt(0) >= 0x80) valid++;
+  }
+  return valid > 2 * broken;
+}
+
+/**
+ * Bytes that are not text in the file's encoding, where the rest is: a damaged file (a flipped
+ * byte, a character cut in half) or one pasted together from two encodings.
+ */
+export function describeNotText(
+  path: string,
+  encoding: TextEncoding,
+  line: number,
+  cause?: unknown,
+): AppError {
+  const name = encoding === 'utf-8' ? 'UTF-8' : 'GBK/GB18030';
+  return new AppError(
+    'BAD_ENCODING',
+    `${path}:${line}: bytes that are not ${name} text, though the file is ${name}: the file is damaged or mixes encodings; export it again`,
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 /** The error for a canonical file that is not UTF-8. */
@@ -255,14 +302,15 @@ export function describeNotUtf8(file: InspectedFile): AppError {
   );
 }
 
-function firstBadLine(bytes: Buffer): number {
+function firstBadLine(bytes: Buffer, encoding: TextEncoding): number {
   let line = 1;
   let start = 0;
-  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const decoder = new TextDecoder(encoding, { fatal: true });
   for (let index = 0; index <= bytes.length; index++) {
     if (index === bytes.length || bytes[index] === 0x0a) {
       try {
-        decoder.decode(bytes.subarray(start, index));
+        // The last line of a sample may end inside a character: stream keeps it for later.
+        decoder.decode(bytes.subarray(start, index), { stream: index === bytes.length });
       } catch {
         return line;
       }
@@ -285,31 +333,37 @@ export interface VerifiedFile {
  */
 export async function verifyFile(file: InspectedFile): Promise<VerifiedFile> {
   const hash = createHash('sha256');
-  const input = createReadStream(file.path);
-  const gunzip = file.gzip ? createGunzip() : null;
-  const done = new Promise<void>((resolvePromise, reject) => {
-    input.on('error', reject);
-    if (gunzip) {
-      gunzip.on('error', (error) =>
-        reject(
-          new AppError(
-            'BAD_FILE',
-            `${file.path}: the gzip data is truncated or corrupt (${error.message}); nothing was imported`,
-            {
-              cause: error,
-            },
-          ),
-        ),
-      );
-      gunzip.on('end', resolvePromise);
-      gunzip.resume();
-    } else {
-      input.on('end', resolvePromise);
+  const hashed = async function* (chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    for await (const chunk of chunks) {
+      hash.update(chunk);
+      yield chunk;
     }
-  });
-  input.on('data', (chunk) => hash.update(chunk));
-  // pipe() keeps backpressure: the file is never read faster than it is decompressed.
-  if (gunzip) input.pipe(gunzip);
-  await done;
+  };
+  try {
+    const input = createReadStream(file.path);
+    // pipeline() keeps backpressure (the file is never read faster than it is decompressed)
+    // and destroys every stage when one fails.
+    const discard = new Writable({ write: (_chunk, _encoding, next) => next() });
+    if (file.gzip) await pipeline(input, hashed, createGunzip(), discard);
+    else await pipeline(input, hashed, discard);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException | undefined)?.code ?? '';
+    if (file.gzip && code.startsWith('Z_')) throw describeGzipError(file.path, error);
+    throw new AppError(
+      'BAD_FILE',
+      `${file.path}: cannot be read (${error instanceof Error ? error.message : String(error)})`,
+      { cause: error },
+    );
+  }
   return { contentHash: hash.digest('hex') };
+}
+
+/** A gzip stream that ends early or fails its checksum. */
+export function describeGzipError(path: string, error: unknown): AppError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new AppError(
+    'BAD_FILE',
+    `${path}: the gzip data is truncated or corrupt (${message}); nothing was imported`,
+    { cause: error },
+  );
 }

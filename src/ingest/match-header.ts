@@ -107,6 +107,6 @@ export function detectKind(
   if (nearest && nearest.problems.unknown.length < header.length) matchHeader(file, nearest.kind, header);
   throw new AppError(
     'BAD_HEADER',
-    `${file}: the header (${shown}) is neither a known store export${storeFormats.length ? ` (${storeFormats.join(', ')})` : ''} nor a canonical file (${ENTITY_KINDS.join(', ')}); give --format or --kind, or see docs/data-model.md and docs/formats.md`,
+    `${file}: the header (${shown}) is neither a known store export${storeFormats.length ? ` (${storeFormats.join(', ')})` : ''} nor a canonical file (${ENTITY_KINDS.join(', ')}); give --store-format or --kind, or see docs/data-model.md and docs/formats.md`,
   );
 }

@@ -6,7 +6,7 @@
 import { AppError, firstLine } from '../errors.js';
 import { quoteIdent, quoteLiteral, raw } from '../store/sql.js';
 import type { Store } from '../store/store.js';
-import type { InspectedFile, VerifiedFile } from './inspect-file.js';
+import { describeNotText, type InspectedFile, type VerifiedFile } from './inspect-file.js';
 
 export interface CsvDialect {
   readonly delimiter: string;
@@ -115,15 +115,9 @@ export function describeReadError(file: InspectedFile, error: unknown): AppError
   const message = error instanceof Error ? error.message : String(error);
   const line = /on Line: (\d+)/i.exec(message)?.[1];
   const where = line ? `${file.path}:${line}` : file.path;
-  if (/Invalid unicode|not utf-8/i.test(message)) {
-    return new AppError(
-      'BAD_ENCODING',
-      `${where}: text is not UTF-8; canonical files must be UTF-8: re-save the file as UTF-8`,
-      {
-        cause: error,
-      },
-    );
-  }
+  // The start of the file was read as UTF-8 (inspect-file.ts), so this is further in.
+  if (/Invalid unicode|not utf-8/i.test(message))
+    return describeNotText(file.path, 'utf-8', Number(line ?? 1), error);
   const columns = /Expected Number of Columns: (\d+) Found: (\d+)/.exec(message);
   if (columns) {
     return new AppError(

@@ -14,8 +14,9 @@
  * The workbook is streamed twice (once to learn the sheets and headers, once to write the CSV):
  * memory holds its shared strings, not its rows. exceljs is loaded only when a workbook is read.
  */
-import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { stream } from 'exceljs';
 import { AppError } from '../errors.js';
 
@@ -99,20 +100,18 @@ export async function writeWorkbookCsv(
   outline: WorkbookOutline,
   target: string,
 ): Promise<void> {
-  const output = createWriteStream(target);
-  try {
-    output.write(`${toCsvLine(outline.columns)}\n`);
+  async function* lines(): AsyncGenerator<string> {
+    yield `${toCsvLine(outline.columns)}\n`;
     for await (const sheet of readSheets(path)) {
       const known = outline.sheets.find((s) => s.name === sheet.name);
       for await (const row of sheet.rows) {
         if (!known || row.number <= known.headerRow) continue;
-        if (!output.write(`${toCsvLine(csvCells(outline, known, row))}\n`)) await once(output, 'drain');
+        yield `${toCsvLine(csvCells(outline, known, row))}\n`;
       }
     }
-  } finally {
-    output.end();
-    await once(output, 'finish');
   }
+  // pipeline(): a failed write (a full disk) ends the reading too, as one rejected promise.
+  await pipeline(Readable.from(lines()), createWriteStream(target));
 }
 
 async function* readSheets(path: string): AsyncGenerator<{ name: string; rows: AsyncGenerator<SheetRow> }> {

@@ -13,6 +13,7 @@ import {
   type EntityKind,
 } from '../store/entities.js';
 import { quoteIdent, quoteLiteral } from '../store/sql.js';
+import type { FormatCheck } from './formats/store-format.js';
 
 const TRUE_WORDS = ['true', 't', 'yes', 'y', '1', '是'];
 const FALSE_WORDS = ['false', 'f', 'no', 'n', '0', '否'];
@@ -100,6 +101,8 @@ export interface TypedRowsOptions {
    * the list of {column, value, reason}, for reporting rejects.
    */
   readonly detailed: boolean;
+  /** Rules a store format adds to the entity's rowChecks (FormatCheck). */
+  readonly extraChecks?: readonly FormatCheck[];
 }
 
 /**
@@ -121,6 +124,7 @@ export function buildTypedRowsSql(options: TypedRowsOptions): string {
   const present = entity.columns.filter((column) => options.presentColumns.has(column.name));
   const rawName = (name: string): string => quoteIdent(`${name}__raw`);
   const line = options.detailed ? 'line, ' : '';
+  const rowChecks = [...entity.rowChecks, ...(options.extraChecks ?? [])];
 
   // Three levels so each cell is trimmed and parsed once: DuckDB does not share the work of
   // an expression written twice.
@@ -141,7 +145,7 @@ export function buildTypedRowsSql(options: TypedRowsOptions): string {
   const missing = (c: ColumnSpec): string => `${rawName(c.name)} IS NULL`;
   const badConditions = [
     ...present.flatMap((c) => (c.required ? [missing(c), unparsable(c)] : [unparsable(c)])),
-    ...entity.rowChecks.map((check) => `coalesce(${check.when}, false)`),
+    ...rowChecks.map((check) => `coalesce(${check.when}, false)`),
   ];
   const bad = `(${badConditions.join(' OR ') || 'false'}) AS bad`;
   const withDefaults = entity.columns.map((column) => {
@@ -158,7 +162,7 @@ export function buildTypedRowsSql(options: TypedRowsOptions): string {
     const expected = quoteLiteral(`expected ${PARSERS[c.type].expected}`);
     return `CASE ${required}WHEN ${unparsable(c)} THEN ${problemStruct(c.name, rawName(c.name), expected)} END`;
   });
-  const ruleProblems = entity.rowChecks.map(
+  const ruleProblems = rowChecks.map(
     (check) =>
       `CASE WHEN ${check.when} THEN ${problemStruct(check.column, `CAST(${quoteIdent(check.column)} AS VARCHAR)`, quoteLiteral(check.reason))} END`,
   );

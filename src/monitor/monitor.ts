@@ -55,6 +55,8 @@ export interface MonitorOptions {
   /** Last day, not before `from`. */
   readonly to: string;
   readonly config: Pick<Config, 'monitor' | 'tiers' | 'tags'>;
+  /** The tier checks count every customer with an order (a store without members; getTierPopulation). */
+  readonly tiersAllCustomers?: boolean;
   /** Called after each day's tier check, for a progress bar. */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -163,7 +165,12 @@ async function evaluateTiers(
   const getReport = async (day: string): Promise<{ report: TierReport; stored: boolean }> => {
     const known = reports.get(day);
     if (known) return known;
-    const tierOptions = { asOf: day, config: config.tiers, facts: { localDays } };
+    const tierOptions = {
+      asOf: day,
+      config: config.tiers,
+      facts: { localDays },
+      allCustomers: options.tiersAllCustomers ?? false,
+    };
     const latest: TierCalibration | undefined = stored.filter((c) => c.calibrated_on <= day).at(-1);
     const calibration = latest ?? (await calibrateTiers(store, tierOptions));
     const result = {

@@ -9,7 +9,7 @@ import { KPI_RATE_LABELS, type KpiRateName } from '../analytics/kpis/kpi-labels.
 import { LIFECYCLE_REPORT_ORDER, LIFECYCLE_STAGE_LABELS } from '../analytics/lifecycle/lifecycle-stages.js';
 import { type ReportData, isMissing } from './report-data.js';
 import { formatCount, formatPercent, formatRatio, toPercent } from './report-format.js';
-import { label, pickText, type ReportLang } from './report-labels.js';
+import { describeComparisonValue, label, pickText, type ReportLang } from './report-labels.js';
 
 export const REPORT_CHART_IDS = [
   'kpi-money',
@@ -326,7 +326,7 @@ function buildProfileChart(data: ReportData, lang: ReportLang): ReportChart | nu
     .slice(0, MAX_LIFT_ROWS)
     .sort((a, b) => a.lift - b.lift);
   if (rows.length === 0) return null;
-  const names = rows.map((r) => `${r.attribute}: ${r.value ?? label('unknown_value', lang)}`);
+  const names = rows.map((r) => describeComparisonValue(r, lang));
   const value = (significant: boolean): (number | string)[] =>
     rows.map((r) => (r.significant === significant ? Number(r.lift.toFixed(3)) : '-'));
   return {

@@ -14,7 +14,11 @@
  * from the orders (the analytics functions are cheap enough, and a snapshot could be stale).
  */
 import { basename } from 'node:path';
-import { type CommunityFeature, findCommunities } from '../analytics/communities/communities.js';
+import {
+  type CommunityFeature,
+  describeTooFewMembers,
+  findCommunities,
+} from '../analytics/communities/communities.js';
 import { withLocalDays } from '../analytics/facts/customer-facts.js';
 import { getCohortRetention, getKpis, getOrderDays } from '../analytics/kpis/kpis.js';
 import { getLifecycleSummary, withPredictions } from '../analytics/lifecycle/lifecycle.js';
@@ -343,32 +347,28 @@ async function gatherCommunities(
       }),
     };
   }
-  try {
-    const run = await findCommunities(store, {
-      asOf,
-      k: 'auto',
-      seed: 1,
-      activityDays: config.tags.activity_window_days,
-    });
-    return {
-      as_of: run.as_of,
-      source: 'computed',
-      k: run.k,
-      members: run.members,
-      communities: run.communities.map((c) => ({
-        community: c.community,
-        members: c.members,
-        share: c.share,
-        description: { en: c.description_en, zh: c.description_zh },
-        purchases: c.features.purchases.mean,
-        net_spend: c.features.net_spend.mean,
-        aov: c.features.aov.mean,
-        recency_days: c.features.recency_days.mean,
-      })),
-    };
-  } catch (thrown) {
-    // Too few members with a purchase to group is a state of the store, not a failure of the report.
-    if (!(thrown instanceof AppError)) throw thrown;
-    return { missing: { en: thrown.message, zh: `无法分群：${thrown.message}` } };
-  }
+  const run = await findCommunities(store, {
+    asOf,
+    k: 'auto',
+    seed: 1,
+    activityDays: config.tags.activity_window_days,
+  });
+  // Too few members with a purchase to group is a state of the store, not a failure of the report.
+  if (run.status === 'too_few_members') return { missing: describeTooFewMembers(run) };
+  return {
+    as_of: run.as_of,
+    source: 'computed',
+    k: run.k,
+    members: run.members,
+    communities: run.communities.map((c) => ({
+      community: c.community,
+      members: c.members,
+      share: c.share,
+      description: { en: c.description_en, zh: c.description_zh },
+      purchases: c.features.purchases.mean,
+      net_spend: c.features.net_spend.mean,
+      aov: c.features.aov.mean,
+      recency_days: c.features.recency_days.mean,
+    })),
+  };
 }

@@ -15,8 +15,23 @@ import {
 } from './build-report-charts.js';
 import { html, SafeHtml, toInlineScript, toScriptJson } from './html.js';
 import { isMissing, type ReportData, type ReportMissing } from './report-data.js';
-import { describePeriod, formatCount, formatMoney, formatPercent, formatRatio } from './report-format.js';
-import { label, pickText, type ReportLabel, type ReportLang } from './report-labels.js';
+import {
+  describePeriod,
+  formatCount,
+  formatMoney,
+  formatPercent,
+  formatRatio,
+  formatStoreTime,
+} from './report-format.js';
+import {
+  describeBrokenSteps,
+  describeReportAlert,
+  describeTimezone,
+  label,
+  pickText,
+  type ReportLabel,
+  type ReportLang,
+} from './report-labels.js';
 
 export interface RenderHtmlOptions {
   readonly lang: ReportLang;
@@ -76,6 +91,10 @@ h3 { margin: 16px 0 4px; font-size: 15px; color: #34404c; }
 .card .what { font-size: 12.5px; color: #5a6672; }
 .good { color: ${COLORS.good}; } .bad { color: ${COLORS.bad}; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; margin-top: 8px; }
+/* Short columns never wrap (a two-character word or a date broken one character a line); the message takes the rest. */
+td.short, th.short { white-space: nowrap; width: 1%; }
+td.subject { min-width: 7em; }
+td.message { min-width: 18em; }
 th, td { padding: 5px 8px; border-bottom: 1px solid #e8ecf1; text-align: left; vertical-align: top; }
 th { background: #f5f7fa; font-weight: 600; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
@@ -202,7 +221,7 @@ function renderTiers(page: Page): SafeHtml {
         </td>
       </tr>`,
   );
-  const broken = report.broken_steps.map((line) => html`<li class="bad">${line}</li>`);
+  const broken = describeBrokenSteps(report, lang).map((line) => html`<li class="bad">${line}</li>`);
   return html`<section id="tiers">
     <h2>${t(page, 'section_tiers')}</h2>
     <p class="note">${note}</p>
@@ -316,28 +335,28 @@ function renderAlerts(page: Page): SafeHtml {
   if (isMissing(alerts)) body = missingBlock(page, alerts);
   else if (alerts.length === 0) body = html`<p class="note">${t(page, 'no_alerts')}</p>`;
   else {
-    const rows = alerts.map(
-      (a) =>
-        html`<tr>
-          <td class="${a.severity === 'critical' ? 'bad' : ''}">
-            ${t(page, a.severity === 'critical' ? 'severity_critical' : 'severity_warning')}
-          </td>
-          <td>${pickText(a.check_name, page.lang)}</td>
-          <td>${a.subject}</td>
-          <td>${a.message}</td>
-          <td>${a.first_seen}</td>
-          <td class="n">${formatCount(a.days)}</td>
-        </tr>`,
-    );
+    const rows = alerts.map((a) => {
+      const text = describeReportAlert(a, page.data.tiers, page.lang);
+      return html`<tr>
+        <td class="short${a.severity === 'critical' ? ' bad' : ''}">
+          ${t(page, a.severity === 'critical' ? 'severity_critical' : 'severity_warning')}
+        </td>
+        <td class="short">${pickText(a.check_name, page.lang)}</td>
+        <td class="subject">${text.subject}</td>
+        <td class="message">${text.message}</td>
+        <td class="short">${a.first_seen}</td>
+        <td class="short n">${formatCount(a.days)}</td>
+      </tr>`;
+    });
     body = html`<table>
       <thead>
         <tr>
-          <th>${t(page, 'col_severity')}</th>
-          <th>${t(page, 'col_check')}</th>
+          <th class="short">${t(page, 'col_severity')}</th>
+          <th class="short">${t(page, 'col_check')}</th>
           <th>${t(page, 'col_subject')}</th>
           <th>${t(page, 'col_message')}</th>
-          <th>${t(page, 'col_since')}</th>
-          <th class="n">${t(page, 'col_days')}</th>
+          <th class="short">${t(page, 'col_since')}</th>
+          <th class="short n">${t(page, 'col_days')}</th>
         </tr>
       </thead>
       <tbody>
@@ -445,9 +464,15 @@ export function renderHtml(data: ReportData, options: RenderHtmlOptions): string
           <header>
             <h1>${t(page, 'title')}</h1>
             <p class="muted">
-              ${t(page, 'subtitle', { day: data.as_of, timezone: data.store.timezone, database: data.store.database })}
+              ${t(page, 'subtitle', {
+                day: data.as_of,
+                timezone: describeTimezone(data, lang),
+                database: data.store.database,
+              })}
             </p>
-            <p class="muted">${t(page, 'generated', { time: data.generated_at })}</p>
+            <p class="muted">
+              ${t(page, 'generated', { time: formatStoreTime(data.generated_at, data.store.timezone) })}
+            </p>
           </header>
           <nav>${nav}</nav>
           ${renderHeadline(page)} ${renderKpis(page)} ${renderTiers(page)} ${renderRfm(page)}

@@ -6,7 +6,14 @@ import stringWidth from 'string-width';
 import { KPI_RATE_LABELS } from '../analytics/kpis/kpi-labels.js';
 import { isMissing, type ReportData } from './report-data.js';
 import { describePeriod, formatCount, formatMoney, formatPercent, formatRatio } from './report-format.js';
-import { label, pickText, type ReportLang } from './report-labels.js';
+import {
+  describeBrokenSteps,
+  describeReportAlert,
+  describeTimezone,
+  label,
+  pickText,
+  type ReportLang,
+} from './report-labels.js';
 
 /** Months of KPIs listed in the terminal, the latest last. */
 export const TEXT_KPI_MONTHS = 6;
@@ -38,7 +45,7 @@ export function renderText(data: ReportData, lang: ReportLang): string {
   };
   out.push(
     t('title'),
-    t('subtitle', { day: data.as_of, timezone: data.store.timezone, database: data.store.database }),
+    t('subtitle', { day: data.as_of, timezone: describeTimezone(data, lang), database: data.store.database }),
   );
 
   heading(t('section_kpis'));
@@ -100,7 +107,7 @@ export function renderText(data: ReportData, lang: ReportLang): string {
       provisional: tiers.calibration.stored ? '' : t('tiers_provisional'),
       months: tiers.contribution_months,
     }),
-    ...tiers.broken_steps.map((line) => `  ✗ ${line}`),
+    ...describeBrokenSteps(tiers, lang).map((line) => `  ${line}`),
   );
 
   heading(t('section_rfm'));
@@ -132,10 +139,10 @@ export function renderText(data: ReportData, lang: ReportLang): string {
   else if (alerts.length === 0) out.push(t('no_alerts'));
   else
     out.push(
-      ...alerts.map(
-        (a) =>
-          `${t(a.severity === 'critical' ? 'severity_critical' : 'severity_warning')}  ${pickText(a.check_name, lang)}  ${a.subject}: ${a.message} (${a.first_seen}, ${a.days})`,
-      ),
+      ...alerts.map((a) => {
+        const text = describeReportAlert(a, tiers, lang);
+        return `${t(a.severity === 'critical' ? 'severity_critical' : 'severity_warning')}  ${pickText(a.check_name, lang)}  ${text.subject}: ${text.message} (${a.first_seen}, ${a.days})`;
+      }),
     );
 
   heading(t('section_profiles'));

@@ -8,6 +8,7 @@ import type { Cohort, KpiPeriodFigures } from '../analytics/kpis/kpis.js';
 import type { LifecycleStage, LifecycleStageOrNone } from '../analytics/lifecycle/lifecycle-stages.js';
 import type { TierReport } from '../analytics/tiers/tiers.js';
 import type { RfmSegment } from '../domain/rfm-segments.js';
+import type { Figures, MonitorCheck } from '../monitor/monitor-checks.js';
 
 /** The same text in both report languages. */
 export interface LocalText {
@@ -27,12 +28,14 @@ export function isMissing(value: object): value is ReportMissing {
 /** One open alert of the daily monitor, as the report shows it. */
 export interface ReportAlert {
   /** The check that raised it, e.g. 'stepped', 'activity'. */
-  readonly check: string;
+  readonly check: MonitorCheck;
   readonly check_name: LocalText;
   /** What it is about, e.g. a tier id or a metric. */
   readonly subject: string;
   readonly severity: 'warning' | 'critical';
+  /** The monitor's English text; other languages are rendered from the figures (src/monitor/alert-text.ts). */
   readonly message: string;
+  readonly figures: Figures;
   readonly first_seen: string;
   readonly last_seen: string;
   /** Days on which the condition was seen. */

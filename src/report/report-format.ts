@@ -34,3 +34,35 @@ export function formatRatio(value: number | null, empty = '–'): string {
 export function toPercent(share: number | null): number | null {
   return share === null ? null : Math.round(share * 1000) / 10;
 }
+
+/** The UTC offset of a timezone at an instant, e.g. "UTC+8", "UTC−5", "UTC+5:30", "UTC". */
+export function formatUtcOffset(at: Date, timezone: string): string {
+  const name =
+    new Intl.DateTimeFormat('en-US', { timeZone: timezone, timeZoneName: 'shortOffset' })
+      .formatToParts(at)
+      .find((part) => part.type === 'timeZoneName')?.value ?? 'GMT';
+  const offset = name.replace('GMT', 'UTC').replace('-', '−');
+  return offset === 'UTC+0' ? 'UTC' : offset;
+}
+
+/**
+ * An instant as the store's clock shows it, with the offset: "2026-12-03 22:52 (UTC+8)".
+ * @param iso an ISO 8601 instant, e.g. the report's generated_at "2026-12-03T14:52:38.707Z"
+ */
+export function formatStoreTime(iso: string, timezone: string): string {
+  const at = new Date(iso);
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-CA', {
+      timeZone: timezone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    })
+      .formatToParts(at)
+      .map((part) => [part.type, part.value]),
+  );
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute} (${formatUtcOffset(at, timezone)})`;
+}

@@ -4,7 +4,17 @@
  * from those features' dictionaries through the report data; this file holds the report's own.
  * `{name}` marks a value filled in by `fill`.
  */
-import type { LocalText } from './report-data.js';
+import {
+  describeValue,
+  MULTI_ATTRIBUTES,
+  type MultiAttribute,
+  SINGLE_ATTRIBUTES,
+  type SingleAttribute,
+} from '../analytics/profiles/profile-attributes.js';
+import type { TierReport } from '../analytics/tiers/tiers.js';
+import { describeAlert, describeAlertSubject } from '../monitor/alert-text.js';
+import type { LocalText, ReportAlert, ReportComparisonRow, ReportData } from './report-data.js';
+import { formatRatio, formatUtcOffset } from './report-format.js';
 
 export const REPORT_LANGS = ['zh-CN', 'en'] as const;
 export type ReportLang = (typeof REPORT_LANGS)[number];
@@ -34,12 +44,12 @@ export const REPORT_LABELS = {
 
   section_kpis: { en: 'Member KPIs by month', zh: '会员关键指标（按月）' },
   kpis_note: {
-    en: 'Months from the first order to {day}; {partial} is cut at {day}. Definitions: docs/kpis.md.',
-    zh: '从首笔订单所在月到 {day}；{partial} 截至 {day}。口径见 docs/kpis.md。',
+    en: 'Months from the first order to {day}; {partial} is cut at {day}.',
+    zh: '从首笔订单所在月到 {day}；{partial} 截至 {day}。',
   },
   kpis_note_full: {
-    en: 'Months from the first order to {day}. Definitions: docs/kpis.md.',
-    zh: '从首笔订单所在月到 {day}。口径见 docs/kpis.md。',
+    en: 'Months from the first order to {day}.',
+    zh: '从首笔订单所在月到 {day}。',
   },
   chart_kpi_money: { en: 'GMV, net GMV and members', zh: '交易额、净交易额与会员数' },
   chart_kpi_rates: { en: 'Member rates', zh: '会员指标比率' },
@@ -55,8 +65,8 @@ export const REPORT_LABELS = {
     zh: '阈值来自 {day} 的校准{provisional}；价值 = 近 {months} 个月净消费。贡献率 = 价值占比 ÷ 人数占比，须逐级上升（阶梯式）。',
   },
   tiers_provisional: {
-    en: ' (computed for this report, not stored: run `huiyuan tiers --calibrate`)',
-    zh: '（为本报告计算，未保存：运行 `huiyuan tiers --calibrate`）',
+    en: ' (computed for this report: no calibration is stored yet)',
+    zh: '（为本报告计算：尚未保存校准）',
   },
   chart_tier_pyramid: { en: 'Tier pyramid (members)', zh: '等级金字塔（人数）' },
   chart_tier_steps: { en: 'Contribution rate by tier', zh: '各等级贡献率' },
@@ -68,6 +78,15 @@ export const REPORT_LABELS = {
   col_contribution: { en: 'Contribution rate', zh: '贡献率' },
   col_stepped: { en: 'Stepped', zh: '阶梯' },
   entry_tier: { en: 'entry tier', zh: '入门等级' },
+  tier_not_stepped: {
+    en: '✗ {tier}: contribution rate {rate} is not above the {below_rate} of {below}',
+    zh: '✗ {tier}的贡献率 {rate} 不高于下一级{below}的 {below_rate}：未逐级上升',
+  },
+  tier_not_stepped_empty: { en: '✗ {tier} has no members', zh: '✗ {tier}没有会员：未逐级上升' },
+  tier_not_stepped_no_value: {
+    en: '✗ {tier}: the total value is not positive',
+    zh: '✗ {tier}：总价值不为正，无法判断是否逐级上升',
+  },
 
   section_rfm: { en: 'RFM grid (R × FM)', zh: 'RFM 矩阵（R × FM）' },
   rfm_note: {
@@ -106,7 +125,7 @@ export const REPORT_LABELS = {
   section_cohorts: { en: 'Member cohort retention', zh: '会员同期群留存' },
   cohorts_note: {
     en: 'Members grouped by the month of their first purchase; each cell is the share of the cohort that bought in the k-th month after.',
-    zh: '会员按首购月分组；每格为该群在其后第 k 个月有购买的比例。',
+    zh: '会员按首购月分组；每格为该群在首购后第几个月仍有购买的比例。',
   },
   chart_cohorts: { en: 'Retention by months after the first purchase', zh: '首购后各月留存' },
   axis_months_after: { en: 'Months after', zh: '首购后月数' },
@@ -136,12 +155,12 @@ export const REPORT_LABELS = {
 
   section_communities: { en: 'Member communities', zh: '会员群落' },
   communities_note_stored: {
-    en: 'The {k} communities stored by `huiyuan communities` as of {day}, {members} members with a purchase.',
-    zh: '`huiyuan communities` 保存的 {day} 的 {k} 个群落，共 {members} 名有购买的会员。',
+    en: 'The {k} communities stored as of {day}, {members} members with a purchase.',
+    zh: '已保存的 {day} 的 {k} 个群落，共 {members} 名有购买的会员。',
   },
   communities_note_computed: {
-    en: 'No community run is stored: {k} communities computed for this report as of {day} ({members} members with a purchase), not stored; `huiyuan communities` stores them.',
-    zh: '尚未保存群落：为本报告计算 {day} 的 {k} 个群落（{members} 名有购买的会员），未保存；运行 `huiyuan communities` 保存。',
+    en: 'No community run is stored: {k} communities computed for this report as of {day} ({members} members with a purchase), not stored.',
+    zh: '尚未保存群落：为本报告计算 {day} 的 {k} 个群落（{members} 名有购买的会员），未保存。',
   },
   community: { en: 'Community {n}', zh: '群落 {n}' },
   community_purchases: { en: 'purchases', zh: '购买次数' },
@@ -151,13 +170,13 @@ export const REPORT_LABELS = {
 
   section_invite: { en: 'Invitation candidates', zh: '邀请入会候选' },
   invite_note: {
-    en: 'Customers who are not members and have bought two or more times by {day}: invite them to join (`huiyuan invite-candidates` lists them).',
-    zh: '截至 {day} 购买两次及以上的非会员顾客：邀请其入会（`huiyuan invite-candidates` 列出名单）。',
+    en: 'Customers who are not members and have bought two or more times by {day}: invite them to join.',
+    zh: '截至 {day} 购买两次及以上的非会员顾客：邀请其入会。',
   },
 
   footer: {
     en: 'huiyuan (会员) · self-contained report: opens offline, charts by Apache ECharts.',
-    zh: 'huiyuan（会员）· 独立报告文件：可离线打开，图表由 Apache ECharts 绘制。',
+    zh: '会员营销报告 · 独立报告文件：无需联网即可打开。',
   },
 } as const satisfies Record<string, LocalText>;
 
@@ -180,4 +199,65 @@ export function label(
   return pickText(REPORT_LABELS[key], lang).replace(/\{(\w+)\}/g, (whole, name: string) =>
     name in values ? String(values[name]) : whole,
   );
+}
+
+/** The store's timezone as a reader says it: its offset in zh-CN (UTC+8), its name in English. */
+export function describeTimezone(data: Pick<ReportData, 'as_of' | 'store'>, lang: ReportLang): string {
+  return lang === 'en'
+    ? data.store.timezone
+    : formatUtcOffset(new Date(`${data.as_of}T12:00:00Z`), data.store.timezone);
+}
+
+const tierNamer =
+  (tiers: TierReport, lang: ReportLang) =>
+  (id: string): string | undefined => {
+    const tier = tiers.tiers.find((t) => t.tier === id);
+    return tier && (lang === 'en' ? tier.name : tier.name_zh);
+  };
+
+/** An open alert's subject and message in the language (zh-CN rendered from its figures). */
+export function describeReportAlert(
+  alert: ReportAlert,
+  tiers: TierReport,
+  lang: ReportLang,
+): { readonly subject: string; readonly message: string } {
+  const name = tierNamer(tiers, lang);
+  return { subject: describeAlertSubject(alert, lang, name), message: describeAlert(alert, lang, name) };
+}
+
+/** One line per tier that breaks the steps, from the tier figures. */
+export function describeBrokenSteps(report: TierReport, lang: ReportLang): string[] {
+  const name = tierNamer(report, lang);
+  return report.tiers.flatMap((tier, index) => {
+    if (index === 0 || tier.stepped !== false) return [];
+    const own = name(tier.tier) ?? tier.tier;
+    if (tier.contribution_rate === null)
+      return [
+        label(tier.members === 0 ? 'tier_not_stepped_empty' : 'tier_not_stepped_no_value', lang, {
+          tier: own,
+        }),
+      ];
+    const below = report.tiers
+      .slice(0, index)
+      .reverse()
+      .find((t) => t.contribution_rate !== null);
+    return [
+      label('tier_not_stepped', lang, {
+        tier: own,
+        rate: formatRatio(tier.contribution_rate),
+        below: below ? (name(below.tier) ?? below.tier) : '–',
+        below_rate: formatRatio(below?.contribution_rate ?? null),
+      }),
+    ];
+  });
+}
+
+const isDescribed = (attribute: string): attribute is SingleAttribute | MultiAttribute =>
+  (SINGLE_ATTRIBUTES as readonly string[]).includes(attribute) ||
+  (MULTI_ATTRIBUTES as readonly string[]).includes(attribute);
+
+/** An attribute value of the profile comparison as its chart label: 来自广东, 购买力很高; gender: male. */
+export function describeComparisonValue(row: ReportComparisonRow, lang: ReportLang): string {
+  if (lang === 'zh-CN' && isDescribed(row.attribute)) return describeValue(row.attribute, row.value).zh;
+  return `${row.attribute}: ${row.value ?? label('unknown_value', lang)}`;
 }

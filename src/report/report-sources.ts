@@ -8,7 +8,7 @@ import { parseSegment } from '../analytics/profiles/segment-spec.js';
 import type { Config } from '../config/config.js';
 import { AppError } from '../errors.js';
 import { getAlertsOnDay } from '../monitor/monitor.js';
-import { CHECK_LABELS } from '../monitor/monitor-checks.js';
+import { CHECK_LABELS, type Figures } from '../monitor/monitor-checks.js';
 import { sql } from '../store/sql.js';
 import type { Store } from '../store/store.js';
 import type { ReportSources } from './gather-report-data.js';
@@ -22,7 +22,7 @@ async function getOpenAlerts(store: Store, asOf: string): Promise<readonly Repor
     return {
       missing: {
         en: `the daily monitor has not run up to ${asOf}: run \`huiyuan monitor\``,
-        zh: `每日监控尚未运行到 ${asOf}：请运行 \`huiyuan monitor\``,
+        zh: `每日监控尚未运行到 ${asOf}，暂无预警可看。`,
       },
     };
   return (await getAlertsOnDay(store, asOf)).open.map((alert) => ({
@@ -31,6 +31,7 @@ async function getOpenAlerts(store: Store, asOf: string): Promise<readonly Repor
     subject: alert.subject,
     severity: alert.severity,
     message: alert.message,
+    figures: JSON.parse(alert.figures) as Figures,
     first_seen: alert.first_seen,
     last_seen: alert.last_seen,
     days: alert.days,
@@ -49,7 +50,7 @@ async function getLoyalAgainstChurned(
     return {
       missing: {
         en: `no snapshot of ${asOf} is stored: run \`huiyuan refresh --as-of ${asOf}\``,
-        zh: `${asOf} 没有已存的快照：请运行 \`huiyuan refresh --as-of ${asOf}\``,
+        zh: `${asOf} 没有已保存的会员快照，暂无法对比。`,
       },
     };
   const vocabulary = await getSegmentVocabulary(store, asOf, tiers);
@@ -78,7 +79,7 @@ async function getLoyalAgainstChurned(
   } catch (error) {
     // A group with no members (no loyal or no churned member on the day) cannot be profiled.
     if (error instanceof AppError && error.code === 'BAD_ARGUMENT')
-      return { missing: { en: error.message, zh: error.message } };
+      return { missing: { en: error.message, zh: '当日忠诚会员或流失会员为空，无法对比。' } };
     throw error;
   }
 }

@@ -397,6 +397,81 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 11,
     description:
+      'community runs kept in a history: every run listed, the runs a later run of the same day replaced kept whole',
+    statements: [
+      // communities and community_assignments keep the run in use per day, as every reader reads
+      // them; a replaced run moves to the two history tables under its run number.
+      `CREATE TABLE community_runs (
+        run INTEGER NOT NULL,
+        as_of DATE NOT NULL,
+        k INTEGER NOT NULL,
+        members BIGINT NOT NULL,
+        seed BIGINT NOT NULL,
+        chosen_by VARCHAR,
+        silhouette DOUBLE,
+        fitted_on BIGINT,
+        created_at TIMESTAMPTZ NOT NULL,
+        replaced_by INTEGER
+      )`,
+      `INSERT INTO community_runs
+        SELECT row_number() OVER (ORDER BY as_of)::INTEGER, as_of, count(*)::INTEGER, sum(members), any_value(seed),
+          NULL, any_value(silhouette), NULL, min(created_at), NULL
+        FROM communities GROUP BY as_of`,
+      `CREATE TABLE community_history (
+        run INTEGER NOT NULL,
+        community INTEGER NOT NULL,
+        members BIGINT NOT NULL,
+        centroid JSON NOT NULL,
+        description_en VARCHAR NOT NULL,
+        description_zh VARCHAR NOT NULL
+      )`,
+      `CREATE TABLE community_assignment_history (
+        run INTEGER NOT NULL,
+        customer_id VARCHAR NOT NULL,
+        community INTEGER NOT NULL
+      )`,
+    ],
+  },
+  {
+    version: 12,
+    description:
+      'rules (preset conditions, 预设条件) as versioned data: each rule, its immutable versions, its status history',
+    statements: [
+      // The rule as it stands: which version is current and whether it runs. Small tables, so
+      // keys are declared (unlike the entity tables, which bulk loads fill).
+      `CREATE TABLE rules (
+        id VARCHAR PRIMARY KEY,
+        name VARCHAR NOT NULL,
+        status VARCHAR NOT NULL,
+        current_version INTEGER NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL
+      )`,
+      // Every change of what a rule says is a new row, never an update: enrollments will name
+      // the version they ran under. hash is the sha256 of the definition's canonical JSON.
+      `CREATE TABLE rule_versions (
+        rule_id VARCHAR NOT NULL,
+        version INTEGER NOT NULL,
+        definition JSON NOT NULL,
+        hash VARCHAR NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (rule_id, version)
+      )`,
+      // Status (draft, active, paused) is state beside the definition, with its own history:
+      // pausing and enabling a rule does not make a new version of what it says.
+      `CREATE TABLE rule_status_changes (
+        rule_id VARCHAR NOT NULL,
+        changed_at TIMESTAMPTZ NOT NULL,
+        from_status VARCHAR,
+        to_status VARCHAR NOT NULL,
+        version INTEGER NOT NULL,
+        source VARCHAR NOT NULL
+      )`,
+    ],
+  },
+  {
+    version: 13,
+    description:
       "the store-wide figures a snapshot was cut with: RFM cut points, tier thresholds, the store's purchase cycle",
     statements: [
       // Stored so reading one member (huiyuan member) explains their scores from the day's

@@ -527,7 +527,7 @@ describe('detection and wrong files', () => {
     await expectBadHeader(
       CUSTOMERS,
       'shopify-orders',
-      /read as shopify-orders \(--format shopify-orders\), but the header lacks 'Name', 'Financial Status', 'Paid at', 'Fulfillment Status', 'Total', 'Created at', 'Lineitem quantity', 'Lineitem name', 'Lineitem price', 'Cancelled at', 'Refunded Amount'; the file looks like shopify-customers/,
+      /read as shopify-orders \(--store-format shopify-orders\), but the header lacks 'Name', 'Financial Status', 'Paid at', 'Fulfillment Status', 'Total', 'Created at', 'Lineitem quantity', 'Lineitem name', 'Lineitem price', 'Cancelled at', 'Refunded Amount'; the file looks like shopify-customers/,
     );
   });
 

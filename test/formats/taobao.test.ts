@@ -751,7 +751,7 @@ describe('bad Taobao input leaves the database exactly as it was', () => {
       writeExport(ORDERS_2019, 'gbk'),
       { format: 'taobao-items' },
       'BAD_HEADER',
-      /read as taobao-items \(--format taobao-items\), but the header lacks '标题', '价格', '购买数量'; the file looks like taobao-orders/,
+      /read as taobao-items \(--store-format taobao-items\), but the header lacks '标题', '价格', '购买数量'; the file looks like taobao-orders/,
     );
   });
 
@@ -797,7 +797,7 @@ describe('bad Taobao input leaves the database exactly as it was', () => {
       path,
       { format: 'taobao-orders' },
       'BAD_HEADER',
-      /read as taobao-orders \(--format taobao-orders\), but the header lacks '订单编号'/,
+      /read as taobao-orders \(--store-format taobao-orders\), but the header lacks '订单编号'/,
     );
   });
 

@@ -8,17 +8,20 @@
  * community_assignments, migration 4), so the community is a tag other features can read
  * (getCommunityOf, buildCommunityTagQuery).
  */
-import { AppError } from '../../errors.js';
-import { sql, type Query } from '../../store/sql.js';
+import { ParamList, raw, sql, type Query } from '../../store/sql.js';
 import type { Store } from '../../store/store.js';
 import {
   buildCommunityFeaturesQuery,
+  buildFeatureStatsQuery,
+  buildNearestCentreRelation,
+  buildZColumns,
   COMMUNITY_FEATURES,
   type CommunityFeature,
-  FEATURE_TRANSFORMS,
   FEATURE_WORDS,
+  FEATURES_TABLE,
+  type FeatureScale,
 } from './community-features-query.js';
-import { chooseK, kmeans, type KmeansResult, type Matrix, standardise } from './kmeans.js';
+import { chooseK, kmeans, type KmeansResult, type Matrix } from './kmeans.js';
 
 export { COMMUNITY_FEATURES, type CommunityFeature } from './community-features-query.js';
 
@@ -30,8 +33,10 @@ export interface CommunitiesOptions {
   readonly seed: number;
   /** The trailing window of page views and dwell, in days (the tags config's activity window). */
   readonly activityDays: number;
-  /** Members the silhouette is measured on when k is auto. Default 2,000. */
+  /** Members the silhouette is measured on when k is auto (of the fitted ones). Default 2,000. */
   readonly sampleSize?: number;
+  /** Members k-means is fitted on, a seeded sample when there are more. Default 20,000. */
+  readonly fitSampleSize?: number;
 }
 
 export interface CommunityFeatureValue {
@@ -52,17 +57,22 @@ export interface Community {
 }
 
 export interface CommunityRun {
+  readonly status: 'found';
   readonly as_of: string;
   readonly seed: number;
+  readonly activity_days: number;
   readonly k: number;
   readonly chosen_by: 'silhouette' | 'given';
   /** The sampled silhouette of each k tried (auto), or of the given k. */
   readonly silhouettes: readonly { readonly k: number; readonly silhouette: number }[];
   /** Members with a purchase, the ones clustered. */
   readonly members: number;
+  /** Members k-means was fitted on (all of them, or a seeded sample); every member is then assigned. */
+  readonly fitted_on: number;
   readonly communities: readonly Community[];
-  /** Every clustered member's community, by customer id. */
-  readonly assignments: readonly { readonly customer_id: string; readonly community: number }[];
+  /** The scale the features are measured on, and each community's centre on it (index = community − 1). */
+  readonly scale: FeatureScale;
+  readonly centres: readonly (readonly number[])[];
 }
 
 export interface CommunityTag {
@@ -73,37 +83,41 @@ export interface CommunityTag {
   readonly description_zh: string;
 }
 
-type FeatureRow = { customer_id: string } & Record<CommunityFeature, number | null>;
-
 /** A standardised distance of at least this many standard deviations sets a community apart. */
 const NOTABLE_Z = 0.5;
 /** At most this many features name a community. */
 const WORDS_PER_COMMUNITY = 3;
+/** Members k-means is fitted on (a seeded sample when there are more): enough to place up to 8 centres. */
+export const DEFAULT_FIT_SAMPLE = 20_000;
+/** Lloyd passes stop once at most 0.1% of the fitted members change community (kmeans.ts tolerance). */
+const LLOYD_TOLERANCE = 0.001;
 
-/** The transformed feature matrix; a missing value takes its column's mean (so z = 0 there). */
-function buildMatrix(rows: readonly FeatureRow[]): Matrix {
-  const n = rows.length;
-  const d = COMMUNITY_FEATURES.length;
-  const values = new Float64Array(n * d);
-  COMMUNITY_FEATURES.forEach((feature, f) => {
-    const log = FEATURE_TRANSFORMS[feature] === 'log1p';
-    let sum = 0;
-    let count = 0;
-    rows.forEach((row, i) => {
-      const value = row[feature];
-      if (value === null) {
-        values[i * d + f] = Number.NaN;
-        return;
-      }
-      const x = log ? Math.log1p(Math.max(0, value)) : value;
-      values[i * d + f] = x;
-      sum += x;
-      count++;
-    });
-    const mean = count ? sum / count : 0;
-    for (let i = 0; i < n; i++) if (Number.isNaN(values[i * d + f])) values[i * d + f] = mean;
-  });
-  return { values, n, d };
+/** The words of this module's own messages, in both languages (`{name}` is filled in). */
+export const COMMUNITY_MESSAGES = {
+  too_few_members: {
+    en: 'not enough members to form communities: {members} members have a purchase by {day}, at least {needed} are needed',
+    zh: '会员人数不足，无法分群：截至 {day} 有购买的会员 {members} 位，至少需要 {needed} 位',
+  },
+} as const;
+
+/** Too few members with a purchase to group: a state of the store that callers show, not a failure. */
+export interface TooFewMembers {
+  readonly status: 'too_few_members';
+  readonly as_of: string;
+  readonly members: number;
+  readonly needed: number;
+}
+
+export type CommunitiesResult = CommunityRun | TooFewMembers;
+
+/** The too-few-members result in words, both languages. */
+export function describeTooFewMembers(result: TooFewMembers): { en: string; zh: string } {
+  const fill = (text: string): string =>
+    text
+      .replace('{members}', String(result.members))
+      .replace('{day}', result.as_of)
+      .replace('{needed}', String(result.needed));
+  return { en: fill(COMMUNITY_MESSAGES.too_few_members.en), zh: fill(COMMUNITY_MESSAGES.too_few_members.zh) };
 }
 
 /** Words for what sets a community apart: its features furthest from the average, strongest first. */
@@ -119,85 +133,193 @@ export function describeCommunity(z: Readonly<Record<CommunityFeature, number>>)
 
 const round = (value: number, digits: number): number => Number(value.toFixed(digits));
 
-/** Clusters the members with a purchase as of the day; nothing is stored (see saveCommunities). */
-export async function findCommunities(store: Store, options: CommunitiesOptions): Promise<CommunityRun> {
-  const rows = await store.query<FeatureRow>(
-    buildCommunityFeaturesQuery({ asOf: options.asOf, activityDays: options.activityDays }),
-  );
-  const n = rows.length;
+/** Runs `work` with the day's features in a temporary table (computed once), dropped after. */
+async function withFeatureTable<T>(
+  store: Store,
+  options: Pick<CommunitiesOptions, 'asOf' | 'activityDays'>,
+  work: () => Promise<T>,
+): Promise<T> {
+  const features = buildCommunityFeaturesQuery({ asOf: options.asOf, activityDays: options.activityDays });
+  await store.run({
+    sql: `CREATE OR REPLACE TEMP TABLE ${FEATURES_TABLE} AS ${features.sql}`,
+    params: features.params,
+  });
+  try {
+    return await work();
+  } finally {
+    await store.run(raw(`DROP TABLE IF EXISTS ${FEATURES_TABLE}`));
+  }
+}
+
+type StatsRow = { n: number } & Record<string, number | null>;
+type SummaryRow = { centre: number; members: number; first_member: string } & Record<string, number | null>;
+
+/** Fits and describes the communities over the features table (see findCommunities). */
+async function fitCommunities(store: Store, options: CommunitiesOptions): Promise<CommunitiesResult> {
+  const [stats] = await store.query<StatsRow>(buildFeatureStatsQuery());
+  const n = stats?.n ?? 0;
   const needed = options.k === 'auto' ? 3 : options.k;
-  if (n < needed)
-    throw new AppError(
-      'BAD_ARGUMENT',
-      `only ${n} members have a purchase by ${options.asOf}: too few for ${options.k === 'auto' ? 'communities (at least 3)' : `${options.k} communities`}`,
-    );
-  const { matrix } = standardise(buildMatrix(rows));
-  let result: KmeansResult;
+  if (n < needed) return { status: 'too_few_members', as_of: options.asOf, members: n, needed };
+  // The scale of everyone (population sd of the values with the missing ones at the mean).
+  const scale: FeatureScale = {
+    means: COMMUNITY_FEATURES.map((f) => stats?.[`mean_${f}`] ?? 0),
+    sds: COMMUNITY_FEATURES.map((f) =>
+      Math.sqrt(((stats?.[`var_${f}`] ?? 0) * (stats?.[`count_${f}`] ?? 0)) / n),
+    ),
+  };
+  // A seeded sample of the members, in id order, on the common scale.
+  const params = new ParamList();
+  const zColumns = buildZColumns(scale, params);
+  const fitSize = Math.min(n, options.fitSampleSize ?? DEFAULT_FIT_SAMPLE);
+  const sample = await store.query<Record<string, number>>({
+    sql: `SELECT ${COMMUNITY_FEATURES.map((f) => `z_${f}`).join(', ')} FROM (
+        SELECT customer_id, ${zColumns} FROM ${FEATURES_TABLE}
+        ORDER BY hash(customer_id, ${params.add(options.seed)}::BIGINT), customer_id LIMIT ${params.add(fitSize)})
+      ORDER BY customer_id`,
+    params: params.values,
+  });
+  const d = COMMUNITY_FEATURES.length;
+  const values = new Float64Array(sample.length * d);
+  sample.forEach((row, i) => COMMUNITY_FEATURES.forEach((f, j) => (values[i * d + j] = row[`z_${f}`] ?? 0)));
+  const matrix: Matrix = { values, n: sample.length, d };
+  let fitted: KmeansResult;
   let silhouettes: { k: number; silhouette: number }[];
   if (options.k === 'auto') {
-    const chosen = chooseK(matrix, { seed: options.seed, sampleSize: options.sampleSize });
-    result = chosen.best;
+    const chosen = chooseK(matrix, {
+      seed: options.seed,
+      sampleSize: options.sampleSize,
+      tolerance: LLOYD_TOLERANCE,
+    });
+    fitted = chosen.best;
     silhouettes = [...chosen.scores];
   } else {
-    result = kmeans(matrix, { k: options.k, seed: options.seed });
+    fitted = kmeans(matrix, { k: options.k, seed: options.seed, tolerance: LLOYD_TOLERANCE });
     silhouettes = [];
   }
-  // Communities are numbered by size, largest first (ties: the cluster of the earlier member).
-  const firstMember = new Int32Array(result.k).fill(n);
-  for (let i = n - 1; i >= 0; i--) firstMember[result.assignment[i] ?? 0] = i;
-  const order = Array.from({ length: result.k }, (_, c) => c).sort(
-    (a, b) =>
-      (result.sizes[b] ?? 0) - (result.sizes[a] ?? 0) || (firstMember[a] ?? 0) - (firstMember[b] ?? 0),
+  const fittedCentres = Array.from({ length: fitted.k }, (_, c) =>
+    Array.from(fitted.centroids.subarray(c * d, c * d + d)),
   );
-  const numberOf = new Int32Array(result.k);
-  order.forEach((cluster, index) => (numberOf[cluster] = index + 1));
-  const d = COMMUNITY_FEATURES.length;
-  const communities = order.map((cluster, index): Community => {
-    const members = result.sizes[cluster] ?? 0;
+  // Every member to its nearest centre, in the database; per centre the size and the means.
+  const summaryParams = new ParamList();
+  const assigned = buildNearestCentreRelation(scale, fittedCentres, summaryParams);
+  const summary = await store.query<SummaryRow>({
+    sql: `SELECT centre, count(*)::INTEGER AS members, min(customer_id) AS first_member,
+        ${COMMUNITY_FEATURES.map((f) => `avg(${f})::DOUBLE AS mean_${f}, avg(z_${f})::DOUBLE AS z_${f}`).join(', ')}
+      FROM ${assigned} GROUP BY centre`,
+    params: summaryParams.values,
+  });
+  // Communities are numbered by size, largest first (ties: the one of the earlier member).
+  summary.sort((a, b) => b.members - a.members || (a.first_member < b.first_member ? -1 : 1));
+  const communities = summary.map((row, index): Community => {
     const z = {} as Record<CommunityFeature, number>;
     const features = {} as Record<CommunityFeature, CommunityFeatureValue>;
-    COMMUNITY_FEATURES.forEach((feature, f) => {
-      let sum = 0;
-      let count = 0;
-      rows.forEach((row, i) => {
-        const value = row[feature];
-        if (result.assignment[i] === cluster && value !== null) {
-          sum += value;
-          count++;
-        }
-      });
-      z[feature] = result.centroids[cluster * d + f] ?? 0;
-      features[feature] = { mean: count ? round(sum / count, 4) : null, z: round(z[feature], 4) };
-    });
+    for (const feature of COMMUNITY_FEATURES) {
+      const mean = row[`mean_${feature}`] ?? null;
+      z[feature] = row[`z_${feature}`] ?? 0;
+      features[feature] = { mean: mean === null ? null : round(mean, 4), z: round(z[feature], 4) };
+    }
     const words = describeCommunity(z);
     return {
       community: index + 1,
-      members,
-      share: members / n,
+      members: row.members,
+      share: row.members / n,
       features,
       description_en: words.en,
       description_zh: words.zh,
     };
   });
   return {
+    status: 'found',
     as_of: options.asOf,
     seed: options.seed,
-    k: result.k,
+    activity_days: options.activityDays,
+    k: communities.length,
     chosen_by: options.k === 'auto' ? 'silhouette' : 'given',
     silhouettes,
     members: n,
+    fitted_on: sample.length,
     communities,
-    assignments: rows.map((row, i) => ({
-      customer_id: row.customer_id,
-      community: numberOf[result.assignment[i] ?? 0] ?? 0,
-    })),
+    scale,
+    centres: summary.map((row) => fittedCentres[row.centre - 1] ?? []),
   };
 }
 
-/** Stores a run as the communities of its as-of day, replacing any earlier run of that day. */
-export async function saveCommunities(store: Store, run: CommunityRun): Promise<void> {
+/**
+ * Clusters the members with a purchase as of the day; nothing is stored (see saveCommunities,
+ * or runCommunities to find and store with one pass over the data). Too few members is a
+ * result, not an error.
+ */
+export async function findCommunities(store: Store, options: CommunitiesOptions): Promise<CommunitiesResult> {
+  return withFeatureTable(store, options, () => fitCommunities(store, options));
+}
+
+/** A stored run as the history lists it. */
+export interface StoredCommunityRun {
+  readonly run: number;
+  readonly as_of: string;
+  readonly k: number;
+  readonly members: number;
+  readonly seed: number;
+  readonly chosen_by: 'silhouette' | 'given' | null;
+  readonly silhouette: number | null;
+  /** ISO 8601 with the offset. */
+  readonly created_at: string;
+  /** The run of the same day that replaced it, or null while it is its day's run. */
+  readonly replaced_by: number | null;
+}
+
+export interface SavedCommunities {
+  readonly run: number;
+  /**
+   * The run profiles, member and the report used before this one and no longer use: the earlier
+   * run of the same day (now in the history) or the run of an earlier day; null when none.
+   */
+  readonly replaces: StoredCommunityRun | null;
+}
+
+const STORED_RUN_COLUMNS = `run, as_of::VARCHAR AS as_of, k, members::INTEGER AS members, seed::INTEGER AS seed,
+  chosen_by, silhouette, strftime(created_at, '%Y-%m-%dT%H:%M:%S') || (
+    -- ISO 8601's offset is ±HH:MM; DuckDB's %z writes ±HH or ±HHMM.
+    SELECT CASE WHEN length(z) = 3 THEN z || ':00' ELSE substr(z, 1, 3) || ':' || substr(z, 4) END
+    FROM (SELECT strftime(created_at, '%z') AS z)) AS created_at, replaced_by`;
+
+/** Every stored run, newest first: the ones in use and the ones kept in the history. */
+export async function getCommunityRuns(store: Store): Promise<StoredCommunityRun[]> {
+  return store.query<StoredCommunityRun & Record<string, string | number | null>>(
+    raw(`SELECT ${STORED_RUN_COLUMNS} FROM community_runs ORDER BY run DESC`),
+  );
+}
+
+/** Writes a run from the features table, in one transaction (see saveCommunities). */
+async function storeRun(store: Store, run: CommunityRun): Promise<SavedCommunities> {
   const silhouette = run.silhouettes.find((s) => s.k === run.k)?.silhouette ?? null;
-  await store.transaction(async () => {
+  return store.transaction(async () => {
+    const [inUse] = await store.query<StoredCommunityRun & Record<string, string | number | null>>(
+      raw(
+        `SELECT ${STORED_RUN_COLUMNS} FROM community_runs WHERE replaced_by IS NULL ORDER BY as_of DESC, run DESC LIMIT 1`,
+      ),
+    );
+    const [next] = await store.query<{ run: number }>(
+      raw('SELECT (coalesce(max(run), 0) + 1)::INTEGER AS run FROM community_runs'),
+    );
+    const id = next?.run ?? 1;
+    // The day's earlier run moves to the history, whole.
+    const [sameDay] = await store.query<{ run: number }>(
+      sql`SELECT run FROM community_runs WHERE as_of = ${run.as_of}::DATE AND replaced_by IS NULL`,
+    );
+    if (sameDay) {
+      await store.run(
+        sql`INSERT INTO community_history SELECT ${sameDay.run}::INTEGER, community, members, centroid,
+          description_en, description_zh FROM communities WHERE as_of = ${run.as_of}::DATE`,
+      );
+      await store.run(
+        sql`INSERT INTO community_assignment_history SELECT ${sameDay.run}::INTEGER, customer_id, community
+          FROM community_assignments WHERE as_of = ${run.as_of}::DATE`,
+      );
+      await store.run(
+        sql`UPDATE community_runs SET replaced_by = ${id}::INTEGER WHERE run = ${sameDay.run}::INTEGER`,
+      );
+    }
     await store.run(sql`DELETE FROM communities WHERE as_of = ${run.as_of}::DATE`);
     await store.run(sql`DELETE FROM community_assignments WHERE as_of = ${run.as_of}::DATE`);
     for (const c of run.communities)
@@ -206,13 +328,48 @@ export async function saveCommunities(store: Store, run: CommunityRun): Promise<
           ${JSON.stringify(c.features)}::JSON, ${c.description_en}, ${c.description_zh}, ${run.seed},
           ${silhouette}::DOUBLE, current_timestamp)`,
       );
-    // The whole assignment goes in as two JSON arrays, unnested side by side, in one statement.
-    const ids = JSON.stringify(run.assignments.map((a) => a.customer_id));
-    const numbers = JSON.stringify(run.assignments.map((a) => a.community));
+    const params = new ParamList();
+    const day = params.add(run.as_of);
+    const assigned = buildNearestCentreRelation(run.scale, run.centres, params);
+    await store.run({
+      sql: `INSERT INTO community_assignments SELECT ${day}::DATE, customer_id, centre FROM ${assigned}`,
+      params: params.values,
+    });
     await store.run(
-      sql`INSERT INTO community_assignments
-        SELECT ${run.as_of}::DATE, unnest(from_json(${ids}, '["VARCHAR"]')), unnest(from_json(${numbers}, '["INTEGER"]'))`,
+      sql`INSERT INTO community_runs VALUES (${id}::INTEGER, ${run.as_of}::DATE, ${run.k}::INTEGER,
+        ${run.members}::BIGINT, ${run.seed}::BIGINT, ${run.chosen_by}, ${silhouette}::DOUBLE,
+        ${run.fitted_on}::BIGINT, current_timestamp, NULL)`,
     );
+    const replaces =
+      inUse && inUse.as_of <= run.as_of ? { ...inUse, replaced_by: sameDay ? id : null } : null;
+    return { run: id, replaces };
+  });
+}
+
+/**
+ * Stores a run as the communities of its as-of day; an earlier run of that day is kept in the
+ * history (getCommunityRuns), and the result names the run it replaces in use. Every member's
+ * community is computed in the database from the run's centres (the features of its day again).
+ * A too-few-members result stores nothing (null).
+ */
+export async function saveCommunities(
+  store: Store,
+  result: CommunitiesResult,
+): Promise<SavedCommunities | null> {
+  if (result.status === 'too_few_members') return null;
+  return withFeatureTable(store, { asOf: result.as_of, activityDays: result.activity_days }, () =>
+    storeRun(store, result),
+  );
+}
+
+/** Finds and stores the communities of the day with one computation of the features (the CLI's path). */
+export async function runCommunities(
+  store: Store,
+  options: CommunitiesOptions,
+): Promise<{ readonly result: CommunitiesResult; readonly saved: SavedCommunities | null }> {
+  return withFeatureTable(store, options, async () => {
+    const result = await fitCommunities(store, options);
+    return { result, saved: result.status === 'found' ? await storeRun(store, result) : null };
   });
 }
 

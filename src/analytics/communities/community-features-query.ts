@@ -135,3 +135,61 @@ export function buildCommunityFeaturesQuery(options: CommunityFeaturesOptions): 
     ORDER BY p.customer_id`;
   return { sql, params: params.values };
 }
+
+/** The temporary table a run keeps the features of the day in (one computation per run). */
+export const FEATURES_TABLE = 'community_features_of_run';
+
+/** A feature on the scale k-means sees: log(1 + x) for the skewed ones, NULL kept as NULL. */
+function transformed(feature: CommunityFeature): string {
+  return FEATURE_TRANSFORMS[feature] === 'log1p'
+    ? `CASE WHEN ${feature} IS NOT NULL THEN ln(1 + greatest(${feature}, 0)) END`
+    : feature;
+}
+
+/** Rows: n; per feature the mean of the transformed values, their population variance and count. */
+export function buildFeatureStatsQuery(): Query {
+  const columns = COMMUNITY_FEATURES.map((f) => {
+    const x = transformed(f);
+    return `avg(${x})::DOUBLE AS mean_${f}, var_pop(${x})::DOUBLE AS var_${f}, count(${x})::INTEGER AS count_${f}`;
+  });
+  return { sql: `SELECT count(*)::INTEGER AS n, ${columns.join(', ')} FROM ${FEATURES_TABLE}`, params: [] };
+}
+
+/** How the features are put on one scale: per feature, the mean and standard deviation of the transformed values. */
+export interface FeatureScale {
+  readonly means: readonly number[];
+  readonly sds: readonly number[];
+}
+
+/**
+ * The z-score of every feature as columns z_<feature>, from the table of features: a missing
+ * value takes its feature's mean (so z = 0 there), and a constant feature is 0 everywhere, so it
+ * weighs nothing in the distances.
+ */
+export function buildZColumns(scale: FeatureScale, params: ParamList): string {
+  return COMMUNITY_FEATURES.map((f, i) => {
+    const sd = scale.sds[i] ?? 0;
+    if (sd <= 1e-12) return `0::DOUBLE AS z_${f}`;
+    const mean = params.add(scale.means[i] ?? 0);
+    return `((coalesce(${transformed(f)}, ${mean}::DOUBLE) - ${mean}::DOUBLE) / ${params.add(sd)}::DOUBLE) AS z_${f}`;
+  }).join(', ');
+}
+
+/**
+ * Every member of the table of features with its z-scores (z_<feature>) and the number (1 …) of
+ * its nearest centre as `centre`: the squared distances to the centres as one list, and the
+ * position of its least (the first on a tie, as k-means assigns).
+ */
+export function buildNearestCentreRelation(
+  scale: FeatureScale,
+  centres: readonly (readonly number[])[],
+  params: ParamList,
+): string {
+  const distances = centres.map(
+    (centre) =>
+      `(${COMMUNITY_FEATURES.map((f, i) => `(z_${f} - ${params.add(centre[i] ?? 0)}::DOUBLE) ** 2`).join(' + ')})`,
+  );
+  return `(SELECT * EXCLUDE (distances), list_position(distances, list_min(distances))::INTEGER AS centre
+    FROM (SELECT *, [${distances.join(', ')}] AS distances
+      FROM (SELECT *, ${buildZColumns(scale, params)} FROM ${FEATURES_TABLE})))`;
+}

@@ -54,12 +54,15 @@ export interface NumericRow {
   [key: string]: string | number | null;
 }
 
-const EMOTION_CONDITIONS: Readonly<Record<(typeof EMOTION_VALUES)[number], string>> = {
-  negative: 'negative_emotion',
-  refund: 'refunds > 0',
-  rejection: 'rejections > 0',
-  complaint: 'complaints > 0',
-  low_rating: 'low_ratings > 0',
+/** The snapshot column each emotion value is read from, and the condition that gives it. */
+export const EMOTION_SOURCES: Readonly<
+  Record<(typeof EMOTION_VALUES)[number], { readonly field: string; readonly condition: string }>
+> = {
+  negative: { field: 'negative_emotion', condition: 'negative_emotion' },
+  refund: { field: 'refunds', condition: 'refunds > 0' },
+  rejection: { field: 'rejections', condition: 'rejections > 0' },
+  complaint: { field: 'complaints', condition: 'complaints > 0' },
+  low_rating: { field: 'low_ratings', condition: 'low_ratings > 0' },
 };
 
 /** The snapshot of the day with its tags (and community), split into the groups, as CTEs ending in `grouped`. */
@@ -69,21 +72,24 @@ function buildGroupedCtes(options: ProfileQueryOptions, params: ParamList): stri
   const community = options.communityTag
     ? `LEFT JOIN (${embedQuery(options.communityTag, params)}) ct ON ct.customer_id = s.customer_id`
     : '';
+  const b = options.b === null ? null : buildSegmentCondition(options.b, params, options.communityTag);
+  // Against another segment only the members of either are read; the filter on the joined
+  // relation lets DuckDB apply it before the joins where it reads one side (e.g. the stage).
   const grouped =
-    options.b === null
+    b === null
       ? `SELECT CASE WHEN ${a} THEN 'a' ELSE 'b' END AS grp, * FROM snap`
-      : `SELECT 'a' AS grp, * FROM snap WHERE ${a}
-         UNION ALL SELECT 'b' AS grp, * FROM snap WHERE ${buildSegmentCondition(options.b, params, options.communityTag)}`;
+      : `SELECT 'a' AS grp, * FROM snap WHERE ${a} UNION ALL SELECT 'b' AS grp, * FROM snap WHERE ${b}`;
   return `cutoff AS (SELECT ${day}::DATE AS as_of, (${day}::DATE + 1)::TIMESTAMPTZ AS end_at),
-    snap AS (
+    joined AS (
       SELECT s.customer_id, s.is_member, s.recency_days, s.frequency, s.monetary, s.r, s.f, s.m, s.score,
         s.segment, s.tier, s.stage, t.* EXCLUDE (as_of, customer_id),
         ${options.communityTag ? 'ct.community' : 'NULL::INTEGER AS community'}
       FROM customer_snapshots s
       JOIN customer_tag_snapshots t ON t.as_of = s.as_of AND t.customer_id = s.customer_id
       ${community}
-      WHERE s.as_of = (SELECT as_of FROM cutoff)
+      WHERE s.as_of = ${day}::DATE AND t.as_of = ${day}::DATE
     ),
+    snap AS (SELECT * FROM joined${b === null ? '' : ` WHERE (${a}) OR (${b})`}),
     grouped AS (${grouped})`;
 }
 
@@ -97,26 +103,50 @@ const SINGLE_COLUMNS: Readonly<Record<SingleAttribute, string>> = {
   community: 'community::VARCHAR',
 };
 
-/** Members per (group, attribute, value), and each group's total. */
-export function buildValueCountsQuery(options: ProfileQueryOptions): Query {
+/** The temporary table a profile keeps its groups in: the snapshot is joined and split once. */
+export const PROFILE_GROUPS_TABLE = 'profile_groups';
+
+/** Creates PROFILE_GROUPS_TABLE: one row per (group, member) with the snapshot's columns. */
+export function buildGroupsTableQuery(options: ProfileQueryOptions): Query {
   const params = new ParamList();
   const ctes = buildGroupedCtes(options, params);
+  return {
+    // Only the columns the three queries read: the segment conditions have been applied.
+    sql: `CREATE OR REPLACE TEMP TABLE ${PROFILE_GROUPS_TABLE} AS WITH ${ctes}
+      SELECT grp, customer_id, ${[
+        ...Object.keys(SINGLE_COLUMNS),
+        ...EMOTION_VALUES.map((value) => EMOTION_SOURCES[value].field),
+        ...NUMERIC_ATTRIBUTES,
+      ].join(', ')} FROM grouped`,
+    params: params.values,
+  };
+}
+
+/** Members per (group, attribute, value), and each group's total, over PROFILE_GROUPS_TABLE. */
+export function buildValueCountsQuery(options: Pick<ProfileQueryOptions, 'asOf' | 'communityTag'>): Query {
+  const params = new ParamList();
+  const end = params.add(options.asOf);
   const statuses = GMV_STATUSES.map((status) => params.add(status)).join(', ');
   const singles = Object.entries(SINGLE_COLUMNS)
     .filter(([attribute]) => attribute !== 'community' || options.communityTag !== null)
     .map(([attribute, column]) => `coalesce(${column}, '') AS ${attribute}`);
   const singleNames = singles.map((column) => column.split(' AS ')[1]).join(', ');
   const emotions = EMOTION_VALUES.map(
-    (value) => `CASE WHEN ${EMOTION_CONDITIONS[value]} THEN '${value}' END AS emotion_${value}`,
+    (value) => `CASE WHEN ${EMOTION_SOURCES[value].condition} THEN '${value}' END AS emotion_${value}`,
   );
   return {
-    sql: `WITH ${ctes},
-    bought AS (
-      -- Every customer's categories; the join with the groups keeps the counted ones.
-      SELECT DISTINCT o.customer_id, l.category
-      FROM orders o JOIN order_lines l ON l.order_id = o.id
+    sql: `WITH grouped AS (SELECT * FROM ${PROFILE_GROUPS_TABLE}),
+    purchases AS (
+      -- The groups' purchases first: the order lines then probe a table of only those orders.
+      SELECT o.id, o.customer_id FROM orders o
       WHERE o.status IN (${statuses}) AND o.paid_amount > 0
-        AND o.placed_at < (SELECT end_at FROM cutoff) AND l.category IS NOT NULL AND l.category <> ''
+        AND o.placed_at < (${end}::DATE + 1)::TIMESTAMPTZ
+        AND o.customer_id IN (SELECT customer_id FROM grouped)
+    ),
+    bought AS (
+      SELECT DISTINCT p.customer_id, l.category
+      FROM order_lines l JOIN purchases p ON p.id = l.order_id
+      WHERE l.category IS NOT NULL AND l.category <> ''
     )
     SELECT grp, attribute, value, count(*)::INTEGER AS n FROM (
       UNPIVOT (SELECT grp, ${singles.join(', ')} FROM grouped)
@@ -137,13 +167,11 @@ export function buildValueCountsQuery(options: ProfileQueryOptions): Query {
   };
 }
 
-/** Per numeric attribute and group: count, mean, quartiles, rank sum in the pooled sample; ties per attribute. */
-export function buildNumericQuery(options: ProfileQueryOptions): Query {
-  const params = new ParamList();
-  const ctes = buildGroupedCtes(options, params);
+/** Per numeric attribute and group: count, mean, quartiles, rank sum in the pooled sample; ties per attribute (over PROFILE_GROUPS_TABLE). */
+export function buildNumericQuery(): Query {
   const columns = NUMERIC_ATTRIBUTES.map((attribute) => `${attribute}::DOUBLE AS ${attribute}`).join(', ');
   return {
-    sql: `WITH ${ctes},
+    sql: `WITH grouped AS (SELECT * FROM ${PROFILE_GROUPS_TABLE}),
     long AS (
       SELECT grp, attribute, x FROM (UNPIVOT (SELECT grp, ${columns} FROM grouped)
         ON ${NUMERIC_ATTRIBUTES.join(', ')} INTO NAME attribute VALUE x)
@@ -173,18 +201,16 @@ export function buildNumericQuery(options: ProfileQueryOptions): Query {
     LEFT JOIN rank_sums r ON r.attribute = s.attribute AND r.grp = s.grp
     LEFT JOIN ties t ON t.attribute = s.attribute
     ORDER BY s.attribute, s.grp NULLS LAST`,
-    params: params.values,
+    params: [],
   };
 }
 
-/** Members in both groups of a segment-against-segment profile. */
-export function buildOverlapQuery(options: ProfileQueryOptions): Query {
-  const params = new ParamList();
-  const ctes = buildGroupedCtes(options, params);
+/** Members in both groups of a segment-against-segment profile (over PROFILE_GROUPS_TABLE). */
+export function buildOverlapQuery(): Query {
   return {
-    sql: `WITH ${ctes}
-    SELECT count(*)::INTEGER AS n FROM (SELECT customer_id FROM grouped GROUP BY customer_id HAVING count(*) > 1)`,
-    params: params.values,
+    sql: `SELECT count(*)::INTEGER AS n FROM (
+      SELECT customer_id FROM ${PROFILE_GROUPS_TABLE} GROUP BY customer_id HAVING count(*) > 1)`,
+    params: [],
   };
 }
 

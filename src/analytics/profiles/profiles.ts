@@ -19,12 +19,13 @@
  * significant after the correction and at least small (|effect| ≥ 0.2).
  */
 import { AppError } from '../../errors.js';
-import { sql, type Query } from '../../store/sql.js';
+import { ParamList, raw, sql, type Query } from '../../store/sql.js';
 import type { Store } from '../../store/store.js';
 import { buildCommunityTagQuery } from '../communities/communities.js';
 import {
   ATTRIBUTE_WORDS,
   describeValue,
+  EMOTION_VALUES,
   MULTI_ATTRIBUTES,
   NUMERIC_ATTRIBUTES,
   type MultiAttribute,
@@ -35,10 +36,13 @@ import {
 } from './profile-attributes.js';
 import {
   buildGroupSizeQuery,
+  buildGroupsTableQuery,
   buildNumericQuery,
   buildOverlapQuery,
   buildValueCountsQuery,
+  EMOTION_SOURCES,
   type NumericRow,
+  PROFILE_GROUPS_TABLE,
   type ValueCountRow,
 } from './profile-query.js';
 import {
@@ -48,7 +52,14 @@ import {
   testMannWhitney,
   testTwoProportions,
 } from './profile-stats.js';
-import { nameSegment, type SegmentSpec, type SegmentVocabulary, type TierWords } from './segment-spec.js';
+import {
+  buildSegmentCondition,
+  nameSegment,
+  type SegmentCondition,
+  type SegmentSpec,
+  type SegmentVocabulary,
+  type TierWords,
+} from './segment-spec.js';
 
 /** An effect below this (on the d scale) is not worth a plain-language line, however significant. */
 export const MIN_EFFECT = 0.2;
@@ -197,6 +208,60 @@ export async function getSegmentVocabulary(
   };
 }
 
+/**
+ * What a segment's own definition fixes, so a profile does not report it back as a finding
+ * ("来自浙江的比例是全体会员的 12 倍" for province=浙江): the attributes its conditions name (a
+ * tier:gold definition fixes the tier, community:2 the community, aov>=100 the AOV), the emotion
+ * values read from a named field (refunds>0 fixes "had a refund"), and the attributes the named
+ * ones imply. Implication is read from the region table stored with the snapshot, not from a list:
+ * a region attribute is implied when the provinces the region conditions allow share one value of
+ * it (province=浙江 allows only 浙江, so 华东 and 南方 are implied; big_region=华东 allows 山东 too,
+ * so 南方 is not).
+ */
+export interface DefinedAttributes {
+  /** Attributes left out whole (every value). */
+  readonly attributes: ReadonlySet<string>;
+  /** Values of multi attributes left out, as `attribute:value`. */
+  readonly values: ReadonlySet<string>;
+}
+
+const REGION_FIELDS = ['province', 'big_region', 'north_south'] as const;
+
+const conditionField = (condition: SegmentCondition): string =>
+  condition.kind === 'text' || condition.kind === 'boolean' || condition.kind === 'number'
+    ? condition.field
+    : condition.kind;
+
+/** The attributes the definitions of the segments fix (see DefinedAttributes). */
+export async function getDefinedAttributes(
+  store: Store,
+  asOf: string,
+  specs: readonly SegmentSpec[],
+): Promise<DefinedAttributes> {
+  const attributes = new Set<string>();
+  const values = new Set<string>();
+  for (const spec of specs) {
+    const named = new Set(spec.conditions.map(conditionField));
+    for (const field of named) if (ATTRIBUTE_ORDER.includes(field)) attributes.add(field);
+    for (const value of EMOTION_VALUES)
+      if (named.has(EMOTION_SOURCES[value].field)) values.add(`emotion:${value}`);
+    const regional = spec.conditions.filter(
+      (c) => c.kind === 'text' && (REGION_FIELDS as readonly string[]).includes(c.field),
+    );
+    if (regional.length === 0) continue;
+    const params = new ParamList();
+    const day = params.add(asOf);
+    const allowed = buildSegmentCondition({ ...spec, conditions: regional }, params, null);
+    const [counts] = await store.query<Record<(typeof REGION_FIELDS)[number], number>>({
+      sql: `SELECT ${REGION_FIELDS.map((f) => `count(DISTINCT ${f})::INTEGER AS ${f}`).join(', ')}
+        FROM snapshot_regions WHERE as_of = ${day}::DATE AND ${allowed}`,
+      params: params.values,
+    });
+    for (const field of REGION_FIELDS) if (counts?.[field] === 1) attributes.add(field);
+  }
+  return { attributes, values };
+}
+
 export interface ProfileOptions {
   readonly asOf: string;
   readonly population: 'members' | 'all_customers';
@@ -215,7 +280,17 @@ const round = (value: number, digits: number): number => Number(value.toFixed(di
 export async function getProfile(store: Store, options: ProfileOptions): Promise<Profile> {
   const alpha = options.alpha ?? DEFAULT_ALPHA;
   const queryOptions = { asOf: options.asOf, a: options.a, b: options.b, communityTag: options.communityTag };
-  const counts = await store.query<ValueCountRow>(buildValueCountsQuery(queryOptions));
+  // The snapshot is joined and split into the groups once; the three queries read that table.
+  await store.run(buildGroupsTableQuery(queryOptions));
+  try {
+    return await computeProfile(store, options, alpha);
+  } finally {
+    await store.run(raw(`DROP TABLE IF EXISTS ${PROFILE_GROUPS_TABLE}`));
+  }
+}
+
+async function computeProfile(store: Store, options: ProfileOptions, alpha: number): Promise<Profile> {
+  const counts = await store.query<ValueCountRow>(buildValueCountsQuery(options));
   const totals = { a: 0, b: 0 };
   for (const row of counts) if (row.attribute === '') totals[row.grp] = row.n;
   const everyone = options.b === null;
@@ -237,15 +312,21 @@ export async function getProfile(store: Store, options: ProfileOptions): Promise
         ? `segment '${options.a.text}' is everyone in the snapshot of ${options.asOf}: there is no one to compare it with`
         : `segment '${options.b?.text ?? ''}' (--vs) has no members in the snapshot of ${options.asOf}`,
     );
-  const overlap = everyone
-    ? 0
-    : ((await store.query<{ n: number }>(buildOverlapQuery(queryOptions)))[0]?.n ?? 0);
+  const overlap = everyone ? 0 : ((await store.query<{ n: number }>(buildOverlapQuery()))[0]?.n ?? 0);
   const bTotal = everyone ? totals.a + totals.b : totals.b;
 
-  // Value rows: one per (attribute, value) seen in either group.
+  const defined = await getDefinedAttributes(
+    store,
+    options.asOf,
+    options.b === null ? [options.a] : [options.a, options.b],
+  );
+  const isDefined = (attribute: string, value: string): boolean =>
+    defined.attributes.has(attribute) || defined.values.has(`${attribute}:${value}`);
+
+  // Value rows: one per (attribute, value) seen in either group, but what the definitions fix.
   const byKey = new Map<string, { attribute: string; value: string; a: number; b: number }>();
   for (const row of counts) {
-    if (row.attribute === '') continue;
+    if (row.attribute === '' || isDefined(row.attribute, row.value)) continue;
     const key = `${row.attribute}\u0000${row.value}`;
     const entry = byKey.get(key) ?? { attribute: row.attribute, value: row.value, a: 0, b: 0 };
     entry[row.grp] = row.n;
@@ -275,7 +356,7 @@ export async function getProfile(store: Store, options: ProfileOptions): Promise
     };
   });
 
-  const numericRows = await store.query<NumericRow>(buildNumericQuery(queryOptions));
+  const numericRows = await store.query<NumericRow>(buildNumericQuery());
   const summary = (row: NumericRow | undefined): NumericSummary => ({
     n: row?.n ?? 0,
     mean: row?.mean ?? null,
@@ -283,28 +364,30 @@ export async function getProfile(store: Store, options: ProfileOptions): Promise
     median: row?.median ?? null,
     q3: row?.q3 ?? null,
   });
-  const rawNumbers = NUMERIC_ATTRIBUTES.map((attribute) => {
-    const find = (grp: 'a' | 'b' | null): NumericRow | undefined =>
-      numericRows.find((row) => row.attribute === attribute && row.grp === grp);
-    const a = find('a');
-    const b = find('b');
-    const test = testMannWhitney({
-      n1: a?.n ?? 0,
-      n2: b?.n ?? 0,
-      rankSum1: a?.rank_sum ?? 0,
-      tieSum: a?.tie_sum ?? b?.tie_sum ?? 0,
-    });
-    return {
-      family: ATTRIBUTE_WORDS[attribute].family,
-      attribute,
-      a: summary(a),
-      b: summary(everyone ? find(null) : b),
-      delta: test.delta,
-      effect: convertDeltaToD(test.delta),
-      z: test.z,
-      p: test.p,
-    };
-  });
+  const rawNumbers = NUMERIC_ATTRIBUTES.filter((attribute) => !defined.attributes.has(attribute)).map(
+    (attribute) => {
+      const find = (grp: 'a' | 'b' | null): NumericRow | undefined =>
+        numericRows.find((row) => row.attribute === attribute && row.grp === grp);
+      const a = find('a');
+      const b = find('b');
+      const test = testMannWhitney({
+        n1: a?.n ?? 0,
+        n2: b?.n ?? 0,
+        rankSum1: a?.rank_sum ?? 0,
+        tieSum: a?.tie_sum ?? b?.tie_sum ?? 0,
+      });
+      return {
+        family: ATTRIBUTE_WORDS[attribute].family,
+        attribute,
+        a: summary(a),
+        b: summary(everyone ? find(null) : b),
+        delta: test.delta,
+        effect: convertDeltaToD(test.delta),
+        z: test.z,
+        p: test.p,
+      };
+    },
+  );
 
   const adjusted = adjustHolm([...rawValues.map((v) => v.p), ...rawNumbers.map((n) => n.p)]);
   const values: ValueDifference[] = rawValues.map((v, i) => {
@@ -331,6 +414,12 @@ export async function getProfile(store: Store, options: ProfileOptions): Promise
     members: bTotal,
   };
   const notes = [...options.a.notes, ...(options.b?.notes ?? [])];
+  const leftOut = [
+    ...ATTRIBUTE_ORDER.filter((attribute) => defined.attributes.has(attribute)),
+    ...[...defined.values].map((value) => value.replace(':', ' = ')),
+  ];
+  if (leftOut.length > 0)
+    notes.push(`left out as the segment's definition fixes them: ${leftOut.join(', ')}`);
   if (overlap > 0)
     notes.push(
       `${overlap} members are in both groups; the tests assume two separate groups, so read them with care`,

@@ -32,6 +32,8 @@ export interface RefreshOptions {
   /** YYYY-MM-DD in the store's timezone. */
   readonly asOf: string;
   readonly allCustomers: boolean;
+  /** Tier every counted customer, not only members (a store without members; getTierPopulation). */
+  readonly tiersAllCustomers?: boolean;
   readonly config: Pick<Config, 'rfm' | 'tiers' | 'lifecycle' | 'tags' | 'predict'>;
 }
 
@@ -103,6 +105,7 @@ async function storeSnapshot(
   tiersConfig: TiersConfig,
 ): Promise<SnapshotSummary> {
   const { asOf, allCustomers, config } = options;
+  const tiersAllCustomers = options.tiersAllCustomers ?? false;
   return store.transaction(async () => {
     const calibration: TierCalibration =
       stored ??
@@ -111,6 +114,7 @@ async function storeSnapshot(
         config: tiersConfig,
         facts: { table: FACTS_TABLE },
         rfm: config.rfm,
+        allCustomers: tiersAllCustomers,
       }));
     const thresholds = calibration.tiers.slice(1).map((tier) => tier.threshold ?? '0.00');
     const churnByPAlive = config.lifecycle.churn_rule === 'p_alive';
@@ -143,7 +147,7 @@ async function storeSnapshot(
       sql: `INSERT INTO customer_snapshots
         WITH counted_facts AS (${buildCountedFactsSql(facts, { asOf, allCustomers }, params)}),
           ${rfmScoringCtes('counted_facts', 'snap_rfm', { asOf, config: config.rfm }, params)},
-          ${tierMeasureCtes('snap_rfm', 'snap_tiers', { asOf, config: tiersConfig, rfm: config.rfm }, params, thresholds)},
+          ${tierMeasureCtes('snap_rfm', 'snap_tiers', { asOf, config: tiersConfig, rfm: config.rfm, allCustomers: tiersAllCustomers }, params, thresholds)},
           ${lifecycleStageCtes('snap_tiers', facts, 'snap_staged', { asOf, config: config.lifecycle, predictions }, params)}
         SELECT k.as_of, s.customer_id, s.is_member, s.recency_days, s.frequency, s.monetary, s.r, s.f, s.m, s.fm,
           s.score, s.segment, k.tiers[s.tier_level], s.tier_measure, s.stage, s.rule

@@ -4,7 +4,8 @@
  *
  * Definitions:
  * - Counted: members (member_since ≤ end of D, store timezone). Tiers are a member programme, so
- *   non-members and guests are never counted.
+ *   non-members and guests are never counted, except with allCustomers, which a store without any
+ *   member uses (src/analytics/population.ts): then every customer with an order is tiered.
  * - Value = Σ paid − Σ refunded over GMV-status orders placed in the trailing window
  *   [end of D − window_months, end of D), leaving out every order placed on a special day
  *   (store timezone). Refund-only orders count; a member without such orders has value 0; the
@@ -38,6 +39,8 @@ export interface TierValueOptions {
   readonly facts?: FactsSource;
   /** The RFM definition, for config.measure 'rfm_score'. */
   readonly rfm?: RfmConfig;
+  /** Tier every customer with an order, not only members (for a store without members). */
+  readonly allCustomers?: boolean;
 }
 
 /**
@@ -56,13 +59,14 @@ export function tierMeasureCtes(
   thresholds?: readonly string[],
 ): string {
   const { config } = options;
+  const tiered = options.allCustomers ? 'true' : 'i.is_member';
   let value = 'i.tier_value';
   let scoring = '';
   let scores = '';
   if (config.measure === 'rfm_score') {
     if (!options.rfm) throw new AppError('INTERNAL', 'the RFM score measure needs the rfm config');
     scoring = `${output}_members AS (
-        SELECT customer_id, last_purchase, purchases, purchase_days, gross, net FROM ${input} WHERE is_member
+        SELECT customer_id, last_purchase, purchases, purchase_days, gross, net FROM ${input} i WHERE ${tiered}
       ),
       ${rfmScoringCtes(`${output}_members`, `${output}_rfm`, { asOf: options.asOf, config: options.rfm }, params)},`;
     scores = `LEFT JOIN (SELECT customer_id, score AS tier_score FROM ${output}_rfm) r USING (customer_id)`;
@@ -73,8 +77,8 @@ export function tierMeasureCtes(
   const reached = (thresholds ?? []).map((_, k) => `(tier_measure >= t.thresholds[${k + 1}])::INTEGER`);
   return `${scoring}
     ${output}_valued AS (
-      SELECT i.*, CASE WHEN i.is_member THEN coalesce(${value}, 0)::DECIMAL(38,2) END AS tier_measure,
-        CASE WHEN i.is_member THEN coalesce(i.tier_recent, 0)::DECIMAL(38,2) END AS tier_recent_measure
+      SELECT i.*, CASE WHEN ${tiered} THEN coalesce(${value}, 0)::DECIMAL(38,2) END AS tier_measure,
+        CASE WHEN ${tiered} THEN coalesce(i.tier_recent, 0)::DECIMAL(38,2) END AS tier_recent_measure
       FROM ${input} i ${scores}
     ),
     ${output} AS (
@@ -98,6 +102,7 @@ function buildValuedRelation(
     options.facts,
     {
       asOf: options.asOf,
+      allCustomers: options.allCustomers ?? false,
       tierWindow: {
         window_months: config.window_months,
         contribution_months: config.contribution_months,

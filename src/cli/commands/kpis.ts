@@ -5,6 +5,8 @@
 import { type Command, Option } from 'commander';
 import { KPI_FIGURE_LABELS, KPI_RATE_LABELS, KPI_RATES } from '../../analytics/kpis/kpi-labels.js';
 import type { CohortRetention, KpiPeriod, KpiReport } from '../../analytics/kpis/kpis.js';
+import { AppError } from '../../errors.js';
+import { getLastOrderDayOrThrow } from '../analysis-scope.js';
 import { type CommandContext, withStore } from '../context.js';
 import { formatCount, formatMoney, formatPercent, parseDay } from '../format.js';
 import {
@@ -44,7 +46,11 @@ export function registerKpis(program: Command, getContext: () => CommandContext)
         const days = flags.from && flags.to ? null : await kpis.getOrderDays(store);
         const from = flags.from ?? days?.first;
         const to = flags.to ?? days?.last;
-        if (from === undefined || to === undefined) return null;
+        if (from === undefined || to === undefined) {
+          // No orders: the same error and exit as every analysis on such a store.
+          await getLastOrderDayOrThrow(store, 'measure');
+          return null;
+        }
         if (flags.cohorts) return { cohorts: await kpis.getCohortRetention(store, { from, to }) };
         return {
           report: await kpis.getKpis(store, {
@@ -55,12 +61,8 @@ export function registerKpis(program: Command, getContext: () => CommandContext)
           }),
         };
       });
-      if (output === null) {
-        process.stderr.write(
-          'the store has no orders yet, so there is no KPI to show: try `huiyuan demo` or `huiyuan import FILE`, or give --from and --to\n',
-        );
-        return;
-      }
+      // Never null: a store without orders was refused above.
+      if (output === null) throw new AppError('INTERNAL', 'KPIs came back empty for a store with orders');
       const text = output.cohorts
         ? renderCohortRetention(output.cohorts, flags.format)
         : renderKpis(output.report, flags.format);

@@ -1,6 +1,6 @@
 /**
- * `huiyuan lifecycle [--as-of YYYY-MM-DD] [--all-customers] [--members] [--format table|csv|json]`
- * `huiyuan lifecycle --flows --from YYYY-MM --to YYYY-MM [--all-customers] [--format …]`
+ * `huiyuan lifecycle [--as-of YYYY-MM-DD] [--all-customers|--members-only] [--members] [--format table|csv|json]`
+ * `huiyuan lifecycle --flows --from YYYY-MM[-DD] --to YYYY-MM[-DD] [--all-customers|--members-only] [--format …]`
  * `huiyuan invite-candidates [--as-of YYYY-MM-DD] [--format …]`
  */
 import { type Command, InvalidArgumentError } from 'commander';
@@ -14,7 +14,15 @@ import {
   LIFECYCLE_REPORT_ORDER,
   LIFECYCLE_STAGE_LABELS,
 } from '../../analytics/lifecycle/lifecycle-stages.js';
+import { isCalendarDay } from '../../domain/calendar-day.js';
 import { AppError } from '../../errors.js';
+import {
+  addPopulationOptions,
+  getLastOrderDayOrThrow,
+  resolveCommandPopulation,
+  resolveScope,
+  warnAboutDay,
+} from '../analysis-scope.js';
 import { type CommandContext, withStore } from '../context.js';
 import { formatCount, formatMoney, formatPercent, parseDay } from '../format.js';
 import {
@@ -29,6 +37,7 @@ import {
 interface LifecycleFlags {
   readonly asOf?: string;
   readonly allCustomers?: boolean;
+  readonly membersOnly?: boolean;
   readonly members?: boolean;
   readonly flows?: boolean;
   readonly from?: string;
@@ -36,30 +45,35 @@ interface LifecycleFlags {
   readonly format: OutputFormat;
 }
 
-/** Commander parser for a month YYYY-MM. */
+/**
+ * Commander parser for a month YYYY-MM. A day YYYY-MM-DD stands for its month, since every other
+ * command's --from/--to takes days.
+ */
 export function parseMonth(value: string): string {
   const text = value.trim();
+  if (isCalendarDay(text)) return text.slice(0, 7);
   const match = /^(\d{4})-(\d{2})$/.exec(text);
   if (!match || Number(match[2]) < 1 || Number(match[2]) > 12)
-    throw new InvalidArgumentError(`expected a month YYYY-MM, found '${value}'`);
+    throw new InvalidArgumentError(`expected a month YYYY-MM, found '${value}' (a day YYYY-MM-DD means its month)`);
   return text;
 }
 
-const NO_ORDERS =
-  'the store has no orders yet, so there is nothing to place: try `huiyuan demo` or `huiyuan import FILE`\n';
-
 export function registerLifecycle(program: Command, getContext: () => CommandContext): void {
-  program
+  const command = program
     .command('lifecycle')
     .description(
       'lifecycle stages as of the end of a day (default: the day of the last order), or month-by-month flows',
     )
-    .option('--as-of <day>', 'YYYY-MM-DD in the store timezone', parseDay)
-    .option('--all-customers', 'also place customers who are not members')
+    .option('--as-of <day>', 'YYYY-MM-DD in the store timezone', parseDay);
+  addPopulationOptions(command, 'place')
     .option('--members', 'list every customer with stage and the rule that placed them')
     .option('--flows', 'month-by-month stage counts and transitions (needs --from and --to)')
-    .option('--from <month>', 'first month of --flows, YYYY-MM', parseMonth)
-    .option('--to <month>', 'last month of --flows, YYYY-MM', parseMonth)
+    .option(
+      '--from <month>',
+      'first month of --flows, YYYY-MM (a day YYYY-MM-DD means its month)',
+      parseMonth,
+    )
+    .option('--to <month>', 'last month of --flows, YYYY-MM (a day YYYY-MM-DD means its month)', parseMonth)
     .addOption(formatOption())
     .action(async (flags: LifecycleFlags) => {
       if (flags.flows) {
@@ -73,19 +87,20 @@ export function registerLifecycle(program: Command, getContext: () => CommandCon
         throw new AppError('BAD_ARGUMENT', '--from and --to go with --flows');
       }
       const lifecycle = await import('../../analytics/lifecycle/lifecycle.js');
-      const { getLastOrderDay } = await import('../../analytics/rfm/rfm.js');
       const context = getContext();
       const config = context.config.lifecycle;
-      const allCustomers = flags.allCustomers ?? false;
       if (flags.flows && flags.from && flags.to) {
-        const options = { from: flags.from, to: flags.to, allCustomers, config };
-        const flows = await withStore(context, (store) => lifecycle.getLifecycleFlows(store, options));
+        const { from, to } = flags;
+        const flows = await withStore(context, async (store) => {
+          const { population } = await resolveCommandPopulation(store, context, flags);
+          const allCustomers = population === 'all_customers';
+          return lifecycle.getLifecycleFlows(store, { from, to, allCustomers, config });
+        });
         process.stdout.write(`${renderLifecycleFlows(flows, flags.format)}\n`);
         return;
       }
       const output = await withStore(context, async (store) => {
-        const asOf = flags.asOf ?? (await getLastOrderDay(store));
-        if (asOf === null) return null;
+        const { asOf, allCustomers } = await resolveScope(store, context, flags, 'place');
         // Fitted once for both reads when churn is judged by P(alive).
         const options = await lifecycle.withPredictions(store, {
           asOf,
@@ -97,10 +112,6 @@ export function registerLifecycle(program: Command, getContext: () => CommandCon
         const customers = flags.members ? await lifecycle.getLifecycleCustomers(store, options) : null;
         return { summary, customers };
       });
-      if (output === null) {
-        process.stderr.write(NO_ORDERS);
-        return;
-      }
       const text = output.customers
         ? renderLifecycleCustomers(output.summary, output.customers, flags.format)
         : renderLifecycleSummary(output.summary, flags.format);
@@ -116,20 +127,16 @@ export function registerLifecycle(program: Command, getContext: () => CommandCon
     .addOption(formatOption())
     .action(async (flags: { asOf?: string; format: OutputFormat }) => {
       const { getInviteCandidates } = await import('../../analytics/lifecycle/lifecycle.js');
-      const { getLastOrderDay } = await import('../../analytics/rfm/rfm.js');
       const context = getContext();
       const output = await withStore(context, async (store) => {
-        const asOf = flags.asOf ?? (await getLastOrderDay(store));
-        if (asOf === null) return null;
+        const lastOrderDay = await getLastOrderDayOrThrow(store, 'invite');
+        warnAboutDay(context, flags.asOf, lastOrderDay);
+        const asOf = flags.asOf ?? lastOrderDay;
         return {
           asOf,
           candidates: await getInviteCandidates(store, { asOf, config: context.config.lifecycle }),
         };
       });
-      if (output === null) {
-        process.stderr.write(NO_ORDERS);
-        return;
-      }
       process.stdout.write(`${renderInviteCandidates(output.asOf, output.candidates, flags.format)}\n`);
     });
 }

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { LIFECYCLE_STAGE_LABELS, type LifecycleStage } from '../../analytics/lifecycle/lifecycle-stages.js';
 import type { MemberExplanation } from '../../analytics/member/explain-member.js';
+import { getLastOrderDayOrThrow } from '../analysis-scope.js';
 import { type CommandContext, withStore } from '../context.js';
 import { formatCount, formatMoney, parseDay } from '../format.js';
 import { renderJson } from '../output.js';
@@ -28,9 +29,8 @@ export function registerMember(program: Command, getContext: () => CommandContex
     .action(async (id: string, flags: MemberFlags) => {
       const context = getContext();
       const { explainMember } = await import('../../analytics/member/explain-member.js');
-      const { getLastOrderDay } = await import('../../analytics/rfm/rfm.js');
       const explanation = await withStore(context, async (store) => {
-        const asOf = flags.asOf ?? (await getLastOrderDay(store)) ?? new Date().toISOString().slice(0, 10);
+        const asOf = flags.asOf ?? (await getLastOrderDayOrThrow(store, 'explain'));
         return explainMember(store, { customerId: id, asOf, config: context.config });
       });
       process.stdout.write(

@@ -1,7 +1,9 @@
 /** `huiyuan monitor [--as-of D | --from D --to D] [--format table|csv|json]` */
 import type { Command } from 'commander';
+import type { Population } from '../../analytics/population.js';
 import { CHECK_LABELS, METRIC_LABELS } from '../../monitor/monitor-checks.js';
 import type { AlertRow, AlertsOnDay, MonitorRun } from '../../monitor/monitor.js';
+import { getLastOrderDayOrThrow, warnAboutDay } from '../analysis-scope.js';
 import { type CommandContext, withStore } from '../context.js';
 import { checkDayRange, formatCount, parseDay } from '../format.js';
 import {
@@ -41,10 +43,18 @@ export function registerMonitor(program: Command, getContext: () => CommandConte
       const context = getContext();
       checkDayRange(flags);
       const { getAlertsOnDay, listAlerts, runMonitor } = await import('../../monitor/monitor.js');
-      const { getLastOrderDay } = await import('../../analytics/rfm/rfm.js');
+      const { describePopulation, getTierPopulation, resolvePopulation } =
+        await import('../../analytics/population.js');
       const output = await withStore(context, async (store) => {
-        const last = flags.asOf ?? flags.to ?? (await getLastOrderDay(store));
-        if (last === null) return null;
+        const lastOrderDay = await getLastOrderDayOrThrow(store, 'monitor');
+        warnAboutDay(context, flags.asOf, lastOrderDay);
+        warnAboutDay(context, flags.to, lastOrderDay, '--to');
+        const last = flags.asOf ?? flags.to ?? lastOrderDay;
+        // The tier checks count whom tiers count; the swings compare snapshots of one population.
+        const population = getTierPopulation(
+          await resolvePopulation(store, { setting: context.config.population }),
+        );
+        process.stderr.write(`${describePopulation(population)}\n`);
         const from = flags.from ?? last;
         const days = Math.round((Date.parse(last) - Date.parse(from)) / 86_400_000) + 1;
         const bar = createProgressBar({ quiet: flags.quiet ?? days < 7 });
@@ -54,6 +64,7 @@ export function registerMonitor(program: Command, getContext: () => CommandConte
             from,
             to: last,
             config: context.config,
+            tiersAllCustomers: population.population === 'all_customers',
             onProgress: (done, total) =>
               bar.update({ label: 'monitor', stage: 'days', percentage: (100 * done) / total, rows: done }),
           });
@@ -61,18 +72,17 @@ export function registerMonitor(program: Command, getContext: () => CommandConte
           bar.stop();
         }
         if (flags.from === undefined)
-          return { kind: 'day' as const, run, day: await getAlertsOnDay(store, last) };
+          return {
+            kind: 'day' as const,
+            run,
+            day: await getAlertsOnDay(store, last),
+            population: population.population,
+          };
         const alerts = (await listAlerts(store)).filter(
           (alert) => alert.first_seen <= last && (alert.resolved_on === null || alert.resolved_on >= from),
         );
-        return { kind: 'range' as const, run, alerts };
+        return { kind: 'range' as const, run, alerts, population: population.population };
       });
-      if (output === null) {
-        process.stderr.write(
-          'the store has no orders yet, so there is nothing to monitor: try `huiyuan demo`\n',
-        );
-        return;
-      }
       const { run } = output;
       if (run.days === 0) process.stderr.write(`no data on or before ${run.to}: nothing was checked\n`);
       else {
@@ -90,8 +100,13 @@ export function registerMonitor(program: Command, getContext: () => CommandConte
       }
       const text =
         output.kind === 'day'
-          ? renderAlertsOnDay(output.day, flags.format)
-          : renderAlerts(output.alerts, flags.format, `alerts from ${run.from} to ${run.to}`);
+          ? renderAlertsOnDay(output.day, flags.format, output.population)
+          : renderAlerts(
+              output.alerts,
+              flags.format,
+              `alerts from ${run.from} to ${run.to}`,
+              output.population,
+            );
       process.stdout.write(`${text}\n`);
     });
 }
@@ -137,8 +152,14 @@ const labels = new Map<string, string>([
   ...Object.entries(METRIC_LABELS),
 ]);
 
-export function renderAlerts(alerts: readonly AlertRow[], format: OutputFormat, title: string): string {
-  if (format === 'json') return renderJson({ alerts: alerts.map(toJson) });
+/** `population` is whom the tier checks counted (getTierPopulation). */
+export function renderAlerts(
+  alerts: readonly AlertRow[],
+  format: OutputFormat,
+  title: string,
+  population: Population = 'members',
+): string {
+  if (format === 'json') return renderJson({ population, alerts: alerts.map(toJson) });
   const table = toTable(alerts, format, labels);
   if (format === 'csv') return renderCsv(table);
   return alerts.length
@@ -146,10 +167,15 @@ export function renderAlerts(alerts: readonly AlertRow[], format: OutputFormat, 
     : `${title}: none`;
 }
 
-export function renderAlertsOnDay(day: AlertsOnDay, format: OutputFormat): string {
+export function renderAlertsOnDay(
+  day: AlertsOnDay,
+  format: OutputFormat,
+  population: Population = 'members',
+): string {
   if (format === 'json')
     return renderJson({
       as_of: day.as_of,
+      population,
       open: day.open.map(toJson),
       opened: day.opened.map((a) => a.id),
       updated: day.updated.map((a) => a.id),

@@ -12,6 +12,7 @@ import type { ModelFit } from '../../analytics/predict/bgnbd.js';
 import type { FittedModels, TooFewRepeatBuyers } from '../../analytics/predict/predict.js';
 import { PREDICT_MODELS, PREDICT_UNITS, type PredictConfig } from '../../config/predict-config.js';
 import { AppError } from '../../errors.js';
+import { getLastOrderDayOrThrow } from '../analysis-scope.js';
 import { type CommandContext, withStore } from '../context.js';
 import { formatCount, parseDay } from '../format.js';
 import {
@@ -67,7 +68,6 @@ export function registerPredict(program: Command, getContext: () => CommandConte
           `--holdout-end ${flags.holdoutEnd} must come after --calibration-end ${flags.calibrationEnd}`,
         );
       const { fitPredictionModels } = await import('../../analytics/predict/predict.js');
-      const { getLastOrderDay } = await import('../../analytics/rfm/rfm.js');
       const context = getContext();
       const config: PredictConfig = {
         ...context.config.predict,
@@ -75,20 +75,13 @@ export function registerPredict(program: Command, getContext: () => CommandConte
         ...(flags.unit ? { unit: flags.unit } : {}),
       };
       const result = await withStore(context, async (store) => {
-        const calibrationEnd = flags.calibrationEnd ?? (await getLastOrderDay(store));
-        if (calibrationEnd === null) return null;
+        const calibrationEnd = flags.calibrationEnd ?? (await getLastOrderDayOrThrow(store, 'fit'));
         return fitPredictionModels(store, {
           calibrationEnd,
           ...(flags.holdoutEnd ? { holdoutEnd: flags.holdoutEnd } : {}),
           config,
         });
       });
-      if (result === null) {
-        process.stderr.write(
-          'the store has no orders yet, so there is nothing to fit: try `huiyuan demo` or `huiyuan import FILE`\n',
-        );
-        return;
-      }
       if (result.status === 'too_few_repeat_buyers') {
         if (flags.format === 'json') process.stdout.write(`${renderJson(result)}\n`);
         process.stderr.write(`${describeTooFew(result)}\n`);

@@ -28,7 +28,8 @@ interface ProfileFlags {
   readonly asOf?: string;
   readonly alpha: number;
   readonly top: number;
-  readonly lang: ProfileLanguage;
+  /** Default: the config's `lang`. */
+  readonly lang?: ProfileLanguage;
   readonly format: OutputFormat;
 }
 
@@ -45,9 +46,9 @@ export function parseShare(value: string): number {
 }
 
 const langOption = (): Option =>
-  new Option('--lang <lang>', 'language of the plain-language lines')
-    .choices(PROFILE_LANGUAGES)
-    .default('en');
+  new Option('--lang <lang>', "language of the plain-language lines (default: the config's lang)").choices(
+    PROFILE_LANGUAGES,
+  );
 const asOfOption = (): Option =>
   new Option('--as-of <day>', 'the snapshot day YYYY-MM-DD (default: the latest stored)').argParser(parseDay);
 const alphaOption = (): Option =>
@@ -92,7 +93,7 @@ export function registerProfile(program: Command, getContext: () => CommandConte
           top: flags.top,
         });
       });
-      process.stdout.write(`${renderProfile(profile, flags.format, flags.lang)}\n`);
+      process.stdout.write(`${renderProfile(profile, flags.format, flags.lang ?? context.config.lang)}\n`);
     });
 
   program
@@ -135,7 +136,9 @@ export function registerProfile(program: Command, getContext: () => CommandConte
           );
         return result;
       });
-      process.stdout.write(`${renderWantedPosters(posters, flags.format, flags.lang)}\n`);
+      process.stdout.write(
+        `${renderWantedPosters(posters, flags.format, flags.lang ?? context.config.lang)}\n`,
+      );
     });
 }
 

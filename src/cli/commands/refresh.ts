@@ -1,7 +1,13 @@
-/** `huiyuan refresh [--as-of D | --from D --to D --every month] [--all-customers]` */
+/** `huiyuan refresh [--as-of D | --from D --to D --every month] [--all-customers|--members-only]` */
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { RefreshInterval } from '../../analytics/refresh/refresh.js';
+import {
+  addPopulationOptions,
+  getLastOrderDayOrThrow,
+  resolveCommandPopulation,
+  warnAboutDay,
+} from '../analysis-scope.js';
 import { type CommandContext, withStore } from '../context.js';
 import { checkDayRange, formatCount, parseDay } from '../format.js';
 import { createProgressBar } from '../progress.js';
@@ -12,11 +18,12 @@ interface RefreshFlags {
   readonly to?: string;
   readonly every: RefreshInterval;
   readonly allCustomers?: boolean;
+  readonly membersOnly?: boolean;
   readonly quiet?: boolean;
 }
 
 export function registerRefresh(program: Command, getContext: () => CommandContext): void {
-  program
+  const command = program
     .command('refresh')
     .description(
       'compute and store the snapshot of every member (RFM, tier, lifecycle stage) as of the end of a day; --from/--to back-fill history',
@@ -30,30 +37,30 @@ export function registerRefresh(program: Command, getContext: () => CommandConte
     .option('--to <day>', 'last day to back-fill, YYYY-MM-DD', parseDay)
     .addOption(
       new Option('--every <interval>', 'back-fill step').choices(['day', 'week', 'month']).default('month'),
-    )
-    .option('--all-customers', 'snapshot every customer with an order, not only members')
+    );
+  addPopulationOptions(command, 'snapshot')
     .option('-q, --quiet', 'no progress bar')
     .action(async (flags: RefreshFlags) => {
       const context = getContext();
       checkDayRange(flags);
       const { listRefreshDays, refreshSnapshot } = await import('../../analytics/refresh/refresh.js');
-      const { getLastOrderDay } = await import('../../analytics/rfm/rfm.js');
+      const { tiersEveryCustomer } = await import('../../analytics/population.js');
       await withStore(context, async (store) => {
-        const last = flags.asOf ?? (await getLastOrderDay(store));
-        if (last === null && flags.from === undefined) {
-          process.stderr.write('the store has no orders yet: nothing to refresh (try `huiyuan demo`)\n');
-          return;
-        }
+        const lastOrderDay = await getLastOrderDayOrThrow(store, 'refresh');
+        warnAboutDay(context, flags.asOf, lastOrderDay);
+        warnAboutDay(context, flags.to, lastOrderDay, '--to');
+        const population = await resolveCommandPopulation(store, context, flags);
         const days =
           flags.from !== undefined && flags.to !== undefined
             ? listRefreshDays(flags.from, flags.to, flags.every)
-            : [last ?? ''];
+            : [flags.asOf ?? lastOrderDay];
         const bar = createProgressBar({ quiet: flags.quiet ?? days.length < 2 });
         try {
           for (const [index, day] of days.entries()) {
             const snapshot = await refreshSnapshot(store, {
               asOf: day,
-              allCustomers: flags.allCustomers ?? false,
+              allCustomers: population.population === 'all_customers',
+              tiersAllCustomers: tiersEveryCustomer(population),
               config: context.config,
             });
             bar.update({

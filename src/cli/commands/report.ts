@@ -10,12 +10,14 @@ import type { ReportSources } from '../../report/gather-report-data.js';
 import { REPORT_LANGS, type ReportLang } from '../../report/report-labels.js';
 import { AppError } from '../../errors.js';
 import type { Store } from '../../store/store.js';
+import { resolveScope } from '../analysis-scope.js';
 import { type CommandContext, withStore } from '../context.js';
 import { parseDay } from '../format.js';
 
 interface ReportFlags {
   readonly asOf?: string;
-  readonly lang: ReportLang;
+  /** Default: the config's `lang`. */
+  readonly lang?: ReportLang;
   readonly out?: string;
 }
 
@@ -63,9 +65,6 @@ export async function writeReportFile(
   return true;
 }
 
-const NO_ORDERS =
-  'the store has no orders yet, so there is nothing to report: try `huiyuan demo` or `huiyuan import FILE`\n';
-
 export function registerReport(program: Command, getContext: () => CommandContext): void {
   program
     .command('report')
@@ -73,40 +72,44 @@ export function registerReport(program: Command, getContext: () => CommandContex
       'the store manager’s report as of a day (default: the last order): one self-contained HTML file with --out, else text',
     )
     .option('--as-of <day>', 'YYYY-MM-DD in the store timezone', parseDay)
-    .option('--lang <lang>', `language: ${REPORT_LANGS.join(' or ')}`, parseReportLang, 'zh-CN')
+    .option(
+      '--lang <lang>',
+      `language: ${REPORT_LANGS.join(' or ')} (default: the config's lang)`,
+      parseReportLang,
+    )
     .option('--out <file>', 'write the HTML report to this file (e.g. report.html)')
     .action(async (flags: ReportFlags) => {
       const context = getContext();
+      const lang = flags.lang ?? context.config.lang;
       const out = flags.out === undefined ? undefined : checkOutPath(flags.out);
+      const checkScope = async (store: Store): Promise<void> => {
+        await resolveScope(store, context, { asOf: flags.asOf }, 'report');
+      };
       if (out !== undefined) {
-        const written = await withStore(context, (store) =>
-          writeReportFile(store, context, {
+        await withStore(context, async (store) => {
+          await checkScope(store);
+          await writeReportFile(store, context, {
             ...(flags.asOf ? { asOf: flags.asOf } : {}),
-            lang: flags.lang,
+            lang,
             out,
-          }),
-        );
-        if (!written) {
-          process.stderr.write(NO_ORDERS);
-          return;
-        }
+          });
+        });
         process.stdout.write(`report written to ${out}\n`);
         return;
       }
       const { gatherReportData } = await import('../../report/gather-report-data.js');
       const { renderText } = await import('../../report/render-text.js');
       const sources = await getReportSources(context);
-      const data = await withStore(context, (store) =>
-        gatherReportData(store, {
+      const data = await withStore(context, async (store) => {
+        await checkScope(store);
+        return gatherReportData(store, {
           ...(flags.asOf ? { asOf: flags.asOf } : {}),
           config: context.config,
           sources,
-        }),
-      );
-      if (data === null) {
-        process.stderr.write(NO_ORDERS);
-        return;
-      }
-      process.stdout.write(`${renderText(data, flags.lang)}\n`);
+        });
+      });
+      // Never null: checkScope refused a store without orders.
+      if (data === null) throw new AppError('INTERNAL', 'the report came back empty for a store with orders');
+      process.stdout.write(`${renderText(data, lang)}\n`);
     });
 }

@@ -1,6 +1,7 @@
-/** `huiyuan rfm [--as-of YYYY-MM-DD] [--all-customers] [--members] [--format table|csv|json]` */
+/** `huiyuan rfm [--as-of YYYY-MM-DD] [--all-customers|--members-only] [--members] [--format table|csv|json]` */
 import type { Command } from 'commander';
 import type { RfmCustomer, RfmSummary } from '../../analytics/rfm/rfm.js';
+import { addPopulationOptions, resolveScope } from '../analysis-scope.js';
 import { type CommandContext, withStore } from '../context.js';
 import { formatCount, formatMoney, formatPercent, parseDay } from '../format.js';
 import {
@@ -15,35 +16,29 @@ import {
 interface RfmFlags {
   readonly asOf?: string;
   readonly allCustomers?: boolean;
+  readonly membersOnly?: boolean;
   readonly members?: boolean;
   readonly format: OutputFormat;
 }
 
 export function registerRfm(program: Command, getContext: () => CommandContext): void {
-  program
+  const command = program
     .command('rfm')
     .description('RFM scores and segments as of the end of a day (default: the day of the last order)')
-    .option('--as-of <day>', 'YYYY-MM-DD in the store timezone', parseDay)
-    .option('--all-customers', 'also score customers who are not members')
+    .option('--as-of <day>', 'YYYY-MM-DD in the store timezone', parseDay);
+  addPopulationOptions(command, 'score')
     .option('--members', 'list every customer with values, scores and segment')
     .addOption(formatOption())
     .action(async (flags: RfmFlags) => {
-      const { getLastOrderDay, getRfmCustomers, getRfmSummary } = await import('../../analytics/rfm/rfm.js');
+      const { getRfmCustomers, getRfmSummary } = await import('../../analytics/rfm/rfm.js');
       const context = getContext();
       const output = await withStore(context, async (store) => {
-        const asOf = flags.asOf ?? (await getLastOrderDay(store));
-        if (asOf === null) return null;
-        const options = { asOf, allCustomers: flags.allCustomers ?? false, config: context.config.rfm };
+        const { asOf, allCustomers } = await resolveScope(store, context, flags, 'score');
+        const options = { asOf, allCustomers, config: context.config.rfm };
         const summary = await getRfmSummary(store, options);
         const customers = flags.members ? await getRfmCustomers(store, options) : null;
         return { summary, customers };
       });
-      if (output === null) {
-        process.stderr.write(
-          'the store has no orders yet, so there is nothing to score: try `huiyuan demo` or `huiyuan import FILE`\n',
-        );
-        return;
-      }
       const text = output.customers
         ? renderRfmCustomers(output.summary, output.customers, flags.format)
         : renderRfmSummary(output.summary, flags.format);

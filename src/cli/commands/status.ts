@@ -70,8 +70,14 @@ export function renderStatus(status: StoreStatus, format: OutputFormat): string 
     '',
     renderTable(figures),
     '',
-    status.last_imports.length
-      ? `last imports:\n${renderTable(imports)}`
-      : 'no imports yet: try `huiyuan demo` or `huiyuan import FILE`',
+    status.last_imports.length ? `last imports:\n${renderTable(imports)}` : describeNoImports(status),
   ].join('\n');
+}
+
+/** Only a store with nothing in it is pointed at the demo: demo refuses a store with data. */
+function describeNoImports(status: StoreStatus): string {
+  const held = Object.values(status.counts).reduce((sum, n) => sum + n, 0);
+  return held
+    ? 'no imports recorded'
+    : 'the store is empty: `huiyuan import FILE`, or the demo in a database of its own (`huiyuan demo --db demo.duckdb`)';
 }

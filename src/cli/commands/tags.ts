@@ -1,5 +1,5 @@
 /**
- * `huiyuan tags [--as-of YYYY-MM-DD] [--all-customers] [--customer ID] [--format table|csv|json]`
+ * `huiyuan tags [--as-of YYYY-MM-DD] [--all-customers|--members-only] [--customer ID] [--format table|csv|json]`
  *
  * Without --customer: each tag family's distribution over the counted customers (spec section
  * 5). With --customer ID: that customer's tags.
@@ -11,6 +11,7 @@ import type { TagDimension } from '../../analytics/tags/tags-query.js';
 import type { TagsConfig } from '../../config/tags-config.js';
 import { AppError } from '../../errors.js';
 import type { Store } from '../../store/store.js';
+import { addPopulationOptions, resolveScope } from '../analysis-scope.js';
 import { type CommandContext, withStore } from '../context.js';
 import { formatCount, formatPercent, parseDay } from '../format.js';
 import {
@@ -26,6 +27,7 @@ const formatPercentOrDash = (share: number | null): string => formatPercent(shar
 interface TagsFlags {
   readonly asOf?: string;
   readonly allCustomers?: boolean;
+  readonly membersOnly?: boolean;
   readonly customer?: string;
   readonly format: OutputFormat;
 }
@@ -40,7 +42,12 @@ export interface TagsReportOptions {
 
 export type TagsReport =
   | { readonly kind: 'summary'; readonly summary: TagsSummary }
-  | { readonly kind: 'customer'; readonly as_of: string; readonly tags: CustomerTags };
+  | {
+      readonly kind: 'customer';
+      readonly as_of: string;
+      readonly population: 'members' | 'all_customers';
+      readonly tags: CustomerTags;
+    };
 
 /**
  * What `huiyuan tags` prints, as data: the summary, or one customer's tags. Null when the store
@@ -71,39 +78,37 @@ export async function getTagsReport(store: Store, options: TagsReportOptions): P
       }`,
     );
   }
-  return { kind: 'customer', as_of: asOf, tags };
+  const population = options.allCustomers ? 'all_customers' : 'members';
+  return { kind: 'customer', as_of: asOf, population, tags };
 }
 
 export function registerTags(program: Command, getContext: () => CommandContext): void {
-  program
+  const command = program
     .command('tags')
     .description(
       'behaviour tags (attributes, activity, purchase, emotion) as of the end of a day (default: the day of the last order)',
     )
-    .option('--as-of <day>', 'YYYY-MM-DD in the store timezone', parseDay)
-    .option('--all-customers', 'also tag customers who are not members')
+    .option('--as-of <day>', 'YYYY-MM-DD in the store timezone', parseDay);
+  addPopulationOptions(command, 'tag')
     .option('--customer <id>', "print one customer's tags")
     .addOption(formatOption())
     .action(async (flags: TagsFlags) => {
       const context = getContext();
-      const report = await withStore(context, (store) =>
-        getTagsReport(store, {
-          asOf: flags.asOf,
-          allCustomers: flags.allCustomers,
+      const report = await withStore(context, async (store) => {
+        const { asOf, allCustomers } = await resolveScope(store, context, flags, 'tag');
+        return getTagsReport(store, {
+          asOf,
+          allCustomers,
           customerId: flags.customer,
           config: context.config.tags,
-        }),
-      );
-      if (report === null) {
-        process.stderr.write(
-          'the store has no orders yet, so there is nothing to tag: try `huiyuan demo` or `huiyuan import FILE`\n',
-        );
-        return;
-      }
+        });
+      });
+      // Never null: the day is always given.
+      if (report === null) throw new AppError('INTERNAL', 'tags came back empty for a given day');
       const text =
         report.kind === 'summary'
           ? renderTagsSummary(report.summary, flags.format)
-          : renderCustomerTags(report.as_of, report.tags, flags.format);
+          : renderCustomerTags(report.as_of, report.tags, flags.format, report.population);
       process.stdout.write(`${text}\n`);
     });
 }
@@ -236,8 +241,13 @@ const FAMILIES: readonly (readonly [string, readonly (keyof CustomerTags)[]])[] 
 ];
 
 /** One customer's tags: JSON as one object; table and CSV as family / tag / value rows. */
-export function renderCustomerTags(asOf: string, tags: CustomerTags, format: OutputFormat): string {
-  if (format === 'json') return renderJson({ as_of: asOf, ...tags });
+export function renderCustomerTags(
+  asOf: string,
+  tags: CustomerTags,
+  format: OutputFormat,
+  population?: 'members' | 'all_customers',
+): string {
+  if (format === 'json') return renderJson({ as_of: asOf, ...(population ? { population } : {}), ...tags });
   const human = format === 'table';
   const show = (value: CustomerTags[keyof CustomerTags]): string | number | boolean | null =>
     human && typeof value === 'number' && !Number.isInteger(value) ? Number(value.toFixed(3)) : value;

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { TierCalibration, TierReport } from '../../analytics/tiers/tiers.js';
 import type { TiersConfig } from '../../config/tiers-config.js';
+import { getLastOrderDayOrThrow, warnAboutDay } from '../analysis-scope.js';
 import { type CommandContext, withStore } from '../context.js';
 import { formatCount, formatMoney, formatPercent, parseDay } from '../format.js';
 import {
@@ -32,15 +33,23 @@ export function registerTiers(program: Command, getContext: () => CommandContext
     .addOption(formatOption())
     .action(async (flags: TiersFlags) => {
       const tiers = await import('../../analytics/tiers/tiers.js');
-      const { getLastOrderDay } = await import('../../analytics/rfm/rfm.js');
       const context = getContext();
       const config = context.config.tiers;
       const output = await withStore(context, async (store) => {
         if (flags.history)
           return { kind: 'history' as const, history: await tiers.listTierCalibrations(store) };
-        const asOf = flags.asOf ?? (await getLastOrderDay(store));
-        if (asOf === null) return null;
-        const options = { asOf, config, rfm: context.config.rfm };
+        const lastOrderDay = await getLastOrderDayOrThrow(store, 'calibrate');
+        warnAboutDay(context, flags.asOf, lastOrderDay);
+        const asOf = flags.asOf ?? lastOrderDay;
+        const { describePopulation, getTierPopulation, resolvePopulation } =
+          await import('../../analytics/population.js');
+        // Tiers take no population flag: they count members, or everyone in a store without any.
+        const population = getTierPopulation(
+          await resolvePopulation(store, { setting: context.config.population }),
+        );
+        process.stderr.write(`${describePopulation(population)}\n`);
+        const allCustomers = population.population === 'all_customers';
+        const options = { asOf, config, rfm: context.config.rfm, allCustomers };
         if (flags.calibrate) {
           const calibration = await tiers.calibrateTiers(store, options);
           await tiers.saveTierCalibration(store, calibration);
@@ -48,11 +57,16 @@ export function registerTiers(program: Command, getContext: () => CommandContext
           return {
             kind: 'report' as const,
             report: await tiers.getTierReport(store, options, calibration, true),
+            population: population.population,
           };
         }
         const stored = await tiers.getLatestTierCalibration(store, asOf);
         if (stored)
-          return { kind: 'report' as const, report: await tiers.getTierReport(store, options, stored, true) };
+          return {
+            kind: 'report' as const,
+            report: await tiers.getTierReport(store, options, stored, true),
+            population: population.population,
+          };
         process.stderr.write(
           `no tier calibration on or before ${asOf}: showing what a calibration as of ${asOf} would give (not stored; run \`huiyuan tiers --calibrate\`)\n`,
         );
@@ -60,18 +74,13 @@ export function registerTiers(program: Command, getContext: () => CommandContext
         return {
           kind: 'report' as const,
           report: await tiers.getTierReport(store, options, provisional, false),
+          population: population.population,
         };
       });
-      if (output === null) {
-        process.stderr.write(
-          'the store has no orders yet, so there is nothing to calibrate: try `huiyuan demo` or `huiyuan import FILE`\n',
-        );
-        return;
-      }
       const text =
         output.kind === 'history'
           ? renderTierHistory(output.history, config, flags.format)
-          : renderTierReport(output.report, flags.format);
+          : renderTierReport(output.report, flags.format, output.population);
       process.stdout.write(`${text}\n`);
     });
 }
@@ -93,8 +102,12 @@ const describeSpecialDays = (days: TiersConfig['special_days']): string => {
   return parts.length ? `special days left out: ${parts.join('; ')}` : 'no special days left out';
 };
 
-export function renderTierReport(report: TierReport, format: OutputFormat): string {
-  if (format === 'json') return renderJson(report);
+export function renderTierReport(
+  report: TierReport,
+  format: OutputFormat,
+  population: 'members' | 'all_customers' = 'members',
+): string {
+  if (format === 'json') return renderJson({ population, ...report });
   const human = format === 'table';
   const table: Table = {
     columns: [
@@ -129,7 +142,7 @@ export function renderTierReport(report: TierReport, format: OutputFormat): stri
     ? `thresholds of the calibration of ${c.calibrated_on} (${c.method}); next calibration due ${c.next_due}${c.overdue ? ' (overdue)' : ''}`
     : `no stored calibration: thresholds a calibration as of ${c.calibrated_on} (${c.method}) would give, not stored`;
   return [
-    `Tiers as of the end of ${report.as_of}: ${formatCount(report.members)} members, value ${formatMoney(report.value)}`,
+    `Tiers as of the end of ${report.as_of}: ${formatCount(report.members)} ${population === 'members' ? 'members' : 'customers'}, value ${formatMoney(report.value)}`,
     `tiers by net spend over the ${report.window_months} months up to the day; value and contribution rate by net spend over the last ${report.contribution_months} months; ${describeSpecialDays(report.special_days)}`,
     calibration,
     '',

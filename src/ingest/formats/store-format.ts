@@ -17,6 +17,16 @@ export interface FileSample {
   readonly fileName: string;
 }
 
+/**
+ * A rule a format adds to the canonical checks of one entity: a row for which `when` (SQL over
+ * the entity's typed columns) is true is rejected with `reason`, like a canonical rule broken.
+ */
+export interface FormatCheck {
+  readonly column: string;
+  readonly when: string;
+  readonly reason: string;
+}
+
 export interface EntityMapping {
   readonly kind: EntityKind;
   /** The canonical columns the SELECT provides; the others keep their stored values. */
@@ -26,10 +36,12 @@ export interface EntityMapping {
    * `line`, the line number in the file) giving `line` and the provided columns as text.
    */
   readonly select: (staged: string) => string;
+  /** Rejects particular to the format (see FormatCheck), checked with the canonical ones. */
+  readonly checks?: readonly FormatCheck[];
 }
 
 export interface StoreFormat {
-  /** The --format name, e.g. 'online-retail'. */
+  /** The --store-format name, e.g. 'online-retail'. */
   readonly name: string;
   /** What people call the file, e.g. 'UCI Online Retail'. */
   readonly title: string;
@@ -62,4 +74,18 @@ export function column(name: string): string {
 export function withOptionalColumns(staged: string, names: readonly string[]): string {
   const empty = names.map((name) => `NULL::VARCHAR AS ${column(name)}`).join(', ');
   return `(FROM ${staged} UNION ALL BY NAME (SELECT ${empty} WHERE false))`;
+}
+
+/**
+ * An id or phone number that Excel has shown in scientific notation (`3.5E+16`, `1.38E+10`) and
+ * saved that way: the digits are gone, and two different orders now share one id, so each would
+ * overwrite the other. Such a row is rejected, never stored.
+ */
+export function excelRoundedNumber(columnName: string): FormatCheck {
+  return {
+    column: columnName,
+    when: `regexp_full_match(${column(columnName)}, '[0-9]+([.][0-9]+)?[eE][+]?[0-9]+')`,
+    reason:
+      'a number in scientific notation: the file was resaved by Excel, which rounds long ids and phone numbers; export it again, or format the column as text before saving',
+  };
 }

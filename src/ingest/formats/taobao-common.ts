@@ -11,7 +11,7 @@
 import { PROVINCES, normalizeProvince } from '../../domain/regions.js';
 import type { OrderStatus } from '../../store/entities.js';
 import { ROW_COLUMN, SHEET_COLUMN } from '../read-xlsx.js';
-import { column, withOptionalColumns } from './store-format.js';
+import { column, excelRoundedNumber, type FormatCheck, withOptionalColumns } from './store-format.js';
 
 /** Every header name the Taobao formats read, in any layout. */
 const TAOBAO_COLUMNS = [
@@ -86,6 +86,17 @@ export const sourceLine = `coalesce(TRY_CAST(${column(ROW_COLUMN)} AS BIGINT), l
 export function unwrapExcelFormulas(line: string): string {
   return line.replace(/(^|,)="([^"]*)"(?=,|$)/g, '$1"$2"');
 }
+
+/**
+ * The ids and phones a seller's Excel may have turned into `3.5E+16` (when the file was opened
+ * and saved again without the ="…" guard): rejected per entity, see excelRoundedNumber.
+ */
+export const EXCEL_ROUNDED_CHECKS = {
+  orders: [excelRoundedNumber('id')],
+  customers: [excelRoundedNumber('phone')],
+  orderLines: [excelRoundedNumber('order_id')],
+  feedback: [excelRoundedNumber('order_id')],
+} as const satisfies Record<string, readonly FormatCheck[]>;
 
 /** A text cell with what Excel and Taobao put around it removed: `="…"`, a leading ' or tab. */
 export const excelText = (expr: string): string =>

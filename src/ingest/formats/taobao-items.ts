@@ -11,7 +11,12 @@
  * the 订单报表). The report has no refunds per item, so refunded_amount is left as stored.
  */
 import type { StoreFormat } from './store-format.js';
-import { detailLinesSelect, ORDER_LINE_COLUMNS, unwrapExcelFormulas } from './taobao-common.js';
+import {
+  detailLinesSelect,
+  EXCEL_ROUNDED_CHECKS,
+  ORDER_LINE_COLUMNS,
+  unwrapExcelFormulas,
+} from './taobao-common.js';
 
 /** The export's extra trailing comma: only after a quoted last field, as Taobao writes rows. */
 function dropTrailingComma(line: string): string {
@@ -31,5 +36,12 @@ export const taobaoItems: StoreFormat = {
   },
   requiredColumns: ['订单编号', '标题', '价格', '购买数量'],
   cleanLine: (line) => dropTrailingComma(unwrapExcelFormulas(line)),
-  entities: [{ kind: 'order-lines', provides: ORDER_LINE_COLUMNS, select: detailLinesSelect }],
+  entities: [
+    {
+      kind: 'order-lines',
+      provides: ORDER_LINE_COLUMNS,
+      select: detailLinesSelect,
+      checks: EXCEL_ROUNDED_CHECKS.orderLines,
+    },
+  ],
 };

@@ -44,6 +44,7 @@ import type { FileSample, StoreFormat } from './store-format.js';
 import {
   CUSTOMER_COLUMNS,
   customersSelect,
+  EXCEL_ROUNDED_CHECKS,
   ORDER_COLUMNS,
   ORDER_LINE_COLUMNS,
   ordersSelect,
@@ -83,8 +84,13 @@ export const taobaoOrders: StoreFormat = {
   requiredColumns: ['订单编号', '订单状态', '订单创建时间', '买家实际支付金额'],
   cleanLine: unwrapExcelFormulas,
   entities: [
-    { kind: 'customers', provides: CUSTOMER_COLUMNS, select: customersSelect },
-    { kind: 'orders', provides: ORDER_COLUMNS, select: ordersSelect },
+    {
+      kind: 'customers',
+      provides: CUSTOMER_COLUMNS,
+      select: customersSelect,
+      checks: EXCEL_ROUNDED_CHECKS.customers,
+    },
+    { kind: 'orders', provides: ORDER_COLUMNS, select: ordersSelect, checks: EXCEL_ROUNDED_CHECKS.orders },
   ],
 };
 
@@ -112,12 +118,18 @@ export const taobaoQianniu: StoreFormat = {
   requiredColumns: ['订单编号', '订单状态', '订单创建时间'],
   cleanLine: unwrapExcelFormulas,
   entities: [
-    { kind: 'customers', provides: CUSTOMER_COLUMNS, select: customersSelect },
-    { kind: 'orders', provides: ORDER_COLUMNS, select: ordersSelect },
+    {
+      kind: 'customers',
+      provides: CUSTOMER_COLUMNS,
+      select: customersSelect,
+      checks: EXCEL_ROUNDED_CHECKS.customers,
+    },
+    { kind: 'orders', provides: ORDER_COLUMNS, select: ordersSelect, checks: EXCEL_ROUNDED_CHECKS.orders },
     {
       kind: 'order-lines',
       provides: [...ORDER_LINE_COLUMNS, 'refunded_amount'],
       select: subOrderLinesSelect,
+      checks: EXCEL_ROUNDED_CHECKS.orderLines,
     },
   ],
   skipped: otherSheetRows,

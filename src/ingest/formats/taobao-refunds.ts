@@ -15,7 +15,15 @@
  * lacks would become an order row with no date, status or amount, i.e. a reject.
  */
 import type { StoreFormat } from './store-format.js';
-import { buyerNick, col, excelText, timestamp, unwrapExcelFormulas, withColumns } from './taobao-common.js';
+import {
+  buyerNick,
+  col,
+  EXCEL_ROUNDED_CHECKS,
+  excelText,
+  timestamp,
+  unwrapExcelFormulas,
+  withColumns,
+} from './taobao-common.js';
 
 export const taobaoRefunds: StoreFormat = {
   name: 'taobao-refunds',
@@ -32,6 +40,7 @@ export const taobaoRefunds: StoreFormat = {
     {
       kind: 'feedback',
       provides: ['customer_id', 'order_id', 'kind', 'created_at', 'text'],
+      checks: EXCEL_ROUNDED_CHECKS.feedback,
       select: (staged) => `SELECT min(line) AS line, customer_id, order_id, 'refund' AS kind, created_at,
           string_agg(text, ' | ' ORDER BY line) AS text
         FROM (SELECT line, ${buyerNick(col('买家会员名称'))} AS customer_id, ${excelText(col('订单编号'))} AS order_id,
