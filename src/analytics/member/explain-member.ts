@@ -296,7 +296,7 @@ interface SnapshotRow {
 
 /**
  * The customer from the day's stored snapshot, or null when no snapshot of the day holds them
- * (or it was stored before its cut points were, schema v11). Point reads only.
+ * (or it was stored before its cut points were, schema v13). Point reads only.
  */
 async function readSnapshotOf(
   store: Store,

@@ -71,7 +71,7 @@ export async function storeSnapshotCutPoints(
   });
 }
 
-/** The stored figures of the day, or null when the day has no snapshot (or one stored before v11). */
+/** The stored figures of the day, or null when the day has no snapshot (or one stored before schema v13). */
 export async function getSnapshotCutPoints(store: Store, asOf: string): Promise<SnapshotCutPoints | null> {
   const [row] = await store.query<{
     as_of: string;
