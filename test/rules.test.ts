@@ -21,11 +21,17 @@ const exampleIds = exampleFiles.flatMap((file) =>
   [...readFileSync(file, 'utf8').matchAll(/^\s*(?:- )?id: (\S+)$/gm)].map((m) => m[1] ?? ''),
 );
 
+/** A store holding the example customers: rules are applied to a store that exists (a missing --db is refused). */
+function createStore(path: string): string {
+  expect(runCli(['--db', path, 'import', join(ROOT, 'examples', 'customers.csv'), '--quiet']).status).toBe(0);
+  return path;
+}
+
 let dir: string;
 let db: string;
 beforeEach(() => {
   dir = makeTempDir();
-  db = join(dir, 'rules.duckdb');
+  db = createStore(join(dir, 'rules.duckdb'));
   // A webhook endpoint, so that a rule naming another one is refused.
   writeFileSync(
     join(dir, 'huiyuan.config.json'),
@@ -149,7 +155,7 @@ actions:
   it('hashes the definition as sha256 of its JSON with sorted keys', () => {
     const file = writeRule(
       'tiny.yaml',
-      'id: tiny\nname: T\ncategory: service\ntrigger: order\nre_entry: every\nactions: [benefit]\n',
+      'id: tiny\nname: T\ncategory: service\nholdout: 0\ntrigger: order\nre_entry: every\nactions: [benefit]\n',
     );
     applyJson(file);
     // Written out by hand: every default filled in, keys in alphabetical order at every level.
@@ -210,7 +216,7 @@ describe('huiyuan rules export', () => {
       expect(back.rules).toHaveLength(exampleIds.length);
       expect(back.rules.every((r) => r.result === 'unchanged')).toBe(true);
       const before = await countRows();
-      const fresh = join(dir, `fresh-${format}.duckdb`);
+      const fresh = createStore(join(dir, `fresh-${format}.duckdb`));
       const created = JSON.parse(
         runCli(['--db', fresh, 'rules', 'apply', file, '--format', 'json']).stdout,
       ) as AppliedJson;

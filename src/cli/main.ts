@@ -65,7 +65,9 @@ export function buildProgram(): Command {
     .option('--db <path>', 'database file (default: $HUIYUAN_DB, else ./huiyuan.duckdb)')
     .option('--config <path>', 'config file (default: huiyuan.config.json beside the database)')
     .option('--verbose', 'show stack traces and internal detail on errors')
-    .version(readVersion(), '-V, --version', 'print the version')
+    // Not commander's .version(): a program option is recognised after the subcommand too, and
+    // `rules show ID --version N` is a subcommand's own flag. main() answers a leading --version.
+    .addHelpText('afterAll', '\nhuiyuan --version (or -V) prints the version.')
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   let context: CommandContext | undefined;
@@ -112,6 +114,10 @@ export async function main(argv: readonly string[]): Promise<void> {
     if (error.code === 'EPIPE') process.exit(0);
     throw error;
   });
+  if (argv[2] === '--version' || argv[2] === '-V') {
+    process.stdout.write(`${readVersion()}\n`);
+    return;
+  }
   const program = buildProgram();
   try {
     await program.parseAsync([...argv]);

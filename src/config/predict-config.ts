@@ -5,14 +5,16 @@
  */
 import { z } from 'zod';
 
-export const PREDICT_MODELS = ['bgnbd', 'mbgnbd'] as const;
+export const PREDICT_MODELS = ['mbgnbd', 'bgnbd', 'auto'] as const;
 export const PREDICT_UNITS = ['days', 'weeks'] as const;
 
 const predictShape = {
   model: z
     .enum(PREDICT_MODELS)
-    .default('bgnbd')
-    .describe('BG/NBD, or MBG/NBD (a one-time buyer may already have dropped out).'),
+    .default('mbgnbd')
+    .describe(
+      'MBG/NBD (a one-time buyer may already have dropped out), BG/NBD, or auto: the one with the lower error on the last quarter of the data held out.',
+    ),
   unit: z.enum(PREDICT_UNITS).default('weeks').describe('Time unit the models are fitted in.'),
   min_repeat_buyers: z
     .number({ message: 'expected a whole number ≥ 1' })

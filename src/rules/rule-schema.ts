@@ -598,7 +598,7 @@ export function buildRuleSchema(context: RuleContext) {
       const { holdout, ...definition } = rule;
       // A service rule (a benefit owed, a notice) holds no one out unless it says so: the
       // tier's promise is not an experiment. Marketing takes the store's default.
-      const share = holdout ?? (rule.category === 'service' ? 0 : context.defaultHoldout);
+      const share = holdout ?? context.defaultHoldout;
       return {
         definition: {
           id: definition.id,

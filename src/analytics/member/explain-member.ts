@@ -23,6 +23,7 @@ import { getLifecycleCustomers, type LifecycleCustomer } from '../lifecycle/life
 import { getRfmCustomers, getRfmCutPoints, type RfmCustomer, type RfmCutPoints } from '../rfm/rfm.js';
 import { type CustomerTags, getCustomerTags } from '../tags/tags.js';
 import { type CommunityTag, getCommunityOf } from '../communities/communities.js';
+import type { PurchaseModel } from '../predict/purchase-models.js';
 import { PREDICTIONS_TABLE, predictCustomers } from '../predict/predict.js';
 import { getSnapshotCutPoints, type SnapshotCutPoints } from '../refresh/snapshot-cut-points.js';
 import {
@@ -116,6 +117,8 @@ export interface MemberExplanation {
     readonly clv: number | null;
     readonly next_order_day: string | null;
     readonly horizon_days: number;
+    /** The purchase model that produced the figures. */
+    readonly model: PurchaseModel;
     readonly stored: boolean;
   } | null;
   readonly stage_history: readonly {
@@ -479,12 +482,13 @@ async function getMemberPrediction(
   config: PredictConfig,
   source: MemberSource,
 ): Promise<MemberExplanation['prediction']> {
-  const [fit] = await store.query<{ horizon_days: number }>(
-    sql`SELECT horizon_days FROM prediction_snapshots WHERE as_of = ${asOf}::DATE AND status = 'fitted'`,
+  const [fit] = await store.query<{ horizon_days: number; model: PurchaseModel }>(
+    sql`SELECT horizon_days, model FROM prediction_snapshots WHERE as_of = ${asOf}::DATE AND status = 'fitted'`,
   );
   let row: PredictionRow | undefined;
   let horizon = config.horizon_days;
   if (!fit && source === 'snapshot') return null;
+  let model: PurchaseModel | undefined = fit?.model;
   if (fit) {
     horizon = fit.horizon_days;
     [row] = await store.query<PredictionRow>({
@@ -494,16 +498,18 @@ async function getMemberPrediction(
   } else {
     const result = await predictCustomers(store, { asOf, config });
     if (result.status !== 'fitted') return null;
+    model = result.model;
     [row] = await store.query<PredictionRow>({
       sql: `SELECT ${predictionColumns} FROM ${PREDICTIONS_TABLE} WHERE customer_id = $1`,
       params: [customerId],
     });
   }
-  if (!row) return null;
+  if (!row || !model) return null;
   return {
     ...row,
     churn_probability: row.p_alive === null ? null : 1 - row.p_alive,
     horizon_days: horizon,
+    model,
     stored: fit !== undefined,
   };
 }

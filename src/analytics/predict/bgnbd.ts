@@ -18,12 +18,12 @@
  */
 import { fitByMaximumLikelihood, type ModelFit } from './fit-likelihood.js';
 import { sampleRows } from './minimise-bfgs.js';
+import type { PurchaseModel } from './purchase-models.js';
 import { digamma, hypergeometric2F1, logBeta, logGamma } from './special-functions.js';
 
 export type { ModelFit } from './fit-likelihood.js';
 
-export const PURCHASE_MODELS = ['bgnbd', 'mbgnbd'] as const;
-export type PurchaseModel = (typeof PURCHASE_MODELS)[number];
+export { PURCHASE_MODELS, type PurchaseModel } from './purchase-models.js';
 
 export interface PurchaseParams {
   readonly r: number;
@@ -299,7 +299,8 @@ export function computeExpectedPurchases(model: PurchaseModel, params: PurchaseP
 
 /**
  * E[X(T, T+t] | x, t_x, T]: expected repeat purchases in the next t of a customer with this
- * history (FHL 2005 eq. 10; MBG/NBD: Batislam et al. 2007).
+ * history (FHL 2005 eq. 10; MBG/NBD: Batislam et al. 2007): P(alive) times the expectation if
+ * alive, which depends on x and T only.
  */
 export function computeConditionalExpectedPurchases(
   model: PurchaseModel,
@@ -309,13 +310,27 @@ export function computeConditionalExpectedPurchases(
   tx: number,
   T: number,
 ): number {
+  return computeExpectedPurchasesIfAlive(model, params, t, x, T) * computePAlive(model, params, x, tx, T);
+}
+
+/**
+ * E[X(T, T+t] | alive at T, x, T]: the conditional expectation without its P(alive) factor. It
+ * does not depend on t_x, so a store's customers share a few thousand distinct (x, T) values
+ * where they have hundreds of thousands of distinct (x, t_x, T) histories.
+ */
+export function computeExpectedPurchasesIfAlive(
+  model: PurchaseModel,
+  params: PurchaseParams,
+  t: number,
+  x: number,
+  T: number,
+): number {
   const { r, alpha, a, b } = params;
   const k = offsetOf(model);
   const z = t / (alpha + T + t);
   const hyp = hypergeometric2F1(r + x, b + x + k, a + b + x - 1 + k, z);
   const first = (a + b + x - 1 + k) / (a - 1);
-  const second = 1 - hyp * Math.pow((alpha + T) / (alpha + T + t), r + x);
-  return first * second * computePAlive(model, params, x, tx, T);
+  return first * (1 - hyp * Math.pow((alpha + T) / (alpha + T + t), r + x));
 }
 
 /**

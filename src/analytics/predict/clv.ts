@@ -4,7 +4,12 @@
  * the expected value of a purchase (Gamma-Gamma E[M | x, z̄]), discounted to the as-of day
  * (Fader, Hardie & Lee 2005, "RFM and CLV", in the discrete form lifetimes uses).
  */
-import { computeConditionalExpectedPurchases, type PurchaseModel, type PurchaseParams } from './bgnbd.js';
+import {
+  computeExpectedPurchasesIfAlive,
+  computePAlive,
+  type PurchaseModel,
+  type PurchaseParams,
+} from './bgnbd.js';
 
 /** Ends of the periods (in the model's time unit) and their discount factors. */
 export interface ClvSchedule {
@@ -48,10 +53,26 @@ export function computeDiscountedPurchases(
   tx: number,
   T: number,
 ): number {
+  return (
+    computeDiscountedPurchasesIfAlive(model, params, schedule, x, T) * computePAlive(model, params, x, tx, T)
+  );
+}
+
+/**
+ * The discounted expected purchases of a customer alive at T: every period's expectation
+ * carries the same P(alive) factor, so the sum does too, and the rest depends on x and T only.
+ */
+export function computeDiscountedPurchasesIfAlive(
+  model: PurchaseModel,
+  params: PurchaseParams,
+  schedule: ClvSchedule,
+  x: number,
+  T: number,
+): number {
   let previous = 0;
   let sum = 0;
   schedule.times.forEach((t, k) => {
-    const expected = computeConditionalExpectedPurchases(model, params, t, x, tx, T);
+    const expected = computeExpectedPurchasesIfAlive(model, params, t, x, T);
     sum += (expected - previous) * (schedule.factors[k] ?? 1);
     previous = expected;
   });

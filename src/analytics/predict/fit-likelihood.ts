@@ -2,16 +2,26 @@
  * Maximum likelihood the way every model here is fitted: BFGS on the log-parameters (so every
  * trial point is valid) with the analytic gradient, from several starts; on a large data set
  * the starts run on a systematic sample and the best is polished on all rows; standard errors
- * from the inverse observed information on the natural parameters. A model only gives its
+ * from the inverse observed information on the natural parameters, and 95% intervals on the
+ * log scale the fit runs on, transformed back (so the interval of a positive parameter is
+ * positive, and skewed as its likelihood is). A model only gives its
  * log-likelihood with gradient, its rows and its starts.
  */
 import { minimiseFromStarts } from './minimise-bfgs.js';
 import { computeStandardErrors } from './standard-errors.js';
 
+/** The two-sided 95% quantile of the standard normal. */
+const Z_95 = 1.959963984540054;
+
 export interface ModelFit<P> {
   readonly params: P;
   /** Standard errors from the inverse observed information on the natural parameters. */
   readonly standardErrors: P;
+  /**
+   * 95% intervals: θ̂ · exp(∓1.96 · se/θ̂), the Wald interval of log θ (whose standard error
+   * is se/θ̂ by the delta method) transformed back. NaN where the standard error is.
+   */
+  readonly intervals: { readonly low: P; readonly high: P };
   readonly logLikelihood: number;
   /** Customers (Σ weights) and rows the fit ran over. */
   readonly customers: number;
@@ -70,9 +80,12 @@ export function fitByMaximumLikelihood<P, R extends WeightedRows>(
     evaluate(at, rows, g);
     return [...g];
   }, estimate);
+  const bound = (sign: number): number[] =>
+    estimate.map((value, i) => value * Math.exp((sign * Z_95 * (standardErrors[i] ?? Number.NaN)) / value));
   return {
     params: options.toParams(estimate),
     standardErrors: options.toParams(standardErrors),
+    intervals: { low: options.toParams(bound(-1)), high: options.toParams(bound(1)) },
     logLikelihood: evaluate(estimate, rows),
     customers: rows.totalWeight,
     rows: options.rowCount,

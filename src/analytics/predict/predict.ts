@@ -6,28 +6,33 @@
  * gets a plain result saying so, never an exception.
  */
 import type { PredictConfig } from '../../config/predict-config.js';
+import { AppError } from '../../errors.js';
 import type { Store } from '../../store/store.js';
-import { ParamList, raw, type Query } from '../../store/sql.js';
+import { raw, type Query } from '../../store/sql.js';
 import {
+  computeExpectedPurchasesIfAlive,
   computeMedianWaitIfAlive,
-  computeConditionalExpectedPurchases,
-  computePAlive,
   fitPurchaseModel,
   type ModelFit,
+  type PurchaseHistories,
   type PurchaseModel,
   type PurchaseParams,
 } from './bgnbd.js';
-import { buildClvSchedule, computeDiscountedPurchases } from './clv.js';
+import { buildClvSchedule, computeDiscountedPurchasesIfAlive } from './clv.js';
 import { fitSpendModel, type SpendParams } from './gamma-gamma.js';
+import { getLocalDays, type LocalDays } from '../facts/local-day.js';
+import { buildPredictionsInsertQuery } from './predictions-query.js';
 import {
   buildCompressedHistoriesQuery,
+  buildDistinctXTQuery,
   buildHistoriesTableQuery,
   buildHistoryCountsQuery,
   buildHoldoutQuery,
+  buildPurchaseSpanQuery,
   buildSpendHistoriesQuery,
   buildTrackingQuery,
-  HISTORIES_TABLE,
-  toJsonList,
+  type PrepareOptions,
+  toTypedLists,
 } from './prepare-customers.js';
 import { compareHoldout, trackWeekly, type HoldoutFit, type TrackingWeek } from './validate-holdout.js';
 
@@ -40,6 +45,8 @@ export interface FitOptions {
   /** Last holdout day; validation runs only with it. */
   readonly holdoutEnd?: string;
   readonly config: PredictConfig;
+  /** How the store's timestamps fall into local days, when the caller already knows. */
+  readonly localDays?: LocalDays;
 }
 
 export interface TooFewRepeatBuyers {
@@ -58,17 +65,44 @@ export interface HoldoutValidation extends HoldoutFit {
   readonly tracking: readonly TrackingWeek[];
 }
 
+/**
+ * How `predict.model: auto` chose: both models fitted on the data up to the split day (the
+ * last quarter of the data held out), each one's error on the holdout, and the winner.
+ */
+export interface ModelSelection {
+  /** Last day of the selection's calibration; the holdout runs from the day after to the calibration end. */
+  readonly split_day: string;
+  readonly holdout_end: string;
+  /**
+   * Root mean squared error per customer of the holdout purchase days against each model's
+   * conditional expectation; null when too few repeat buyers before the split to fit.
+   */
+  readonly errors: Readonly<Record<PurchaseModel, number>> | null;
+  /** Each model's parameters fitted up to the split day (null with the errors). */
+  readonly params: Readonly<Record<PurchaseModel, PurchaseParams>> | null;
+  readonly winner: PurchaseModel;
+  /** The loser's error over the winner's, minus 1 (0.05: the winner's error is 5% lower); null without errors. */
+  readonly margin: number | null;
+}
+
 export interface FittedModels {
   readonly status: 'fitted';
   readonly calibration_end: string;
+  /** The purchase model fitted (under `auto`, the one that won on the holdout). */
   readonly model: PurchaseModel;
+  readonly model_selection: ModelSelection | null;
   readonly unit: TimeUnit;
   readonly customers: number;
   readonly repeat_buyers: number;
   readonly purchase: ModelFit<PurchaseParams>;
   readonly spend: ModelFit<SpendParams>;
-  /** Milliseconds: the SQL preparation, and each fit. */
-  readonly timings_ms: { readonly prepare: number; readonly purchase: number; readonly spend: number };
+  /** Milliseconds: the SQL preparation, and each fit (the model selection of `auto` apart). */
+  readonly timings_ms: {
+    readonly select: number;
+    readonly prepare: number;
+    readonly purchase: number;
+    readonly spend: number;
+  };
   readonly validation: HoldoutValidation | null;
 }
 
@@ -86,44 +120,52 @@ async function queryLists(store: Store, query: Query): Promise<Record<string, nu
   return JSON.parse(row?.json ?? '{}') as Record<string, number[]>;
 }
 
-/** Prepares the histories (temp table predict_histories) and fits both models. */
+/**
+ * Prepares the histories (temp table predict_histories) and fits both models. With
+ * `model: 'auto'` the purchase model is first chosen on a holdout (selectPurchaseModel).
+ */
 export async function fitPredictionModels(store: Store, options: FitOptions): Promise<FitResult> {
   const { config } = options;
   const unitDays = UNIT_DAYS[config.unit];
+  const started = performance.now();
   const prepareOptions = {
     calibrationEnd: options.calibrationEnd,
     countFreeOrders: config.count_free_orders,
+    localDays: options.localDays ?? (await getLocalDays(store, options.holdoutEnd ?? options.calibrationEnd)),
   };
-  const started = performance.now();
-  await store.run(buildHistoriesTableQuery(prepareOptions));
-  const [counts] = await store.query<{ customers: number; repeat_buyers: number }>(buildHistoryCountsQuery());
-  const customers = counts?.customers ?? 0;
-  const repeatBuyers = counts?.repeat_buyers ?? 0;
-  if (repeatBuyers < config.min_repeat_buyers) {
+  const selection =
+    config.model === 'auto'
+      ? await selectPurchaseModel(store, {
+          ...prepareOptions,
+          unitDays,
+          minRepeatBuyers: config.min_repeat_buyers,
+        })
+      : null;
+  const model = selection?.winner ?? (config.model === 'auto' ? 'mbgnbd' : config.model);
+  const selected = performance.now();
+  const data = await prepareHistories(store, prepareOptions, unitDays);
+  if (data.repeatBuyers < config.min_repeat_buyers) {
     return {
       status: 'too_few_repeat_buyers',
       calibration_end: options.calibrationEnd,
-      customers,
-      repeat_buyers: repeatBuyers,
+      customers: data.customers,
+      repeat_buyers: data.repeatBuyers,
       min_repeat_buyers: config.min_repeat_buyers,
     };
   }
-  const histories = await queryLists(store, buildCompressedHistoriesQuery());
-  const spendRows = await queryLists(store, buildSpendHistoriesQuery());
+  const spendRows = toTypedLists(await queryLists(store, buildSpendHistoriesQuery()), [
+    'x',
+    'repeat_amount',
+    'n',
+  ]);
   const prepared = performance.now();
 
-  const purchase = fitPurchaseModel(config.model, {
-    x: Float64Array.from(histories.x ?? []),
-    tx: Float64Array.from(histories.tx_days ?? [], (d) => d / unitDays),
-    T: Float64Array.from(histories.t_days ?? [], (d) => d / unitDays),
-    weight: Float64Array.from(histories.n ?? []),
-  });
+  const purchase = fitPurchaseModel(model, data.histories);
   const purchaseFitted = performance.now();
-  const spendX = spendRows.x ?? [];
   const spend = fitSpendModel({
-    x: Float64Array.from(spendX),
-    zbar: Float64Array.from(spendRows.repeat_amount ?? [], (amount, i) => amount / (spendX[i] ?? 1)),
-    weight: Float64Array.from(spendRows.n ?? []),
+    x: spendRows.x,
+    zbar: spendRows.repeat_amount.map((amount, i) => amount / (spendRows.x[i] ?? 1)),
+    weight: spendRows.n,
   });
   const spendFitted = performance.now();
 
@@ -132,7 +174,7 @@ export async function fitPredictionModels(store: Store, options: FitOptions): Pr
     validation = await validateOnHoldout(store, {
       ...prepareOptions,
       holdoutEnd: options.holdoutEnd,
-      model: config.model,
+      model,
       params: purchase.params,
       unitDays,
     });
@@ -140,14 +182,16 @@ export async function fitPredictionModels(store: Store, options: FitOptions): Pr
   return {
     status: 'fitted',
     calibration_end: options.calibrationEnd,
-    model: config.model,
+    model,
+    model_selection: selection,
     unit: config.unit,
-    customers,
-    repeat_buyers: repeatBuyers,
+    customers: data.customers,
+    repeat_buyers: data.repeatBuyers,
     purchase,
     spend,
     timings_ms: {
-      prepare: prepared - started,
+      select: selected - started,
+      prepare: prepared - selected,
       purchase: purchaseFitted - prepared,
       spend: spendFitted - purchaseFitted,
     },
@@ -155,12 +199,159 @@ export async function fitPredictionModels(store: Store, options: FitOptions): Pr
   };
 }
 
+interface PreparedHistories {
+  readonly customers: number;
+  readonly repeatBuyers: number;
+  /** The compressed histories in the model's unit (empty below the repeat buyers needed). */
+  readonly histories: PurchaseHistories;
+}
+
+/** (Re)creates the histories table up to the calibration end and reads its distinct histories. */
+async function prepareHistories(
+  store: Store,
+  options: PrepareOptions,
+  unitDays: number,
+): Promise<PreparedHistories> {
+  await store.run(buildHistoriesTableQuery(options));
+  const [counts] = await store.query<{ customers: number; repeat_buyers: number }>(buildHistoryCountsQuery());
+  const histories = toTypedLists(await queryLists(store, buildCompressedHistoriesQuery()), [
+    'x',
+    'tx_days',
+    't_days',
+    'n',
+  ]);
+  return {
+    customers: counts?.customers ?? 0,
+    repeatBuyers: counts?.repeat_buyers ?? 0,
+    histories: {
+      x: histories.x,
+      tx: histories.tx_days.map((d) => d / unitDays),
+      T: histories.t_days.map((d) => d / unitDays),
+      weight: histories.n,
+    },
+  };
+}
+
+/**
+ * `predict.model: auto`: holds out the last quarter of the data (from the first purchase day to
+ * the calibration end), fits BG/NBD and MBG/NBD on the rest, and keeps the one whose conditional
+ * expectations miss the holdout purchase days by less (root mean squared error per customer:
+ * the models predict means, and an absolute error would reward predicting the median, 0, for
+ * most customers). Leaves the histories table at the split; the caller prepares it again.
+ */
+export async function selectPurchaseModel(
+  store: Store,
+  options: PrepareOptions & { readonly unitDays: number; readonly minRepeatBuyers: number },
+): Promise<ModelSelection> {
+  const span = await getPurchaseSpan(store, { ...options, lastDay: options.calibrationEnd });
+  const end = dayNumber(options.calibrationEnd);
+  const start = span.first ? dayNumber(span.first) : end;
+  const splitDay = dayString(start + Math.floor(0.75 * (end - start)));
+  const split = { ...options, calibrationEnd: splitDay };
+  const data = await prepareHistories(store, split, options.unitDays);
+  if (data.repeatBuyers < options.minRepeatBuyers || splitDay >= options.calibrationEnd) {
+    return {
+      split_day: splitDay,
+      holdout_end: options.calibrationEnd,
+      errors: null,
+      params: null,
+      winner: 'mbgnbd',
+      margin: null,
+    };
+  }
+  const rows = await queryLists(store, buildHoldoutQuery({ ...split, holdoutEnd: options.calibrationEnd }));
+  const holdoutRows = {
+    x: rows.x ?? [],
+    txDays: rows.tx_days ?? [],
+    tDays: rows.t_days ?? [],
+    actual: rows.actual ?? [],
+    n: rows.n ?? [],
+  };
+  const holdoutLength = (end - dayNumber(splitDay)) / options.unitDays;
+  const fits = {
+    bgnbd: fitPurchaseModel('bgnbd', data.histories).params,
+    mbgnbd: fitPurchaseModel('mbgnbd', data.histories).params,
+  };
+  const errorOf = (model: PurchaseModel): number =>
+    compareHoldout(model, fits[model], holdoutRows, holdoutLength, options.unitDays).root_mean_squared_error;
+  const errors = { bgnbd: errorOf('bgnbd'), mbgnbd: errorOf('mbgnbd') };
+  const winner: PurchaseModel = errors.mbgnbd <= errors.bgnbd ? 'mbgnbd' : 'bgnbd';
+  const [won, lost] = winner === 'mbgnbd' ? [errors.mbgnbd, errors.bgnbd] : [errors.bgnbd, errors.mbgnbd];
+  return {
+    split_day: splitDay,
+    holdout_end: options.calibrationEnd,
+    errors,
+    params: fits,
+    winner,
+    margin: won > 0 ? lost / won - 1 : 0,
+  };
+}
+
+export interface PurchaseSpan {
+  readonly first: string | null;
+  readonly last: string | null;
+}
+
+/** The first and last purchase days (of the data up to `lastDay`, or of all of it). */
+export async function getPurchaseSpan(
+  store: Store,
+  options: { readonly countFreeOrders: boolean; readonly lastDay?: string },
+): Promise<PurchaseSpan> {
+  const [row] = await store.query<{ first: string | null; last: string | null }>(
+    buildPurchaseSpanQuery(options),
+  );
+  return { first: row?.first ?? null, last: row?.last ?? null };
+}
+
+/**
+ * Checks a calibration (and holdout) end against the purchases the store holds, and returns
+ * the warnings to show. A calibration end after the last purchase takes every customer as
+ * silent since then: warned. Refused (BAD_ARGUMENT) where the fit would mean nothing: a
+ * calibration end before the first purchase, one further past the last purchase than the whole
+ * history is long (the models would extrapolate a silence longer than anything they saw), or a
+ * holdout that starts after the last purchase (no purchase to validate on).
+ */
+export function checkCalibrationEnd(
+  span: PurchaseSpan,
+  options: { readonly calibrationEnd: string; readonly holdoutEnd?: string },
+): string[] {
+  const { first, last } = span;
+  const { calibrationEnd, holdoutEnd } = options;
+  if (first === null || last === null) return [];
+  if (calibrationEnd < first)
+    throw new AppError(
+      'BAD_ARGUMENT',
+      `--calibration-end ${calibrationEnd} is before the first purchase (${first}): there is nothing to fit`,
+    );
+  const warnings: string[] = [];
+  const past = dayNumber(calibrationEnd) - dayNumber(last);
+  if (past > 0) {
+    const history = dayNumber(last) - dayNumber(first);
+    if (past > history)
+      throw new AppError(
+        'BAD_ARGUMENT',
+        `--calibration-end ${calibrationEnd} is ${past.toLocaleString('en-US')} days after the last purchase (${last}), longer than the whole history (${first} … ${last}): the fit would mean nothing; use a day up to ${last}`,
+      );
+    if (holdoutEnd)
+      throw new AppError(
+        'BAD_ARGUMENT',
+        `--calibration-end ${calibrationEnd} is after the last purchase (${last}): the holdout would hold no purchase to validate on`,
+      );
+    warnings.push(
+      `warning: --calibration-end ${calibrationEnd} is ${past.toLocaleString('en-US')} days after the last purchase (${last}): every customer counts as silent since then`,
+    );
+  } else if (holdoutEnd && holdoutEnd > last) {
+    warnings.push(
+      `warning: --holdout-end ${holdoutEnd} is after the last purchase (${last}): the days after it count as days without purchases`,
+    );
+  }
+  return warnings;
+}
+
 async function validateOnHoldout(
   store: Store,
-  options: {
-    calibrationEnd: string;
+  options: PrepareOptions & {
     holdoutEnd: string;
-    countFreeOrders: boolean;
     model: PurchaseModel;
     params: PurchaseParams;
     unitDays: number;
@@ -212,15 +403,27 @@ function dayNumber(day: string): number {
   );
 }
 
+/** The YYYY-MM-DD day of a day number. */
+function dayString(days: number): string {
+  return new Date(days * 86_400_000).toISOString().slice(0, 10);
+}
+
 export const PREDICTIONS_TABLE = 'customer_predictions';
 
 export interface PredictCustomersOptions {
   /** The as-of day: histories up to its end calibrate the models; predictions look forward from it. */
   readonly asOf: string;
   readonly config: PredictConfig;
+  readonly localDays?: LocalDays;
 }
 
-export type PredictCustomersResult = (FittedModels & { readonly predicted: number }) | TooFewRepeatBuyers;
+export type PredictCustomersResult =
+  | (FittedModels & {
+      readonly predicted: number;
+      /** Milliseconds from the fit to every customer's predictions written. */
+      readonly predict_ms: number;
+    })
+  | TooFewRepeatBuyers;
 
 /** Waits longer than this many days are reported as no expected next order. */
 const MAX_WAIT_DAYS = 36_525;
@@ -228,8 +431,9 @@ const MAX_WAIT_DAYS = 36_525;
 /**
  * Fits on everything up to the end of `asOf` and (re)creates the temp table
  * customer_predictions(customer_id, p_alive, expected_purchases, expected_spend, clv,
- * next_order_day) for every customer with a purchase by then; see docs/predict.md. With too
- * few repeat buyers the table is created empty and the result says so.
+ * next_order_day) for every customer with a purchase by then; see docs/predict.md. One fit; the
+ * predictions are one INSERT over the histories (predictions-query.ts). With too few repeat
+ * buyers the table is created empty and the result says so.
  */
 export async function predictCustomers(
   store: Store,
@@ -240,15 +444,18 @@ export async function predictCustomers(
     raw(`CREATE OR REPLACE TEMP TABLE ${PREDICTIONS_TABLE} (customer_id VARCHAR, p_alive DOUBLE,
       expected_purchases DOUBLE, expected_spend DOUBLE, clv DOUBLE, next_order_day DATE)`),
   );
-  const fit = await fitPredictionModels(store, { calibrationEnd: options.asOf, config });
+  const fit = await fitPredictionModels(store, {
+    calibrationEnd: options.asOf,
+    config,
+    ...(options.localDays ? { localDays: options.localDays } : {}),
+  });
   if (fit.status !== 'fitted') return fit;
+  const started = performance.now();
   const unitDays = UNIT_DAYS[config.unit];
-  const model = config.model;
   const params = fit.purchase.params;
-  const histories = await queryLists(store, buildCompressedHistoriesQuery());
-  const xs = histories.x ?? [];
-  const txs = histories.tx_days ?? [];
-  const ts = histories.t_days ?? [];
+  const pairs = await queryLists(store, buildDistinctXTQuery());
+  const xs = pairs.x ?? [];
+  const ts = pairs.t_days ?? [];
   const horizon = config.horizon_days / unitDays;
   const schedule = buildClvSchedule({
     horizonDays: config.horizon_days,
@@ -256,43 +463,30 @@ export async function predictCustomers(
     unitDays,
   });
   const n = xs.length;
-  const pAlive = new Float64Array(n);
   const expected = new Float64Array(n);
   const discounted = new Float64Array(n);
   const waitDays = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const x = xs[i] ?? 0;
-    const tx = (txs[i] ?? 0) / unitDays;
     const T = (ts[i] ?? 0) / unitDays;
-    pAlive[i] = computePAlive(model, params, x, tx, T);
-    expected[i] = computeConditionalExpectedPurchases(model, params, horizon, x, tx, T);
-    discounted[i] = computeDiscountedPurchases(model, params, schedule, x, tx, T);
+    expected[i] = computeExpectedPurchasesIfAlive(fit.model, params, horizon, x, T);
+    discounted[i] = computeDiscountedPurchasesIfAlive(fit.model, params, schedule, x, T);
     const wait = Math.ceil(computeMedianWaitIfAlive(params, x, T) * unitDays);
     waitDays[i] = wait <= MAX_WAIT_DAYS ? wait : Number.NaN;
   }
-  const { p, q, gamma } = fit.spend.params;
-  const sqlParams = new ParamList();
-  const list = (values: ArrayLike<number>, type: string): string =>
-    `unnest(${sqlParams.add(toJsonList(values))}::JSON::${type}[])`;
-  const rowsSql = `SELECT ${list(xs, 'INTEGER')} AS x, ${list(txs, 'INTEGER')} AS tx_days,
-      ${list(ts, 'INTEGER')} AS t_days, ${list(pAlive, 'DOUBLE')} AS p_alive, ${list(expected, 'DOUBLE')} AS expected_purchases,
-      ${list(discounted, 'DOUBLE')} AS discounted_purchases, ${list(waitDays, 'INTEGER')} AS wait_days`;
-  const [pp, pq, pg, asOf] = [p, q, gamma, options.asOf].map((value) => sqlParams.add(value));
-  // E[M | x, z̄] = p(γ + x z̄)/(px + q − 1) with x z̄ = Σ repeat value; the population mean pγ/(q − 1)
-  // without repeat value (undefined, so null, when the fitted q ≤ 1).
-  const spendSql = `CASE WHEN h.x > 0 AND h.repeat_amount > 0
-      THEN ${pp} * (${pg} + h.repeat_amount) / (${pp} * h.x + ${pq} - 1)
-      WHEN ${pq} > 1 THEN ${pp} * ${pg} / (${pq} - 1) END`;
-  await store.run({
-    sql: `INSERT INTO ${PREDICTIONS_TABLE}
-      WITH rows AS (${rowsSql})
-      SELECT h.customer_id, r.p_alive, r.expected_purchases, ${spendSql} AS expected_spend,
-        r.discounted_purchases * (${spendSql}) AS clv, ${asOf}::DATE + r.wait_days AS next_order_day
-      FROM ${HISTORIES_TABLE} h JOIN rows r USING (x, tx_days, t_days)`,
-    params: sqlParams.values,
-  });
+  await store.run(
+    buildPredictionsInsertQuery({
+      table: PREDICTIONS_TABLE,
+      asOf: options.asOf,
+      model: fit.model,
+      purchase: params,
+      spend: fit.spend.params,
+      unitDays,
+      ifAlive: { x: xs, tDays: ts, expected, discounted, waitDays },
+    }),
+  );
   const [count] = await store.query<{ n: number }>(
     raw(`SELECT count(*)::INTEGER AS n FROM ${PREDICTIONS_TABLE}`),
   );
-  return { ...fit, predicted: count?.n ?? 0 };
+  return { ...fit, predicted: count?.n ?? 0, predict_ms: performance.now() - started };
 }

@@ -33,6 +33,8 @@ export interface HoldoutFit {
   readonly bins: readonly FrequencyBin[];
   /** Mean over customers of |actual − expected| holdout purchases. */
   readonly mean_absolute_error: number;
+  /** √(mean over customers of (actual − expected)²): the error `predict.model: auto` compares. */
+  readonly root_mean_squared_error: number;
   readonly actual_total: number;
   readonly expected_total: number;
 }
@@ -50,6 +52,7 @@ export function compareHoldout(
   const expected = new Array<number>(8).fill(0);
   const cache = new Map<string, number>();
   let error = 0;
+  let squared = 0;
   let total = 0;
   for (let i = 0; i < rows.x.length; i++) {
     const x = rows.x[i] ?? 0;
@@ -74,6 +77,7 @@ export function compareHoldout(
     actual[bin] = (actual[bin] ?? 0) + n * (rows.actual[i] ?? 0);
     expected[bin] = (expected[bin] ?? 0) + n * e;
     error += n * Math.abs((rows.actual[i] ?? 0) - e);
+    squared += n * ((rows.actual[i] ?? 0) - e) ** 2;
     total += n;
   }
   return {
@@ -87,6 +91,7 @@ export function compareHoldout(
       };
     }),
     mean_absolute_error: total ? error / total : 0,
+    root_mean_squared_error: total ? Math.sqrt(squared / total) : 0,
     actual_total: actual.reduce((s, v) => s + v, 0),
     expected_total: expected.reduce((s, v) => s + v, 0),
   };

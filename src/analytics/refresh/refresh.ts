@@ -14,7 +14,7 @@ import { AppError } from '../../errors.js';
 import { ParamList, quoteIdent, raw, sql } from '../../store/sql.js';
 import type { Store } from '../../store/store.js';
 import { buildCountedFactsSql, buildCustomerFactsSql } from '../facts/customer-facts.js';
-import { getLocalDays } from '../facts/local-day.js';
+import { getLocalDays, type LocalDays } from '../facts/local-day.js';
 import type { PredictCustomersResult } from '../predict/predict.js';
 import { lifecycleStageCtes } from '../lifecycle/lifecycle-query.js';
 import { rfmScoringCtes } from '../rfm/rfm-query.js';
@@ -84,7 +84,9 @@ export async function refreshSnapshot(store: Store, options: RefreshOptions): Pr
   await store.run({ sql: `CREATE TEMP TABLE ${FACTS_TABLE} AS ${factsSql}`, params: factParams.values });
   let snapshot: SnapshotSummary;
   try {
-    snapshot = await storeSnapshot(store, options, stored, tiersConfig);
+    // The predictions too are fitted and written to their temp table before the transaction.
+    const predictions = await predictBeforeSnapshot(store, options, localDays);
+    snapshot = await storeSnapshot(store, options, stored, tiersConfig, predictions);
   } catch (error) {
     // The refresh's own error is the one to report; the next refresh drops the table anyway.
     await store.run(raw(`DROP TABLE IF EXISTS ${FACTS_TABLE}`)).catch(() => undefined);
@@ -103,9 +105,14 @@ async function storeSnapshot(
   options: RefreshOptions,
   stored: TierCalibration | null,
   tiersConfig: TiersConfig,
+  day: DayPredictions | null,
 ): Promise<SnapshotSummary> {
   const { asOf, allCustomers, config } = options;
   const tiersAllCustomers = options.tiersAllCustomers ?? false;
+  const churnByPAlive = config.lifecycle.churn_rule === 'p_alive';
+  const prediction = day?.result ?? null;
+  const predictions =
+    day && churnByPAlive ? { table: day.table, churnBelow: config.predict.churn_p_alive } : undefined;
   return store.transaction(async () => {
     const calibration: TierCalibration =
       stored ??
@@ -117,17 +124,6 @@ async function storeSnapshot(
         allCustomers: tiersAllCustomers,
       }));
     const thresholds = calibration.tiers.slice(1).map((tier) => tier.threshold ?? '0.00');
-    const churnByPAlive = config.lifecycle.churn_rule === 'p_alive';
-    // The models load only when asked for (their modules take a moment to load).
-    const predict =
-      config.predict.in_snapshot || churnByPAlive ? await import('../predict/predict.js') : null;
-    const prediction = predict
-      ? await predict.predictCustomers(store, { asOf, config: config.predict })
-      : null;
-    const predictions =
-      predict && prediction && churnByPAlive
-        ? { table: predict.PREDICTIONS_TABLE, churnBelow: config.predict.churn_p_alive }
-        : undefined;
     const tierIds = calibration.tiers.map((tier) => tier.tier);
     await store.run(sql`DELETE FROM customer_snapshots WHERE as_of = ${asOf}::DATE`);
     await store.run(sql`DELETE FROM customer_day_tags WHERE as_of = ${asOf}::DATE`);
@@ -176,8 +172,8 @@ async function storeSnapshot(
         FROM ${regionsSql(config.tags, regionParams)}`,
       params: regionParams.values,
     });
-    if (predict && prediction && config.predict.in_snapshot)
-      await storePredictions(store, asOf, prediction, config.predict, predict.PREDICTIONS_TABLE);
+    if (day && config.predict.in_snapshot)
+      await storePredictions(store, asOf, day.result, config.predict, day.table);
     const [counted] = await store.query<{ n: number }>(
       sql`SELECT count(*)::INTEGER AS n FROM customer_snapshots WHERE as_of = ${asOf}::DATE`,
     );
@@ -197,6 +193,30 @@ async function storeSnapshot(
   });
 }
 
+/** The day's predictions and the temp table that holds every customer's. */
+interface DayPredictions {
+  readonly result: PredictCustomersResult;
+  readonly table: string;
+}
+
+/**
+ * Fits the models once and writes every customer's predictions to a temp table, when the
+ * snapshot stores them or the lifecycle judges churn by P(alive); null otherwise. Run before the
+ * snapshot's transaction, as the facts are: the fit's queries then scan committed rows.
+ */
+async function predictBeforeSnapshot(
+  store: Store,
+  options: RefreshOptions,
+  localDays: LocalDays,
+): Promise<DayPredictions | null> {
+  const { asOf, config } = options;
+  if (!config.predict.in_snapshot && config.lifecycle.churn_rule !== 'p_alive') return null;
+  // The models load only when asked for (their modules take a moment to load).
+  const predict = await import('../predict/predict.js');
+  const result = await predict.predictCustomers(store, { asOf, config: config.predict, localDays });
+  return { result, table: predict.PREDICTIONS_TABLE };
+}
+
 /** The fit of the day, and the predictions of every customer in the day's snapshot. */
 async function storePredictions(
   store: Store,
@@ -208,7 +228,8 @@ async function storePredictions(
 ): Promise<void> {
   const fitted = prediction.status === 'fitted' ? prediction : null;
   await store.run(
-    sql`INSERT INTO prediction_snapshots VALUES (${asOf}::DATE, ${prediction.status}, ${config.model}, ${config.unit},
+    // The model that produced the figures (under `auto`, the one that won), for member and report to name.
+    sql`INSERT INTO prediction_snapshots VALUES (${asOf}::DATE, ${prediction.status}, ${fitted?.model ?? config.model}, ${config.unit},
       ${prediction.customers}, ${prediction.repeat_buyers}, ${fitted ? JSON.stringify(fitted.purchase) : null}::JSON,
       ${fitted ? JSON.stringify(fitted.spend) : null}::JSON, ${config.horizon_days}, ${config.annual_discount_rate})`,
   );

@@ -4,6 +4,7 @@ import { Option } from 'commander';
 import { LIFECYCLE_STAGE_LABELS, type LifecycleStage } from '../../analytics/lifecycle/lifecycle-stages.js';
 import type { MemberExplanation } from '../../analytics/member/explain-member.js';
 import { getLastOrderDayOrThrow } from '../analysis-scope.js';
+import { PURCHASE_MODEL_NAMES } from '../../analytics/predict/purchase-models.js';
 import { type CommandContext, withStore } from '../context.js';
 import { formatCount, formatMoney, parseDay } from '../format.js';
 import { renderJson } from '../output.js';
@@ -121,7 +122,7 @@ export function renderMember(m: MemberExplanation): string {
     const fixed = (value: number | null, digits: number): string =>
       value === null ? '–' : value.toFixed(digits);
     lines.push(
-      `Prediction 预测 (${p.stored ? 'stored with the snapshot' : 'fitted now'}): P(alive) ${percent(p.p_alive)} · churn probability ${percent(p.churn_probability)}`,
+      `Prediction 预测 (${PURCHASE_MODEL_NAMES[p.model]}, ${p.stored ? 'stored with the snapshot' : 'fitted now'}): P(alive) ${percent(p.p_alive)} · churn probability ${percent(p.churn_probability)}`,
       `  next ${p.horizon_days} d: ${fixed(p.expected_purchases, 2)} expected purchases · ${formatMoney(fixed(p.expected_spend, 2))} per purchase · CLV ${formatMoney(fixed(p.clv, 2))} · next order due ${orDash(p.next_order_day)}`,
       '',
     );

@@ -9,7 +9,8 @@
  */
 import { Option, type Command } from 'commander';
 import type { ModelFit } from '../../analytics/predict/bgnbd.js';
-import type { FittedModels, TooFewRepeatBuyers } from '../../analytics/predict/predict.js';
+import { PURCHASE_MODEL_NAMES, type PurchaseModel } from '../../analytics/predict/purchase-models.js';
+import type { FittedModels, ModelSelection, TooFewRepeatBuyers } from '../../analytics/predict/predict.js';
 import { PREDICT_MODELS, PREDICT_UNITS, type PredictConfig } from '../../config/predict-config.js';
 import { AppError } from '../../errors.js';
 import { getLastOrderDayOrThrow } from '../analysis-scope.js';
@@ -32,9 +33,9 @@ interface PredictFlags {
   readonly format: OutputFormat;
 }
 
-const MODEL_TITLES: Readonly<Record<PredictConfig['model'], string>> = {
-  bgnbd: 'BG/NBD (Fader, Hardie & Lee 2005)',
-  mbgnbd: 'MBG/NBD (Batislam et al. 2007)',
+const MODEL_TITLES: Readonly<Record<PurchaseModel, string>> = {
+  bgnbd: `${PURCHASE_MODEL_NAMES.bgnbd} (Fader, Hardie & Lee 2005)`,
+  mbgnbd: `${PURCHASE_MODEL_NAMES.mbgnbd} (Batislam et al. 2007)`,
 };
 
 export function registerPredict(program: Command, getContext: () => CommandContext): void {
@@ -67,7 +68,8 @@ export function registerPredict(program: Command, getContext: () => CommandConte
           'BAD_ARGUMENT',
           `--holdout-end ${flags.holdoutEnd} must come after --calibration-end ${flags.calibrationEnd}`,
         );
-      const { fitPredictionModels } = await import('../../analytics/predict/predict.js');
+      const { checkCalibrationEnd, fitPredictionModels, getPurchaseSpan } =
+        await import('../../analytics/predict/predict.js');
       const context = getContext();
       const config: PredictConfig = {
         ...context.config.predict,
@@ -75,7 +77,20 @@ export function registerPredict(program: Command, getContext: () => CommandConte
         ...(flags.unit ? { unit: flags.unit } : {}),
       };
       const result = await withStore(context, async (store) => {
-        const calibrationEnd = flags.calibrationEnd ?? (await getLastOrderDayOrThrow(store, 'fit'));
+        // An empty store ends as every analysis does (EMPTY_STORE).
+        await getLastOrderDayOrThrow(store, 'fit');
+        const span = await getPurchaseSpan(store, { countFreeOrders: config.count_free_orders });
+        const calibrationEnd = flags.calibrationEnd ?? span.last;
+        if (calibrationEnd === null)
+          throw new AppError(
+            'EMPTY_STORE',
+            'the store has no purchases yet (only unpaid or cancelled orders), so there is nothing to fit',
+          );
+        const warnings = checkCalibrationEnd(span, {
+          calibrationEnd,
+          ...(flags.holdoutEnd ? { holdoutEnd: flags.holdoutEnd } : {}),
+        });
+        for (const warning of warnings) process.stderr.write(`${warning}\n`);
         return fitPredictionModels(store, {
           calibrationEnd,
           ...(flags.holdoutEnd ? { holdoutEnd: flags.holdoutEnd } : {}),
@@ -106,10 +121,12 @@ function parameterRows<P extends object>(
   fit: ModelFit<P>,
   human: boolean,
 ): (string | number | null)[][] {
-  return Object.entries(fit.params as Record<string, number>).map(([name, estimate]) => {
-    const se = (fit.standardErrors as Record<string, number>)[name] ?? Number.NaN;
-    const low = estimate - 1.96 * se;
-    const high = estimate + 1.96 * se;
+  const byName = (values: P): Record<string, number> => values as Record<string, number>;
+  return Object.entries(byName(fit.params)).map(([name, estimate]) => {
+    const se = byName(fit.standardErrors)[name] ?? Number.NaN;
+    // On the log scale the fit runs on, so a positive parameter's interval stays positive.
+    const low = byName(fit.intervals.low)[name] ?? Number.NaN;
+    const high = byName(fit.intervals.high)[name] ?? Number.NaN;
     return human
       ? [
           modelName,
@@ -168,6 +185,7 @@ export function renderPrediction(result: FittedModels, format: OutputFormat): st
   const lines = [
     `${MODEL_TITLES[result.model]} and Gamma-Gamma (Fader & Hardie 2013), calibrated on purchase days up to the end of ${result.calibration_end}, time unit ${result.unit}`,
     `${formatCount(result.customers)} customers, ${formatCount(result.repeat_buyers)} repeat buyers · data prep ${ms.prepare.toFixed(0)} ms`,
+    ...(result.model_selection ? [describeSelection(result.model_selection, ms.select)] : []),
     '',
     renderTable(parameters),
     '',
@@ -186,6 +204,19 @@ export function renderPrediction(result: FittedModels, format: OutputFormat): st
     );
   }
   return lines.join('\n');
+}
+
+/** One line: which model `auto` kept, on which holdout, and by how much. */
+export function describeSelection(selection: ModelSelection, ms: number): string {
+  const winner = MODEL_TITLES[selection.winner];
+  const holdout = `the holdout ${selection.split_day} … ${selection.holdout_end} (the last quarter of the data)`;
+  if (!selection.errors || selection.margin === null)
+    return `model auto: too few repeat buyers before ${selection.split_day} to compare on ${holdout}, so ${winner}, the default`;
+  const loser: PurchaseModel = selection.winner === 'mbgnbd' ? 'bgnbd' : 'mbgnbd';
+  return (
+    `model auto: ${winner} won on ${holdout}: holdout error (RMSE per customer) ${selection.errors[selection.winner].toFixed(4)} ` +
+    `against ${selection.errors[loser].toFixed(4)} for ${MODEL_TITLES[loser]}, ${(selection.margin * 100).toFixed(1)}% higher · selection ${ms.toFixed(0)} ms`
+  );
 }
 
 function describeFit<P>(name: string, fit: ModelFit<P>, ms: number): string {
