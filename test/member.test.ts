@@ -9,7 +9,9 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { getLifecycleCustomers } from '../src/analytics/lifecycle/lifecycle.js';
+import { LIFECYCLE_STAGE_LABELS } from '../src/analytics/lifecycle/lifecycle-stages.js';
 import { explainMember } from '../src/analytics/member/explain-member.js';
+import { renderMember } from '../src/cli/commands/member.js';
 import { refreshSnapshot } from '../src/analytics/refresh/refresh.js';
 import { getRfmCustomers } from '../src/analytics/rfm/rfm.js';
 import { configSchema } from '../src/config/config.js';
@@ -127,6 +129,40 @@ describe('explainMember', () => {
     );
     expect((error as AppError).code).toBe('BAD_ARGUMENT');
     expect((error as AppError).message).toBe("no customer with id 'nobody' in the store");
+  });
+
+  it('computes live without a stored snapshot of the day and says so, and reads the snapshot once refreshed', async () => {
+    const live = await explainMember(temp.store, { customerId: 'L', asOf: '2024-04-30', config });
+    expect(live.source).toBe('live');
+    expect(renderMember(live)).toContain(
+      'computed now: no stored snapshot of 2024-04-30 holds this customer',
+    );
+    await refreshSnapshot(temp.store, { asOf: '2024-04-30', allCustomers: false, config });
+    const stored = await explainMember(temp.store, { customerId: 'L', asOf: '2024-04-30', config });
+    expect(stored.source).toBe('snapshot');
+    expect(renderMember(stored)).toContain('read from the stored snapshot of 2024-04-30');
+    // A non-member is not in a members' snapshot: computed live among all customers.
+    const guest = await explainMember(temp.store, { customerId: 'X1', asOf: '2024-04-30', config });
+    expect(guest).toMatchObject({ source: 'live', population: 'all_customers' });
+  });
+
+  it('labels every windowed figure with its window, and names stages as the Lifecycle line does', async () => {
+    const windowed = configSchema.parse({ tags: { activity_window_days: 14, emotion_window_days: 60 } });
+    await refreshSnapshot(temp.store, { asOf: '2024-01-31', allCustomers: false, config: windowed });
+    await refreshSnapshot(temp.store, { asOf: '2024-04-30', allCustomers: false, config: windowed });
+    const m = await explainMember(temp.store, { customerId: 'W', asOf: '2024-04-30', config: windowed });
+    const lines = renderMember(m).split('\n');
+    const line = (start: string): string => lines.find((l) => l.trimStart().startsWith(start)) ?? '';
+    expect(line('all time:')).toContain(`refunded ${m.facts.refunded}`);
+    expect(line('活跃度 activity:')).toMatch(/PV in \d+ sessions .*\(last 14 days\)$/);
+    expect(line('情绪 emotion:')).toMatch(/refunds \d+ .*\(last 60 days\)$/);
+    expect(line('属性 attributes:')).toMatch(/purchasing power .*\(last 365 days\)$/);
+    const first = m.stage_history[0];
+    if (!first) throw new Error('W has no stage history');
+    const label = LIFECYCLE_STAGE_LABELS[first.to_stage];
+    expect(line(`${first.changed_on}  stage`).trim()).toBe(
+      `${first.changed_on}  stage (first snapshot) → ${label.name} ${label.zh}`,
+    );
   });
 
   it('prints through the CLI, as text and as JSON', async () => {

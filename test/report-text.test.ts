@@ -9,9 +9,11 @@
  *   invitation candidates = non-members with two or more purchases; the R × FM grid holds the
  *   members with a purchase.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { getLifecycleFlows, getLifecycleSummary } from '../src/analytics/lifecycle/lifecycle.js';
+import { refreshSnapshot } from '../src/analytics/refresh/refresh.js';
 import { loadConfig } from '../src/config/config.js';
 import { DuckDBStore } from '../src/store/duckdb/duckdb-store.js';
 import { gatherReportData } from '../src/report/gather-report-data.js';
@@ -158,6 +160,40 @@ describe('the report data', () => {
     // No flow is both a stay and listed twice: (from, to) pairs are unique.
     const pairs = life.flows.map((f) => `${f.from_stage}>${f.to_stage}`);
     expect(new Set(pairs).size).toBe(pairs.length);
+  });
+
+  it('reads the stages and flows from the stored month-end snapshots as the month-by-month flows compute them', async () => {
+    const copy = join(dir, 'snapshots.duckdb');
+    copyFileSync(db, copy);
+    const config = loadConfig({ dbFlag: copy, env: {}, cwd: dir });
+    const store = await DuckDBStore.open({ path: copy, timezone: config.timezone });
+    try {
+      const computed = (await gatherReportData(store, { config }))!.lifecycle;
+      const { from_day, to_day, month } = computed;
+      if (!from_day || !to_day || !month) throw new Error('the store has no month ended');
+      for (const day of [from_day, to_day, truth.asOf])
+        await refreshSnapshot(store, { asOf: day, allCustomers: false, config });
+      const stored = (await gatherReportData(store, { config }))!.lifecycle;
+      expect(stored).toEqual(computed);
+      const flows = await getLifecycleFlows(store, {
+        from: from_day.slice(0, 7),
+        to: month,
+        config: config.lifecycle,
+      });
+      const [previous, current] = flows.months;
+      for (const flow of current?.flows ?? []) expect(stored.flows).toContainEqual({ ...flow });
+      const stays = stored.flows.filter((f) => f.from_stage === f.to_stage);
+      for (const stay of stays) {
+        const left = (current?.flows ?? [])
+          .filter((f) => f.from_stage === stay.from_stage)
+          .reduce((sum, f) => sum + f.customers, 0);
+        expect(stay.customers).toBe((previous?.stages[stay.to_stage] ?? 0) - left);
+      }
+      const summary = await getLifecycleSummary(store, { asOf: truth.asOf, config: config.lifecycle });
+      expect(stored.stages.map((s) => s.customers)).toEqual(summary.stages.map((s) => s.customers));
+    } finally {
+      await store.close();
+    }
   });
 });
 

@@ -21,14 +21,23 @@ import {
 } from '../analytics/communities/communities.js';
 import { withLocalDays } from '../analytics/facts/customer-facts.js';
 import { getCohortRetention, getKpis, getOrderDays } from '../analytics/kpis/kpis.js';
-import { getLifecycleFlows, getLifecycleSummary, withPredictions } from '../analytics/lifecycle/lifecycle.js';
-import { buildInviteCandidatesQuery } from '../analytics/lifecycle/lifecycle-query.js';
-import { LIFECYCLE_REPORT_ORDER } from '../analytics/lifecycle/lifecycle-stages.js';
+import { getLifecycleSummary, withPredictions } from '../analytics/lifecycle/lifecycle.js';
+import {
+  buildInviteCandidatesQuery,
+  buildLifecycleCustomersQuery,
+} from '../analytics/lifecycle/lifecycle-query.js';
+import {
+  LIFECYCLE_REPORT_ORDER,
+  LIFECYCLE_STAGE_LABELS,
+  type LifecycleStage,
+  type LifecycleStageOrNone,
+} from '../analytics/lifecycle/lifecycle-stages.js';
 import { buildRfmRowsQuery } from '../analytics/rfm/rfm-query.js';
 import { calibrateTiers, getLatestTierCalibration, getTierReport } from '../analytics/tiers/tiers.js';
 import type { Config } from '../config/config.js';
 import { listGridCells, RFM_SEGMENT_LABELS, RFM_SEGMENTS } from '../domain/rfm-segments.js';
 import { AppError } from '../errors.js';
+import type { Query } from '../store/sql.js';
 import type { Store } from '../store/store.js';
 import type {
   ReportAlert,
@@ -45,7 +54,10 @@ import {
   buildRfmGridQuery,
   buildSnapshotOfDayQuery,
   buildSnapshotRfmGridQuery,
+  buildStageFlowsQuery,
   buildStoredCommunitiesQuery,
+  buildStoredStageCountsQuery,
+  buildStoredStagesQuery,
 } from './report-queries.js';
 
 /**
@@ -199,39 +211,103 @@ async function gatherLifecycle(
   firstDay: string,
   config: GatherReportOptions['config'],
 ): Promise<ReportLifecycle> {
-  const options = await withPredictions(store, { asOf, config: config.lifecycle, predict: config.predict });
-  const summary = await getLifecycleSummary(store, options);
-  const stages = summary.stages.map((s) => ({
-    stage: s.stage,
-    name: { en: s.name, zh: s.label_zh },
-    customers: s.customers,
-    share: s.share,
-  }));
+  const stages = await gatherStages(store, asOf, config);
   // The last month that has ended by the as-of day: a month still running would be judged on
   // its end, after the as-of day.
   const month =
     lastDayOfMonth(asOf.slice(0, 7)) === asOf ? asOf.slice(0, 7) : startOfMonthBefore(asOf, 1).slice(0, 7);
   if (month < firstDay.slice(0, 7)) return { stages, month: null, from_day: null, to_day: null, flows: [] };
   const before = startOfMonthBefore(`${month}-01`, 1).slice(0, 7);
-  const flows = await getLifecycleFlows(store, { from: before, to: month, config: config.lifecycle });
-  const [previous, current] = flows.months;
-  if (!previous || !current) return { stages, month: null, from_day: null, to_day: null, flows: [] };
+  const fromDay = lastDayOfMonth(before);
+  const toDay = lastDayOfMonth(month);
+  const { previous, moves } = await getMonthEndFlows(store, fromDay, toDay, config);
   const moved = new Map<string, number>();
-  for (const flow of current.flows)
-    moved.set(flow.from_stage, (moved.get(flow.from_stage) ?? 0) + flow.customers);
+  for (const flow of moves) moved.set(flow.from_stage, (moved.get(flow.from_stage) ?? 0) + flow.customers);
   // Members stay members, so whoever was in a stage at the previous month end and did not move stayed.
   const stays: ReportFlow[] = LIFECYCLE_REPORT_ORDER.map((stage) => ({
     from_stage: stage,
     to_stage: stage,
-    customers: previous.stages[stage] - (moved.get(stage) ?? 0),
+    customers: previous[stage] - (moved.get(stage) ?? 0),
   }));
   return {
     stages,
     month,
-    from_day: previous.month_end,
-    to_day: current.month_end,
-    flows: [...stays, ...current.flows].filter((flow) => flow.customers > 0),
+    from_day: fromDay,
+    to_day: toDay,
+    flows: [...stays, ...moves].filter((flow) => flow.customers > 0),
   };
+}
+
+/** The members per stage as of the day: counted from the day's stored snapshot, or computed. */
+async function gatherStages(
+  store: Store,
+  asOf: string,
+  config: GatherReportOptions['config'],
+): Promise<ReportLifecycle['stages']> {
+  const stored = await isSnapshotStored(store, asOf);
+  const counts = stored
+    ? new Map(
+        (
+          await store.query<{ stage: LifecycleStage; customers: number }>(buildStoredStageCountsQuery(asOf))
+        ).map((row) => [row.stage, row.customers]),
+      )
+    : new Map(
+        (
+          await getLifecycleSummary(
+            store,
+            await withPredictions(store, { asOf, config: config.lifecycle, predict: config.predict }),
+          )
+        ).stages.map((s) => [s.stage, s.customers]),
+      );
+  const total = [...counts.values()].reduce((sum, n) => sum + n, 0);
+  return LIFECYCLE_REPORT_ORDER.map((stage) => ({
+    stage,
+    name: { en: LIFECYCLE_STAGE_LABELS[stage].name, zh: LIFECYCLE_STAGE_LABELS[stage].zh },
+    customers: counts.get(stage) ?? 0,
+    share: total ? (counts.get(stage) ?? 0) / total : 0,
+  }));
+}
+
+async function isSnapshotStored(store: Store, asOf: string): Promise<boolean> {
+  return (await store.query(buildSnapshotOfDayQuery(asOf))).length > 0;
+}
+
+/**
+ * The members per stage at the earlier month end, and the stage changes to the later one. A
+ * month end whose snapshot is stored is read from it, the other computed for that day alone.
+ * The flows judge churn by the churn window (docs/lifecycle.md); with `churn_rule: p_alive` a
+ * snapshot's stages were judged by P(alive), so both ends are computed.
+ */
+async function getMonthEndFlows(
+  store: Store,
+  fromDay: string,
+  toDay: string,
+  config: GatherReportOptions['config'],
+): Promise<{ previous: Record<LifecycleStage, number>; moves: ReportFlow[] }> {
+  const byWindow = config.lifecycle.churn_rule !== 'p_alive';
+  const stagesOf = async (day: string): Promise<Query> =>
+    byWindow && (await isSnapshotStored(store, day))
+      ? buildStoredStagesQuery(day)
+      : buildLifecycleCustomersQuery(
+          await withLocalDays(store, { asOf: day, config: { ...config.lifecycle, churn_rule: 'window' } }),
+        );
+  const rows = await store.query<{
+    kind: 'stage' | 'flow';
+    from_stage: LifecycleStageOrNone | null;
+    to_stage: LifecycleStage;
+    customers: number;
+  }>(buildStageFlowsQuery(await stagesOf(fromDay), await stagesOf(toDay)));
+  const previous = Object.fromEntries(LIFECYCLE_REPORT_ORDER.map((stage) => [stage, 0])) as Record<
+    LifecycleStage,
+    number
+  >;
+  const moves: ReportFlow[] = [];
+  for (const row of rows) {
+    if (row.kind === 'stage') previous[row.to_stage] = row.customers;
+    else if (row.from_stage !== null)
+      moves.push({ from_stage: row.from_stage, to_stage: row.to_stage, customers: row.customers });
+  }
+  return { previous, moves };
 }
 
 type Centroid = Partial<Record<CommunityFeature, { readonly mean: number | null; readonly z: number }>>;

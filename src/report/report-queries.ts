@@ -41,3 +41,36 @@ export function buildStoredCommunitiesQuery(asOf: string): Query {
     WHERE as_of = (SELECT max(as_of) FROM communities WHERE as_of <= ${asOf}::DATE)
     ORDER BY community`;
 }
+
+/** Members per lifecycle stage in the stored snapshot of the day (stages with none are absent). */
+export function buildStoredStageCountsQuery(asOf: string): Query {
+  return sql`SELECT stage, count(*)::INTEGER AS customers FROM customer_snapshots
+    WHERE as_of = ${asOf}::DATE AND is_member GROUP BY stage`;
+}
+
+/** Every member's stage (customer_id, stage) in the stored snapshot of the day. */
+export function buildStoredStagesQuery(asOf: string): Query {
+  return sql`SELECT customer_id, stage FROM customer_snapshots WHERE as_of = ${asOf}::DATE AND is_member`;
+}
+
+/**
+ * Between two days' stage rows (customer_id, stage; `previous` the earlier): rows kind 'stage',
+ * the members per stage on the earlier day, and kind 'flow', the members whose stage differs
+ * (from_stage not_counted for a member not counted on the earlier day), as the lifecycle's
+ * month-by-month flows count them.
+ */
+export function buildStageFlowsQuery(previous: Query, current: Query): Query {
+  const params = new ParamList();
+  const before = params.embed(previous);
+  const after = params.embed(current);
+  return {
+    sql: `WITH prev AS (SELECT customer_id, stage FROM (${before})), cur AS (SELECT customer_id, stage FROM (${after}))
+      SELECT 'stage' AS kind, NULL AS from_stage, stage AS to_stage, count(*)::INTEGER AS customers FROM prev GROUP BY stage
+      UNION ALL
+      SELECT 'flow', coalesce(p.stage, 'not_counted'), c.stage, count(*)::INTEGER
+      FROM cur c LEFT JOIN prev p USING (customer_id)
+      WHERE p.stage IS DISTINCT FROM c.stage GROUP BY ALL
+      ORDER BY kind, from_stage, to_stage`,
+    params: params.values,
+  };
+}

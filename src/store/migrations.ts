@@ -434,7 +434,8 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 12,
-    description: 'rules (preset conditions, 预设条件) as versioned data: each rule, its immutable versions, its status history',
+    description:
+      'rules (preset conditions, 预设条件) as versioned data: each rule, its immutable versions, its status history',
     statements: [
       // The rule as it stands: which version is current and whether it runs. Small tables, so
       // keys are declared (unlike the entity tables, which bulk loads fill).
@@ -465,6 +466,24 @@ export const MIGRATIONS: readonly Migration[] = [
         to_status VARCHAR NOT NULL,
         version INTEGER NOT NULL,
         source VARCHAR NOT NULL
+      )`,
+    ],
+  },
+  {
+    version: 13,
+    description:
+      "the store-wide figures a snapshot was cut with: RFM cut points, tier thresholds, the store's purchase cycle",
+    statements: [
+      // Stored so reading one member (huiyuan member) explains their scores from the day's
+      // snapshot without recomputing the quintiles, the calibration or C over every customer.
+      `CREATE TABLE snapshot_cut_points (
+        as_of DATE NOT NULL,
+        recency_days DOUBLE[],
+        frequency DOUBLE[],
+        monetary DECIMAL(18,2)[],
+        scored_customers BIGINT NOT NULL,
+        tier_calibration JSON NOT NULL,
+        store_cycle_days DOUBLE
       )`,
     ],
   },

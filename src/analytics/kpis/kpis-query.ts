@@ -47,6 +47,7 @@
 import type { LifecycleConfig } from '../../config/lifecycle-config.js';
 import { GMV_STATUSES } from '../../store/entities.js';
 import { ParamList, type Query } from '../../store/sql.js';
+import { dateOfDayNumberSql, dayNumberSql, type LocalDays, ZONE_LOCAL_DAYS } from '../facts/local-day.js';
 
 export const KPI_PERIODS = ['month', 'week'] as const;
 export type KpiPeriod = (typeof KPI_PERIODS)[number];
@@ -65,16 +66,31 @@ export interface KpisOptions {
   readonly period: KpiPeriod;
   /** The churn rule's settings (churn window). */
   readonly lifecycle: LifecycleConfig;
+  /** How timestamps are cut into the store's days (default: the zone's cast, always correct). */
+  readonly localDays?: LocalDays;
 }
 
 export interface CohortRetentionOptions {
   readonly from: string;
   readonly to: string;
+  /** How timestamps are cut into the store's days (default: the zone's cast, always correct). */
+  readonly localDays?: LocalDays;
 }
+
+/** SQL: the store-local DATE of a TIMESTAMPTZ expression. */
+const localDate = (timestamp: string, localDays: LocalDays | undefined): string =>
+  dateOfDayNumberSql(dayNumberSql(timestamp, localDays ?? ZONE_LOCAL_DAYS));
 
 /**
  * One row per period of the range, in order: every figure of the module header, money as exact
  * decimal strings, counts as integers.
+ *
+ * How it stays cheap on millions of orders: each order's local day is cut once; the purchase
+ * days of every customer (with the previous and next one and the purchases up to each) are one
+ * window pass; the orders meet the customers once, for their join time; a period end is an index, and
+ * a purchase day is the last one at the ends from its own period's to its next purchase day's;
+ * C at each end is a median over a histogram of the gaps (a few hundred distinct values), not
+ * over every gap again for every end.
  */
 export function buildKpisQuery(options: KpisOptions): Query {
   const params = new ParamList();
@@ -88,6 +104,13 @@ export function buildKpisQuery(options: KpisOptions): Query {
     cycles: params.add(options.lifecycle.churn_cycles),
   };
   const money = (expr: string): string => `coalesce(${expr}, 0)::DECIMAL(38,2)::VARCHAR`;
+  // The index of the period holding day d (0 before the range: the end of idx 0 is the day before it).
+  const periodIndex = (day: string): string =>
+    `CASE WHEN ${day} < b.from_day THEN 0 ELSE ${
+      options.period === 'month'
+        ? `date_diff('month', date_trunc('month', b.from_day)::DATE, date_trunc('month', ${day})::DATE)`
+        : `(date_trunc('week', ${day})::DATE - date_trunc('week', b.from_day)::DATE) // 7`
+    } + 1 END`;
   const sql = `WITH
     bounds AS (SELECT ${from}::DATE AS from_day, ${to}::DATE AS to_day,
       ${from}::DATE::TIMESTAMPTZ AS from_at, (${to}::DATE + 1)::TIMESTAMPTZ AS to_end_at),
@@ -99,34 +122,42 @@ export function buildKpisQuery(options: KpisOptions): Query {
       FROM bounds b, generate_series(date_trunc(${trunc}, b.from_day), b.to_day, ${step}) AS t(p)
     ),
     -- Period ends, and idx 0: the day before the range, for the first period's newly churned.
+    -- end_at is cut once per end, not once per compared row.
     ends AS (
-      SELECT idx, end_day FROM periods
-      UNION ALL SELECT 0, from_day - 1 FROM bounds
+      SELECT idx, end_day, (end_day + 1)::TIMESTAMPTZ AS end_at FROM periods
+      UNION ALL SELECT 0, from_day - 1, from_at FROM bounds
+    ),
+    -- GMV orders with their local day and their customer's join time: the one join of the
+    -- orders with the customers.
+    gmv_orders AS (
+      SELECT o.customer_id, o.placed_at, o.paid_amount, o.refunded_amount, o.item_count, c.member_since,
+        ${localDate('o.placed_at', options.localDays)} AS day
+      FROM orders o LEFT JOIN customers c ON c.id = o.customer_id
+      WHERE o.status IN (${statuses}) AND o.placed_at < (SELECT to_end_at FROM bounds)
     ),
     period_orders AS (
-      SELECT date_trunc(${trunc}, o.placed_at::DATE)::DATE AS period_start,
+      SELECT date_trunc(${trunc}, o.day)::DATE AS period_start,
         sum(o.paid_amount) AS gmv,
         sum(o.paid_amount - o.refunded_amount) AS net_gmv,
         sum(o.refunded_amount) AS refunded,
-        sum(o.paid_amount) FILTER (WHERE c.member_since <= o.placed_at) AS member_gmv,
-        sum(o.paid_amount - o.refunded_amount) FILTER (WHERE c.member_since <= o.placed_at) AS member_net_gmv,
+        sum(o.paid_amount) FILTER (WHERE o.member_since <= o.placed_at) AS member_gmv,
+        sum(o.paid_amount - o.refunded_amount) FILTER (WHERE o.member_since <= o.placed_at) AS member_net_gmv,
         count(*) FILTER (WHERE o.paid_amount > 0) AS orders,
-        count(*) FILTER (WHERE o.paid_amount > 0 AND c.member_since <= o.placed_at) AS member_orders,
-        count(DISTINCT o.customer_id) FILTER (WHERE o.paid_amount > 0) AS buyers,
+        count(*) FILTER (WHERE o.paid_amount > 0 AND o.member_since <= o.placed_at) AS member_orders,
         sum(o.item_count) FILTER (WHERE o.paid_amount > 0) AS items,
         count(o.item_count) FILTER (WHERE o.paid_amount > 0) AS orders_with_items,
         sum(o.paid_amount) FILTER (WHERE o.customer_id IS NULL) AS guest_gmv,
         count(*) FILTER (WHERE o.customer_id IS NULL AND o.paid_amount > 0) AS guest_orders
-      FROM orders o LEFT JOIN customers c ON c.id = o.customer_id
-      WHERE o.placed_at >= (SELECT from_at FROM bounds) AND o.placed_at < (SELECT to_end_at FROM bounds)
-        AND o.status IN (${statuses})
+      FROM gmv_orders o
+      WHERE o.placed_at >= (SELECT from_at FROM bounds)
       GROUP BY 1
     ),
     members_before AS (
       SELECT count(*) AS n FROM customers WHERE member_since < (SELECT from_at FROM bounds)
     ),
     joins AS (
-      SELECT date_trunc(${trunc}, member_since::DATE)::DATE AS period_start, count(*) AS new_members
+      SELECT date_trunc(${trunc}, ${localDate('member_since', options.localDays)})::DATE AS period_start,
+        count(*) AS new_members
       FROM customers
       WHERE member_since >= (SELECT from_at FROM bounds) AND member_since < (SELECT to_end_at FROM bounds)
       GROUP BY 1
@@ -136,45 +167,62 @@ export function buildKpisQuery(options: KpisOptions): Query {
         (SELECT n FROM members_before) + sum(coalesce(j.new_members, 0)) OVER (ORDER BY p.idx) AS members
       FROM periods p LEFT JOIN joins j USING (period_start)
     ),
-    purchases AS (
-      SELECT customer_id, placed_at,
-        row_number() OVER (PARTITION BY customer_id ORDER BY placed_at) AS nth
-      FROM orders
-      WHERE customer_id IS NOT NULL AND status IN (${statuses}) AND paid_amount > 0
-        AND placed_at < (SELECT to_end_at FROM bounds)
-    ),
-    returning_customers AS (
-      SELECT date_trunc(${trunc}, placed_at::DATE)::DATE AS period_start, customer_id
-      FROM purchases WHERE placed_at >= (SELECT from_at FROM bounds)
-      GROUP BY ALL HAVING max(nth) >= 2
-    ),
-    returning_members AS (
-      SELECT r.period_start, count(*) AS returning_members
-      FROM returning_customers r JOIN periods p USING (period_start)
-        JOIN customers c ON c.id = r.customer_id AND c.member_since < (p.end_day + 1)::TIMESTAMPTZ
-      GROUP BY 1
-    ),
+    -- Every identified customer's purchase days: the gap since the previous one, the next one,
+    -- and the purchases up to and including the day (the order number of its last purchase).
     purchase_days AS (
-      SELECT customer_id, day, date_diff('day', lag(day) OVER (PARTITION BY customer_id ORDER BY day), day) AS gap,
-        lead(day) OVER (PARTITION BY customer_id ORDER BY day) AS next_day
-      FROM (SELECT DISTINCT customer_id, placed_at::DATE AS day FROM purchases)
+      SELECT customer_id, day, member_since, date_diff('day', lag(day) OVER w, day) AS gap,
+        lead(day) OVER w AS next_day, sum(n) OVER (w ROWS UNBOUNDED PRECEDING) AS purchases_upto
+      FROM (
+        SELECT customer_id, day, any_value(member_since) AS member_since, count(*) AS n FROM gmv_orders
+        WHERE customer_id IS NOT NULL AND paid_amount > 0 GROUP BY customer_id, day
+      )
+      WINDOW w AS (PARTITION BY customer_id ORDER BY day)
+    ),
+    -- With the period indexes of the day and of the next purchase day: the day is the
+    -- customer's last purchase at the ends day_idx … next_idx − 1.
+    indexed_days AS (
+      SELECT p.customer_id, p.day, p.gap, p.purchases_upto, p.member_since,
+        ${periodIndex('p.day')} AS day_idx,
+        CASE WHEN p.next_day IS NULL THEN 2147483647 ELSE ${periodIndex('p.next_day')} END AS next_idx
+      FROM purchase_days p CROSS JOIN bounds b
+    ),
+    -- Each customer with a purchase in a period of the range; returning when they have two
+    -- purchases up to their last one in it.
+    period_buyers AS (
+      SELECT day_idx AS idx, customer_id, max(purchases_upto) AS purchases_upto, any_value(member_since) AS member_since
+      FROM indexed_days WHERE day_idx > 0 GROUP BY ALL
+    ),
+    buyer_counts AS (
+      SELECT b.idx, count(*) AS buyers,
+        count(*) FILTER (WHERE b.purchases_upto >= 2 AND b.member_since < e.end_at) AS returning_members
+      FROM period_buyers b JOIN ends e USING (idx) GROUP BY b.idx
+    ),
+    -- C at each end: the median of every gap whose later day is up to the end, from the count of
+    -- each gap value, as DuckDB's median (the mean of the values at ranks ⌈n/2⌉ and ⌊n/2⌋ + 1).
+    gap_counts AS (
+      SELECT day_idx, gap, count(*) AS c FROM indexed_days WHERE gap IS NOT NULL GROUP BY ALL
+    ),
+    end_gaps AS (
+      SELECT e.idx, g.gap, sum(g.c) AS c FROM ends e JOIN gap_counts g ON g.day_idx <= e.idx GROUP BY ALL
+    ),
+    ranked_gaps AS (
+      SELECT idx, gap, sum(c) OVER (PARTITION BY idx ORDER BY gap) AS upto, sum(c) OVER (PARTITION BY idx) AS n
+      FROM end_gaps
     ),
     store_cycles AS (
-      SELECT e.idx, median(p.gap)::DOUBLE AS store_cycle
-      FROM ends e JOIN purchase_days p ON p.day <= e.end_day AND p.gap IS NOT NULL
-      GROUP BY e.idx
+      SELECT idx, ((min(gap) FILTER (WHERE upto >= (n + 1) // 2) + min(gap) FILTER (WHERE upto >= n // 2 + 1)) / 2)::DOUBLE
+        AS store_cycle
+      FROM ranked_gaps GROUP BY idx
     ),
     windows AS (
-      SELECT e.idx, e.end_day,
+      SELECT e.idx, e.end_day, e.end_at,
         coalesce(${w.fixed}::DOUBLE, greatest(${w.min}::DOUBLE, coalesce(${w.cycles}::DOUBLE * s.store_cycle, 0)))
           AS churn_window
       FROM ends e LEFT JOIN store_cycles s USING (idx)
     ),
-    -- A purchase day is a customer's last one at every end from it until their next purchase day.
     churned AS (
-      SELECT w.idx, p.customer_id
-      FROM purchase_days p JOIN windows w ON w.end_day >= p.day AND (p.next_day IS NULL OR w.end_day < p.next_day)
-        JOIN customers c ON c.id = p.customer_id AND c.member_since < (w.end_day + 1)::TIMESTAMPTZ
+      SELECT w.idx, p.customer_id, p.member_since
+      FROM indexed_days p JOIN windows w ON w.idx >= p.day_idx AND w.idx < p.next_idx AND p.member_since < w.end_at
       WHERE date_diff('day', p.day, w.end_day) > w.churn_window
     ),
     churn_counts AS (
@@ -182,8 +230,7 @@ export function buildKpisQuery(options: KpisOptions): Query {
     ),
     newly_churned AS (
       SELECT cur.idx, count(*) AS newly_churned
-      FROM churned cur JOIN ends prev ON prev.idx = cur.idx - 1
-        JOIN customers c ON c.id = cur.customer_id AND c.member_since < (prev.end_day + 1)::TIMESTAMPTZ
+      FROM churned cur JOIN ends prev ON prev.idx = cur.idx - 1 AND cur.member_since < prev.end_at
         LEFT JOIN churned was ON was.idx = prev.idx AND was.customer_id = cur.customer_id
       WHERE cur.idx > 0 AND was.customer_id IS NULL
       GROUP BY cur.idx
@@ -192,13 +239,13 @@ export function buildKpisQuery(options: KpisOptions): Query {
       (p.start_day > p.period_start OR p.end_day < (p.period_start + ${step} - INTERVAL 1 DAY)::DATE) AS partial,
       m.members::INTEGER AS members, m.new_members::INTEGER AS new_members,
       coalesce(cc.churned, 0)::INTEGER AS churned, coalesce(nc.newly_churned, 0)::INTEGER AS newly_churned,
-      coalesce(rm.returning_members, 0)::INTEGER AS returning_members,
+      coalesce(bc.returning_members, 0)::INTEGER AS returning_members,
       w.churn_window::DOUBLE AS churn_window_days,
       ${money('o.gmv')} AS gmv, ${money('o.net_gmv')} AS net_gmv, ${money('o.refunded')} AS refunded,
       ${money('o.member_gmv')} AS member_gmv, ${money('o.member_net_gmv')} AS member_net_gmv,
       ${money('o.guest_gmv')} AS guest_gmv,
       coalesce(o.orders, 0)::INTEGER AS orders, coalesce(o.member_orders, 0)::INTEGER AS member_orders,
-      coalesce(o.guest_orders, 0)::INTEGER AS guest_orders, coalesce(o.buyers, 0)::INTEGER AS buyers,
+      coalesce(o.guest_orders, 0)::INTEGER AS guest_orders, coalesce(bc.buyers, 0)::INTEGER AS buyers,
       coalesce(o.items, 0)::BIGINT::DOUBLE AS items, coalesce(o.orders_with_items, 0)::INTEGER AS orders_with_items,
       (coalesce(o.member_gmv, 0) / nullif(o.gmv, 0))::DOUBLE AS member_gmv_share,
       (coalesce(o.member_net_gmv, 0) / nullif(o.net_gmv, 0))::DOUBLE AS member_net_gmv_share,
@@ -210,7 +257,7 @@ export function buildKpisQuery(options: KpisOptions): Query {
       LEFT JOIN period_orders o ON o.period_start = p.period_start
       LEFT JOIN churn_counts cc ON cc.idx = p.idx
       LEFT JOIN newly_churned nc ON nc.idx = p.idx
-      LEFT JOIN returning_members rm ON rm.period_start = p.period_start
+      LEFT JOIN buyer_counts bc ON bc.idx = p.idx
     ORDER BY p.idx`;
   return { sql, params: params.values };
 }
@@ -228,7 +275,7 @@ export function buildCohortRetentionQuery(options: CohortRetentionOptions): Quer
     bounds AS (SELECT date_trunc('month', ${from}::DATE)::DATE AS first_month,
       date_trunc('month', ${to}::DATE)::DATE AS last_month, (${to}::DATE + 1)::TIMESTAMPTZ AS to_end_at),
     member_months AS (
-      SELECT DISTINCT o.customer_id, date_trunc('month', o.placed_at::DATE)::DATE AS month
+      SELECT DISTINCT o.customer_id, date_trunc('month', ${localDate('o.placed_at', options.localDays)})::DATE AS month
       FROM orders o JOIN customers c ON c.id = o.customer_id
       WHERE c.member_since < (SELECT to_end_at FROM bounds) AND o.status IN (${statuses})
         AND o.paid_amount > 0 AND o.placed_at < (SELECT to_end_at FROM bounds)

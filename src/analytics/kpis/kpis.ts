@@ -5,6 +5,7 @@
  */
 import { AppError } from '../../errors.js';
 import type { Store } from '../../store/store.js';
+import { getLocalDays } from '../facts/local-day.js';
 import {
   buildCohortRetentionQuery,
   buildKpisQuery,
@@ -140,7 +141,7 @@ function checkRange(from: string, to: string): void {
 export async function getKpis(store: Store, options: KpisOptions): Promise<KpiReport> {
   checkRange(options.from, options.to);
   const rows = await store.query<KpiRow & Record<string, string | number | boolean | null>>(
-    buildKpisQuery(options),
+    buildKpisQuery({ ...options, localDays: options.localDays ?? (await getLocalDays(store, options.to)) }),
   );
   return {
     from: options.from,
@@ -193,7 +194,12 @@ export async function getCohortRetention(
     months_after: number;
     retained: number;
     share: number;
-  }>(buildCohortRetentionQuery(options));
+  }>(
+    buildCohortRetentionQuery({
+      ...options,
+      localDays: options.localDays ?? (await getLocalDays(store, options.to)),
+    }),
+  );
   const cohorts = new Map<string, { cohort: string; size: number; months: CohortCell[] }>();
   for (const row of rows) {
     const cohort = cohorts.get(row.cohort) ?? { cohort: row.cohort, size: row.size, months: [] };

@@ -119,7 +119,7 @@ function windowColumns(config: LifecycleConfig, params: ParamList, churnBelow: n
  * median: the mean of the gaps at ranks ⌈n/2⌉ and ⌊n/2⌋ + 1 (one gap when n is odd); null
  * without gaps.
  */
-const storeCycleSql = (facts: string): string =>
+export const storeCycleSql = (facts: string): string =>
   `SELECT (("values"[1] + "values"[2]) / 2)::DOUBLE AS store_cycle FROM (${valuesAtRanksSql(
     `(SELECT unnest(gaps) AS gap FROM ${facts})`,
     'gap',

@@ -19,6 +19,7 @@ import type { PredictCustomersResult } from '../predict/predict.js';
 import { lifecycleStageCtes } from '../lifecycle/lifecycle-query.js';
 import { rfmScoringCtes } from '../rfm/rfm-query.js';
 import { buildTagsRowsQuery, regionsSql } from '../tags/tags-query.js';
+import { storeSnapshotCutPoints } from './snapshot-cut-points.js';
 import { tierMeasureCtes } from '../tiers/tiers-query.js';
 import {
   calibrateTiers,
@@ -130,6 +131,7 @@ async function storeSnapshot(
     await store.run(sql`DELETE FROM snapshots WHERE as_of = ${asOf}::DATE`);
     await store.run(sql`DELETE FROM prediction_snapshots WHERE as_of = ${asOf}::DATE`);
     await store.run(sql`DELETE FROM customer_prediction_snapshots WHERE as_of = ${asOf}::DATE`);
+    await store.run(sql`DELETE FROM snapshot_cut_points WHERE as_of = ${asOf}::DATE`);
     // One statement: RFM, tier and stage are columns the analyses add in turn to the counted
     // customers' facts, so the customers meet their facts once and no analysis joins another.
     // Rows go in by customer id: an ordered append is written once, where a parallel one is
@@ -149,6 +151,7 @@ async function storeSnapshot(
         ORDER BY s.customer_id`,
       params: params.values,
     });
+    await storeSnapshotCutPoints(store, { asOf, rfm: config.rfm, calibration, factsTable: FACTS_TABLE });
     // The day tags; the customer's own attributes are placed by the customer_tag_snapshots view,
     // with the regions of the day's config stored beside them.
     const tagParams = new ParamList();

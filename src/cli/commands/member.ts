@@ -1,6 +1,7 @@
 /** `huiyuan member ID [--as-of D] [--format table|json]`: one customer, explained. */
 import type { Command } from 'commander';
 import { Option } from 'commander';
+import { LIFECYCLE_STAGE_LABELS, type LifecycleStage } from '../../analytics/lifecycle/lifecycle-stages.js';
 import type { MemberExplanation } from '../../analytics/member/explain-member.js';
 import { getLastOrderDayOrThrow } from '../analysis-scope.js';
 import { PURCHASE_MODEL_NAMES } from '../../analytics/predict/purchase-models.js';
@@ -39,16 +40,24 @@ export function registerMember(program: Command, getContext: () => CommandContex
     });
 }
 
+/** A stage in the words of the Lifecycle line (lifecycle-stages.ts), e.g. reactivated → Won back 回流会员. */
+const stageName = (stage: LifecycleStage): string =>
+  `${LIFECYCLE_STAGE_LABELS[stage].name} ${LIFECYCLE_STAGE_LABELS[stage].zh}`;
+
 const orDash = (value: string | number | null | undefined): string =>
   value === null || value === undefined ? '–' : String(value);
 
 export function renderMember(m: MemberExplanation): string {
   const f = m.facts;
+  const windows = m.windows;
   const lines = [
     `${f.id}${f.name ? ` ${f.name}` : ''} as of the end of ${m.as_of}`,
+    m.source === 'snapshot'
+      ? `  read from the stored snapshot of ${m.as_of}`
+      : `  computed now: no stored snapshot of ${m.as_of} holds this customer (run \`huiyuan refresh --as-of ${m.as_of}\` to store one)`,
     `  ${f.is_member ? `member since ${f.member_since}` : 'not a member (scored among all customers)'} · ${f.gender}` +
       `${f.birthday ? ` · born ${f.birthday}` : ''}${f.province ? ` · ${f.province}${f.city && f.city !== f.province ? ` ${f.city}` : ''}` : ''}`,
-    `  ${f.orders} orders, ${f.purchases} purchases (${orDash(f.first_purchase)} … ${orDash(f.last_purchase)}) · paid ${formatMoney(f.paid)} · refunded ${formatMoney(f.refunded)} · ${f.sessions} sessions · ${f.feedback} feedback`,
+    `  all time: ${f.orders} orders, ${f.purchases} purchases (${orDash(f.first_purchase)} … ${orDash(f.last_purchase)}) · paid ${formatMoney(f.paid)} · refunded ${formatMoney(f.refunded)} · ${f.sessions} sessions · ${f.feedback} feedback`,
     '',
   ];
   const rfm = m.rfm;
@@ -94,10 +103,10 @@ export function renderMember(m: MemberExplanation): string {
     const place = [t.province, t.north_south, t.big_region].filter((v) => v !== null).join(' ');
     lines.push(
       'Tags:',
-      `  属性 attributes: ${t.gender}${age}${place ? ` · ${place}` : ''} · purchasing power ${orDash(t.power_band)}`,
-      `  活跃度 activity: ${t.page_views} PV in ${t.sessions} sessions · ${orDash(t.pages_per_visit)} pages per visit · dwell ${orDash(t.avg_dwell_seconds)} s · bounce ${t.bounce_rate === null ? '–' : `${Math.round(t.bounce_rate * 100)}%`}`,
-      `  购买行为 purchase: ${t.purchases} purchases · AOV ${formatMoney(orDash(t.aov))} · ${t.items_per_order === null ? '–' : t.items_per_order.toFixed(2)} items per order · largest ${formatMoney(orDash(t.largest_order))} · cycle ${orDash(t.purchase_cycle_days)} d · next expected ${orDash(t.expected_next_purchase)}`,
-      `  情绪 emotion: ${t.negative_emotion ? 'negative' : 'none'} · refunds ${t.refunds} · rejections ${t.rejections} · complaints ${t.complaints} · low ratings ${t.low_ratings}`,
+      `  属性 attributes: ${t.gender}${age}${place ? ` · ${place}` : ''} · purchasing power ${orDash(t.power_band)} (last ${windows.power_days} days)`,
+      `  活跃度 activity: ${t.page_views} PV in ${t.sessions} sessions · ${orDash(t.pages_per_visit)} pages per visit · dwell ${orDash(t.avg_dwell_seconds)} s · bounce ${t.bounce_rate === null ? '–' : `${Math.round(t.bounce_rate * 100)}%`} (last ${windows.activity_days} days)`,
+      `  购买行为 purchase: ${t.purchases} purchases · AOV ${formatMoney(orDash(t.aov))} · ${t.items_per_order === null ? '–' : t.items_per_order.toFixed(2)} items per order · largest ${formatMoney(orDash(t.largest_order))} · cycle ${orDash(t.purchase_cycle_days)} d · next expected ${orDash(t.expected_next_purchase)} (all time)`,
+      `  情绪 emotion: ${t.negative_emotion ? 'negative' : 'none'} · refunds ${t.refunds} · rejections ${t.rejections} · complaints ${t.complaints} · low ratings ${t.low_ratings} (last ${windows.emotion_days} days)`,
       '',
     );
   }
@@ -124,7 +133,7 @@ export function renderMember(m: MemberExplanation): string {
     lines.push('History (from the stored snapshots):');
     for (const change of m.stage_history) {
       lines.push(
-        `  ${change.changed_on}  stage ${change.from_stage ?? '(first snapshot)'} → ${change.to_stage}`,
+        `  ${change.changed_on}  stage ${change.from_stage === null ? '(first snapshot)' : stageName(change.from_stage)} → ${stageName(change.to_stage)}`,
       );
     }
     for (const change of m.tier_history) {
