@@ -198,9 +198,10 @@ async function main(): Promise<void> {
       "- `member`: about ten point reads per member (the customer's facts from their own orders, sessions and feedback; the snapshot row; the stored cut points, calibration and store cycle; the stored tags; the lifecycle figures from their own orders; the prediction; the community; the stage and tier history). None scans another customer, but each costs at least the floor's one point read, so the p95 is about ten floors.",
       '- KPIs: one query. The window pass over the 2.4M purchase days (previous and next day, purchases so far) is about a quarter of it; the orders meeting the customers, the grouping per customer and day and per customer and period, and the anti-join for the newly churned most of the rest. Results are identical to the query before issue 15 (month and week).',
       '- The report: the KPIs, the loyal-against-churned profile, cohorts, the invitation count and the tier report; the lifecycle stages and flows now read the stored snapshots (the month-by-month flows over every purchase day were the largest part after the KPIs).',
-      '- `profile` and `communities` are sped up on another branch of issue 15; this one only times them.',
+      "- `profile --vs`: the snapshot joined and split into the two groups once; about a third is the tags view joining every customer's attributes, a third the value counts (mostly categories bought: order lines joined to their orders), a third the numeric ranks. Storing each member's categories bought with the snapshot is the next step.",
+      "- `communities`: the features computed once into a temporary table; k chosen and the centres fitted on a seeded sample of 20,000 members; every member assigned to the nearest centre in DuckDB.",
       '',
-      `The RFM floor is bench/refresh-bench.ts's: one hand-written DuckDB query, R/F/M of every member and their quintile cut points (median of ${RUNS}, ${spread(floors)}). The CPU was shared with other work during the run (load average ${loadAtStart.toFixed(1)} on ${cpus().length} cores when the timed part began), so the figures vary from run to run; the floor was measured in the same conditions.`,
+      `The RFM floor is bench/refresh-bench.ts's: one hand-written DuckDB query, R/F/M of every member and their quintile cut points (median of ${RUNS}, ${spread(floors)}). The load average was ${loadAtStart.toFixed(1)} on ${cpus().length} cores when the timed part began; the floor was measured in the same conditions.`,
     ].join('\n');
     console.log(`\n${body}`);
     writeSection(
