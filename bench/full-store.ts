@@ -58,3 +58,20 @@ export function copyFullStore(store: FullStore, path: string): string {
   copyFileSync(store.db, path);
   return path;
 }
+
+/**
+ * The floor of the refresh and the reads: R, F, M per member and their quintile cut points as of
+ * the end of a day, in one hand-written DuckDB query.
+ */
+export const rfmFloorSql = (asOf: string): string => `
+  WITH rfm AS (
+    SELECT o.customer_id,
+      ('${asOf}'::DATE - max(o.placed_at::DATE)) AS recency,
+      count(*) FILTER (WHERE o.paid_amount > 0) AS frequency,
+      sum(o.paid_amount - o.refunded_amount) AS monetary
+    FROM orders o JOIN customers c ON c.id = o.customer_id
+    WHERE o.status IN ('paid','shipped','completed','refunded') AND o.placed_at < ('${asOf}'::DATE + 1)::TIMESTAMPTZ
+      AND c.member_since < ('${asOf}'::DATE + 1)::TIMESTAMPTZ
+    GROUP BY o.customer_id)
+  SELECT quantile_disc(recency, [0.2, 0.4, 0.6, 0.8]), quantile_disc(frequency, [0.2, 0.4, 0.6, 0.8]),
+    quantile_disc(monetary, [0.2, 0.4, 0.6, 0.8]), count(*) FROM rfm`;

@@ -24,7 +24,7 @@ import { buildReportSources } from '../src/report/report-sources.js';
 import { DuckDBStore } from '../src/store/duckdb/duckdb-store.js';
 import { raw, sql } from '../src/store/sql.js';
 import type { Store } from '../src/store/store.js';
-import { BENCH_DIR, copyFullStore, prepareFullStore } from './full-store.js';
+import { BENCH_DIR, copyFullStore, prepareFullStore, rfmFloorSql } from './full-store.js';
 import { measure, median, spread, writeSection } from './measure.js';
 
 const DB = join(BENCH_DIR, 'reads.duckdb');
@@ -53,19 +53,6 @@ function percentile(values: readonly number[], p: number): number {
   return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] ?? Number.NaN;
 }
 
-/** The floor of the reads over the whole store: R, F, M per member and their quintile cut points, in one query (bench/refresh-bench.ts). */
-const rfmFloor = (asOf: string): string => `
-  WITH rfm AS (
-    SELECT o.customer_id,
-      ('${asOf}'::DATE - max(o.placed_at::DATE)) AS recency,
-      count(*) FILTER (WHERE o.paid_amount > 0) AS frequency,
-      sum(o.paid_amount - o.refunded_amount) AS monetary
-    FROM orders o JOIN customers c ON c.id = o.customer_id
-    WHERE o.status IN ('paid','shipped','completed','refunded') AND o.placed_at < ('${asOf}'::DATE + 1)::TIMESTAMPTZ
-      AND c.member_since < ('${asOf}'::DATE + 1)::TIMESTAMPTZ
-    GROUP BY o.customer_id)
-  SELECT quantile_disc(recency, [0.2, 0.4, 0.6, 0.8]), quantile_disc(frequency, [0.2, 0.4, 0.6, 0.8]),
-    quantile_disc(monetary, [0.2, 0.4, 0.6, 0.8]), count(*) FROM rfm`;
 
 /** 200 members of the day's snapshot, drawn with a fixed seed. */
 async function drawMembers(store: Store, asOf: string): Promise<string[]> {
@@ -99,7 +86,7 @@ async function main(): Promise<void> {
     const members = await drawMembers(store, asOf);
     // Warm the caches a dashboard's server would hold warm, once, untimed.
     await explainMember(store, { customerId: members[0] ?? '', asOf, config });
-    await store.query(raw(rfmFloor(asOf)));
+    await store.query(raw(rfmFloorSql(asOf)));
 
     const pointFloor: number[] = [];
     const explain: number[] = [];
@@ -118,7 +105,7 @@ async function main(): Promise<void> {
       `member: p50 ${percentile(explain, 0.5).toFixed(3)} s, p95 ${percentile(explain, 0.95).toFixed(3)} s (source ${sources.source}); point lookup p95 ${percentile(pointFloor, 0.95).toFixed(4)} s`,
     );
 
-    const floors = await timeRuns(() => store.query(raw(rfmFloor(asOf))));
+    const floors = await timeRuns(() => store.query(raw(rfmFloorSql(asOf))));
     const floor = median(floors);
     console.log(`floor: ${floor.toFixed(2)} s`);
 

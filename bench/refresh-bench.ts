@@ -17,26 +17,13 @@ import { refreshSnapshot } from '../src/analytics/refresh/refresh.js';
 import { configSchema } from '../src/config/config.js';
 import { DuckDBStore } from '../src/store/duckdb/duckdb-store.js';
 import { raw } from '../src/store/sql.js';
-import { BENCH_DIR, copyFullStore, prepareFullStore } from './full-store.js';
+import { BENCH_DIR, copyFullStore, prepareFullStore, rfmFloorSql } from './full-store.js';
 import { type Measured, measure, median, writeSection } from './measure.js';
 
 const DB = join(BENCH_DIR, 'refresh.duckdb');
 /** Runs per row: 3, or the number given (`tsx bench/refresh-bench.ts 1` for a quick look). */
 const RUNS = Number(process.argv[2] ?? 3);
 
-/** The floor: R, F, M per member and their quintile cut points, in one query. */
-const floorSql = (asOf: string): string => `
-    WITH rfm AS (
-      SELECT o.customer_id,
-        ('${asOf}'::DATE - max(o.placed_at::DATE)) AS recency,
-        count(*) FILTER (WHERE o.paid_amount > 0) AS frequency,
-        sum(o.paid_amount - o.refunded_amount) AS monetary
-      FROM orders o JOIN customers c ON c.id = o.customer_id
-      WHERE o.status IN ('paid','shipped','completed','refunded') AND o.placed_at < ('${asOf}'::DATE + 1)::TIMESTAMPTZ
-        AND c.member_since < ('${asOf}'::DATE + 1)::TIMESTAMPTZ
-      GROUP BY o.customer_id)
-    SELECT quantile_disc(recency, [0.2, 0.4, 0.6, 0.8]), quantile_disc(frequency, [0.2, 0.4, 0.6, 0.8]),
-      quantile_disc(monetary, [0.2, 0.4, 0.6, 0.8]), count(*) FROM rfm`;
 
 /**
  * The floor as a whole process, to stand beside a whole `huiyuan refresh` process: Node starts,
@@ -57,7 +44,7 @@ async function measureFloor(asOf: string): Promise<number> {
   const connection = await instance.connect();
   await connection.run("SET TimeZone = 'Asia/Shanghai'");
   const started = process.hrtime.bigint();
-  await connection.run(floorSql(asOf));
+  await connection.run(rfmFloorSql(asOf));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   connection.closeSync();
   instance.closeSync();
@@ -179,7 +166,7 @@ async function main(): Promise<void> {
   };
   for (let run = 0; run < RUNS; run++) {
     floors.push(await measureFloor(asOf));
-    floorProcesses.push(await measure(['--input-type=module', '-e', FLOOR_PROCESS, DB, floorSql(asOf)]));
+    floorProcesses.push(await measure(['--input-type=module', '-e', FLOOR_PROCESS, DB, rfmFloorSql(asOf)]));
     // The daily refresh stores a day not stored yet; refreshing a stored day again replaces it,
     // and deleting its rows costs DuckDB a checkpoint at the commit.
     rows.daily.inProcess.push(await measureInProcess(asOf, 'default'));
