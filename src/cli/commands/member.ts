@@ -54,7 +54,9 @@ export function renderMember(m: MemberExplanation): string {
     `${f.id}${f.name ? ` ${f.name}` : ''} as of the end of ${m.as_of}`,
     m.source === 'snapshot'
       ? `  read from the stored snapshot of ${m.as_of}`
-      : `  computed now: no stored snapshot of ${m.as_of} holds this customer (run \`huiyuan refresh --as-of ${m.as_of}\` to store one)`,
+      : f.is_member
+        ? `  computed now: no stored snapshot of ${m.as_of} holds this customer (run \`huiyuan refresh --as-of ${m.as_of}\` to store one)`
+        : `  computed now: a snapshot holds the customers its refresh counted (members, unless refreshed with --all-customers), and this customer is not a member`,
     `  ${f.is_member ? `member since ${f.member_since}` : 'not a member (scored among all customers)'} · ${f.gender}` +
       `${f.birthday ? ` · born ${f.birthday}` : ''}${f.province ? ` · ${f.province}${f.city && f.city !== f.province ? ` ${f.city}` : ''}` : ''}`,
     `  all time: ${f.orders} orders, ${f.purchases} purchases (${orDash(f.first_purchase)} … ${orDash(f.last_purchase)}) · paid ${formatMoney(f.paid)} · refunded ${formatMoney(f.refunded)} · ${f.sessions} sessions · ${f.feedback} feedback`,
