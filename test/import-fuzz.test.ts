@@ -37,6 +37,7 @@ import { DuckDBStore } from '../src/store/duckdb/duckdb-store.js';
 import { raw } from '../src/store/sql.js';
 import type { Store } from '../src/store/store.js';
 import { EXAMPLES, makeTempDir, ROOT, runCli, SHARED_DATA } from './helpers.js';
+import { Random } from '../src/demo/random.js';
 
 const FIXTURES = join(ROOT, 'test', 'fixtures');
 
@@ -132,16 +133,10 @@ function sources(): Source[] {
   ];
 }
 
-/** mulberry32: a small seeded generator, so every damaged file can be made again. */
+/** The project's seeded generator (src/demo/random.ts) as a function, so every run draws the same. */
 function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new Random(seed);
+  return () => random.nextFloat();
 }
 
 interface Damage {
