@@ -487,6 +487,108 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 14,
+    description:
+      'the rule engine: cursors, enrollments, decisions, the delivery outbox, signals, member tags, benefits, audience lists',
+    statements: [
+      // How far each rule's ticks have read its trigger occurrences (exclusive upper bound).
+      `CREATE TABLE rule_cursors (
+        rule_id VARCHAR PRIMARY KEY,
+        ticked_to TIMESTAMPTZ NOT NULL,
+        ticked_at TIMESTAMPTZ NOT NULL
+      )`,
+      // One row per (rule, member, occurrence): the unique key is what makes a tick idempotent.
+      // arm is fixed at entry from a hash of member and rule (never of the version), so a
+      // member stays in their arm across versions. due_at is occurred_at + wait; next_check_at
+      // moves when quiet hours or a cap defer the actions; state: waiting, done, skipped.
+      `CREATE TABLE rule_enrollments (
+        id VARCHAR PRIMARY KEY,
+        rule_id VARCHAR NOT NULL,
+        version INTEGER NOT NULL,
+        customer_id VARCHAR NOT NULL,
+        occurrence_key VARCHAR NOT NULL,
+        occurred_at TIMESTAMPTZ NOT NULL,
+        enrolled_at TIMESTAMPTZ NOT NULL,
+        due_at TIMESTAMPTZ NOT NULL,
+        next_check_at TIMESTAMPTZ NOT NULL,
+        arm VARCHAR NOT NULL,
+        bucket DOUBLE NOT NULL,
+        order_id VARCHAR,
+        state VARCHAR NOT NULL,
+        UNIQUE (rule_id, customer_id, occurrence_key)
+      )`,
+      // Every decision the engine takes, with its reason: the log `rules explain` and the
+      // reports read. action_index is null for decisions about the whole enrollment.
+      `CREATE TABLE rule_decisions (
+        enrollment_id VARCHAR NOT NULL,
+        rule_id VARCHAR NOT NULL,
+        version INTEGER NOT NULL,
+        customer_id VARCHAR NOT NULL,
+        decided_at TIMESTAMPTZ NOT NULL,
+        decision VARCHAR NOT NULL,
+        action_index INTEGER,
+        channel VARCHAR,
+        detail VARCHAR
+      )`,
+      // The outbox. id is the idempotency key and the webhook-id sent, derived from the
+      // enrollment and the action, so a retry or a rerun after a crash sends the same id.
+      // status: pending, sent, failed. Nothing is sent before its row is committed pending.
+      `CREATE TABLE rule_deliveries (
+        id VARCHAR PRIMARY KEY,
+        enrollment_id VARCHAR NOT NULL,
+        rule_id VARCHAR NOT NULL,
+        version INTEGER NOT NULL,
+        customer_id VARCHAR NOT NULL,
+        action_index INTEGER NOT NULL,
+        kind VARCHAR NOT NULL,
+        channel VARCHAR NOT NULL,
+        category VARCHAR NOT NULL,
+        destination VARCHAR,
+        payload JSON NOT NULL,
+        status VARCHAR NOT NULL,
+        attempts INTEGER NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        next_attempt_at TIMESTAMPTZ NOT NULL,
+        sent_at TIMESTAMPTZ,
+        last_error VARCHAR
+      )`,
+      // External signals (外部信号), e.g. 降温 in 华北 and 东北; empty lists mean everywhere.
+      `CREATE TABLE signals (
+        id VARCHAR PRIMARY KEY,
+        name VARCHAR NOT NULL,
+        provinces VARCHAR[] NOT NULL,
+        regions VARCHAR[] NOT NULL,
+        data JSON,
+        occurred_at TIMESTAMPTZ NOT NULL,
+        recorded_at TIMESTAMPTZ NOT NULL
+      )`,
+      // Tags a rule's tag action added (removed_at null while it holds); audiences read them.
+      `CREATE TABLE member_tags (
+        customer_id VARCHAR NOT NULL,
+        tag VARCHAR NOT NULL,
+        added_at TIMESTAMPTZ NOT NULL,
+        removed_at TIMESTAMPTZ,
+        enrollment_id VARCHAR
+      )`,
+      // A tier benefit recorded against the order that triggered it (spec section 4).
+      `CREATE TABLE member_benefits (
+        enrollment_id VARCHAR PRIMARY KEY,
+        customer_id VARCHAR NOT NULL,
+        order_id VARCHAR NOT NULL,
+        tier VARCHAR,
+        benefit JSON,
+        recorded_at TIMESTAMPTZ NOT NULL
+      )`,
+      // Members appended to a named audience list (人群包) by an export action.
+      `CREATE TABLE audience_list_members (
+        list VARCHAR NOT NULL,
+        customer_id VARCHAR NOT NULL,
+        enrollment_id VARCHAR NOT NULL,
+        added_at TIMESTAMPTZ NOT NULL
+      )`,
+    ],
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((latest, m) => Math.max(latest, m.version), 0);
