@@ -7,7 +7,8 @@
  * Migration 15 (coupon pools) is not on this branch yet, so the fixture creates coupon_codes
  * with the columns the coupons module writes.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Config, configSchema } from '../src/config/config.js';
@@ -17,11 +18,13 @@ import { buildRuleSchema } from '../src/rules/rule-schema.js';
 import { applyRules, getRuleContext } from '../src/rules/rule-versions.js';
 import { raw, sql } from '../src/store/sql.js';
 import type { Store } from '../src/store/store.js';
-import { fingerprint, openTempStore, readCsv, type TempStore } from './helpers.js';
+import { fingerprint, openTempStore, readCsv, runCli, type TempStore } from './helpers.js';
 
 let temp: TempStore;
 let store: Store;
 let config: Config;
+/** Set when a test closed the store to hand the file to the CLI. */
+let closed = false;
 
 const ENGINE_TABLES = [
   'rule_enrollments',
@@ -115,10 +118,7 @@ beforeEach(async () => {
   temp = await openTempStore('Asia/Shanghai');
   store = temp.store;
   config = {
-    ...configSchema.parse({
-      rules: { caps: { sms: { day: 1, week: 2 } } },
-      channels: { webhooks: { crm: { url: 'https://crm.example.com/hook', secret_env: 'CRM_SECRET' } } },
-    }),
+    ...configSchema.parse(CONFIG_FILE),
     databasePath: join(temp.dir, 'test.duckdb'),
     configPath: null,
   };
@@ -163,8 +163,14 @@ beforeEach(async () => {
   );
 });
 
+const CONFIG_FILE = {
+  rules: { caps: { sms: { day: 1, week: 2 } } },
+  channels: { webhooks: { crm: { url: 'https://crm.example.com/hook', secret_env: 'CRM_SECRET' } } },
+};
+
 afterEach(async () => {
-  await temp.cleanup();
+  if (!closed) await temp.cleanup();
+  closed = false;
 });
 
 interface EnrollmentFixture {
@@ -542,6 +548,8 @@ describe('runTick', () => {
         deferred: 0,
         skipped: 0,
         no_consent: 0,
+        queued: 2,
+        applied: 0,
         sent: 1,
         failed: 1,
       },
@@ -556,5 +564,74 @@ describe('runTick', () => {
     expect(tick.rules.map((r) => r.rule_id)).toEqual(['promo-high']);
     expect(tick.dispatch.rules[0]?.queued).toBe(1);
     expect(await fingerprint(store, ENGINE_TABLES)).toBe(before);
+  });
+});
+
+describe('the CLI', () => {
+  it('runs a tick at the end of a store day, and lists the outbox with the webhook-ids', async () => {
+    await enroll(
+      { rule: 'order-care', customer: 'C1', due: at(2, 9, 30), order: 'O1' },
+      { rule: 'promo-high', customer: 'C1', due: at(2, 9) },
+    );
+    await store.close();
+    closed = true;
+    const db = join(temp.dir, 'test.duckdb');
+    writeFileSync(join(temp.dir, 'huiyuan.config.json'), JSON.stringify(CONFIG_FILE));
+    const cli = (...args: string[]) => runCli(['--db', db, ...args]);
+
+    const run = cli('rules', 'run', '--as-of', '2026-10-02', '--format', 'json');
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const tick = JSON.parse(run.stdout) as {
+      clock: string;
+      rules: { rule_id: string }[];
+      lists: { path: string }[];
+    };
+    // The end of Oct 2 is midnight: inside the SMS quiet hours, so the SMS waits for 08:00; the
+    // webhook and the notice (no quiet hours) are queued, the tag, benefit and list written.
+    expect(tick.clock).toBe('2026-10-03T00:00:00+08:00');
+    expect(tick.rules).toEqual([
+      expect.objectContaining({ rule_id: 'order-care', queued: 2, applied: 3, deferred: 0 }),
+      expect.objectContaining({ rule_id: 'promo-high', queued: 0, deferred: 1 }),
+    ]);
+    expect(tick.lists.map((l) => l.path)).toEqual([join(temp.dir, 'audience-lists', 'thanked.csv')]);
+
+    const listed = cli('deliveries', '--rule', 'order-care', '--format', 'json');
+    expect(listed.status).toBe(0);
+    const outbox = JSON.parse(listed.stdout) as {
+      total: number;
+      deliveries: {
+        id: string;
+        rule_id: string;
+        customer_id: string;
+        channel: string;
+        status: string;
+        attempts: number;
+      }[];
+    };
+    expect(outbox.total).toBe(2);
+    const ids = (index: number) =>
+      `msg_${createHash('sha256').update(`enr_order-care_C1|${index}`).digest('hex').slice(0, 24)}`;
+    expect(outbox.deliveries.map((d) => [d.id, d.channel, d.status, d.attempts]).sort()).toEqual(
+      [
+        [ids(3), 'webhook', 'pending', 0],
+        [ids(4), 'notify', 'pending', 0],
+      ].sort(),
+    );
+
+    const again = cli('rules', 'run', '--as-of', '2026-10-02', '--format', 'json');
+    expect((JSON.parse(again.stdout) as { rules: unknown[] }).rules).toEqual([]);
+
+    const wrong = cli('deliveries', '--rule', 'order-cares');
+    expect(wrong.status).not.toBe(0);
+    expect(wrong.stderr.trim().split('\n')).toHaveLength(1);
+    expect(wrong.stderr).toContain("did you mean 'order-care'?");
+    await temp.cleanup().catch(() => undefined);
+  });
+
+  it("lists rules and deliveries in the help's preset conditions group", () => {
+    const help = runCli(['--help']).stdout;
+    const group = help.slice(help.indexOf('Preset conditions (预设条件):'), help.indexOf('Data:'));
+    expect(group.match(/^ {2}\S+/gm)?.map((name) => name.trim())).toEqual(['rules', 'deliveries']);
   });
 });

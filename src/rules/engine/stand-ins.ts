@@ -5,6 +5,7 @@
  * dispatch.ts and tick.ts reach them only through this file, so each is swapped for the real
  * one here, in one place, by re-exporting it under the same name and shape.
  */
+import { buildCommunityTagQuery } from '../../analytics/communities/communities.js';
 import type { Config } from '../../config/config.js';
 import { buildSegmentCondition, type SegmentSpec } from '../../analytics/profiles/segment-spec.js';
 import { ParamList, type Query, sql } from '../../store/sql.js';
@@ -18,7 +19,8 @@ import type { Store } from '../../store/store.js';
 export function buildAudienceQuery(spec: SegmentSpec, day: string): Query {
   const params = new ParamList();
   const asOf = params.add(day);
-  const condition = buildSegmentCondition(spec, params, null);
+  const needsCommunity = spec.conditions.some((condition) => condition.kind === 'community');
+  const condition = buildSegmentCondition(spec, params, needsCommunity ? buildCommunityTagQuery(day) : null);
   return {
     sql: `WITH latest AS (SELECT max(as_of) AS as_of FROM snapshots WHERE as_of <= ${asOf}::DATE)
       SELECT customer_id FROM (

@@ -39,6 +39,10 @@ export interface TickRuleCounts {
   readonly skipped: number;
   /** Message actions not sent for want of consent. */
   readonly no_consent: number;
+  /** Outbox rows this tick's dispatch queued (message, webhook, notify). */
+  readonly queued: number;
+  /** Actions done at dispatch (coupon, tag, benefit, export). */
+  readonly applied: number;
   /** Outbox rows the receivers took (sent) or refused for good (failed) in this tick's delivery. */
   readonly sent: number;
   readonly failed: number;
@@ -100,7 +104,8 @@ async function deliverAndCount(
   const rows = await store.query<{ rule_id: string; sent: number; failed: number }>(
     raw(`SELECT t.rule_id, count(*) FILTER (d.status = 'sent')::INTEGER AS sent,
         count(*) FILTER (d.status = 'failed')::INTEGER AS failed
-      FROM tick_pending t JOIN rule_deliveries d ON d.id = t.id GROUP BY t.rule_id`),
+      FROM tick_pending t JOIN rule_deliveries d ON d.id = t.id
+      WHERE d.status <> 'pending' GROUP BY t.rule_id`),
   );
   await store.run(raw('DROP TABLE IF EXISTS tick_pending'));
   return {
@@ -134,6 +139,8 @@ function mergeCounts(
       deferred: (d?.deferred_quiet_hours ?? 0) + (d?.deferred_cap ?? 0),
       skipped: (d?.skipped_late ?? 0) + (d?.pool_empty ?? 0) + (d?.budget_spent ?? 0),
       no_consent: d?.no_consent ?? 0,
+      queued: d?.queued ?? 0,
+      applied: d?.applied ?? 0,
       sent: sent?.sent ?? 0,
       failed: sent?.failed ?? 0,
     };
