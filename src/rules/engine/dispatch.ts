@@ -514,9 +514,8 @@ async function writeAction(
         FROM ${PLAN} p JOIN ${FACTS} f ON f.id = p.id WHERE ${c.going} AND ${where}
         ON CONFLICT DO NOTHING`,
     );
-  // Rendered over the facts only, so a placeholder column is never ambiguous.
-  const rendered = (template: string, params: ParamList): string =>
-    `(SELECT ${buildTemplateSql(template, params)} FROM ${FACTS} r WHERE r.id = p.id)`;
+  // Rendered from the facts' columns (f), never the plan's: order_id is in both.
+  const rendered = (template: string, params: ParamList): string => buildTemplateSql(template, params, 'f');
 
   if ('message' in action) {
     const { channel, template, subject } = action.message;

@@ -12,17 +12,18 @@ export type Placeholder = keyof typeof PLACEHOLDERS;
 export const PLACEHOLDER_COLUMNS = Object.keys(PLACEHOLDERS) as Placeholder[];
 
 /**
- * The SQL expression rendering `template` over columns named after the placeholders.
- * @example buildTemplateSql('亲爱的{name}', params) // concat($1, coalesce("name", ''))
+ * The SQL expression rendering `template` over the columns, named after the placeholders, of the
+ * relation `alias`.
+ * @example buildTemplateSql('亲爱的{name}', params, 'f') // concat($1::VARCHAR, coalesce(f."name", ''))
  */
-export function buildTemplateSql(template: string, params: ParamList): string {
+export function buildTemplateSql(template: string, params: ParamList, alias: string): string {
   const parts: string[] = [];
   let at = 0;
   for (const { name, offset } of findPlaceholders(template)) {
     if (!(name in PLACEHOLDERS))
       throw new AppError('INTERNAL', `template placeholder {${name}} passed the rule check unknown`);
     if (offset > at) parts.push(`${params.add(template.slice(at, offset))}::VARCHAR`);
-    parts.push(`coalesce("${name}", '')`);
+    parts.push(`coalesce(${alias}."${name}", '')`);
     at = offset + name.length + 2;
   }
   if (at < template.length) parts.push(`${params.add(template.slice(at))}::VARCHAR`);
