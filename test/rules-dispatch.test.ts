@@ -622,6 +622,16 @@ describe('the CLI', () => {
     const again = cli('rules', 'run', '--as-of', '2026-10-02', '--format', 'json');
     expect((JSON.parse(again.stdout) as { rules: unknown[] }).rules).toEqual([]);
 
+    const sent = JSON.parse(cli('deliveries', '--status', 'sent', '--format', 'json').stdout) as {
+      total: number;
+    };
+    expect(sent.total).toBe(0);
+    const future = cli('rules', 'run', '--as-of', '2099-01-01');
+    expect(future.status).toBe(2);
+    expect(future.stderr).toMatch(
+      /^huiyuan: --as-of 2099-01-01 is after today \(\d{4}-\d\d-\d\d in the store's timezone\)/,
+    );
+
     const wrong = cli('deliveries', '--rule', 'order-cares');
     expect(wrong.status).not.toBe(0);
     expect(wrong.stderr.trim().split('\n')).toHaveLength(1);

@@ -4,7 +4,9 @@
  */
 import type { Command } from 'commander';
 import { formatInstant } from '../../domain/instant.js';
+import { AppError } from '../../errors.js';
 import type { TickResult } from '../../rules/engine/tick.js';
+import { getStoreToday } from '../analysis-scope.js';
 import { type CommandContext, withStore } from '../context.js';
 import { formatCount, parseDay } from '../format.js';
 import {
@@ -38,6 +40,12 @@ export function registerRulesRun(rules: Command, getContext: () => CommandContex
     .action(async (flags: RunFlags) => {
       const context = getContext();
       const { config } = context;
+      const today = getStoreToday(config.timezone);
+      if (flags.asOf !== undefined && flags.asOf > today)
+        throw new AppError(
+          'BAD_ARGUMENT',
+          `--as-of ${flags.asOf} is after today (${today} in the store's timezone): a tick runs at the end of a day that has ended`,
+        );
       const result = await withStore(context, async (store) => {
         const { getTickClock, runTick } = await import('../../rules/engine/tick.js');
         const { deliverPending } = await import('../../rules/engine/stand-ins.js');
