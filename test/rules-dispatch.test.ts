@@ -108,6 +108,14 @@ const RULES = [
       { notify: { text: '{name}（{city}）下单 {order_id}，金额 {order_amount}' } },
     ],
   },
+  {
+    id: 'vip-list',
+    name: '人群包导出',
+    status: 'active',
+    category: 'service',
+    trigger: 'joined',
+    actions: [{ tag: { remove: 'thanked' } }, { export: { list: 'vip', format: 'xlsx' } }],
+  },
 ];
 
 async function exec(text: string): Promise<void> {
@@ -481,6 +489,31 @@ describe('dispatch at send time', () => {
     });
     const notify = rows.find((d) => d.channel === 'notify');
     expect(JSON.parse(notify?.payload ?? '{}')).toEqual({ text: '张三（杭州）下单 O1，金额 199.00' });
+  });
+
+  it('removes a tag and writes an xlsx audience list', async () => {
+    await exec(`INSERT INTO member_tags VALUES ('C1', 'thanked', '2026-09-01 10:00:00+08', NULL, 'enr_old')`);
+    await enroll(
+      { rule: 'vip-list', customer: 'C1', due: at(2, 9) },
+      { rule: 'vip-list', customer: 'C5', due: at(2, 9) },
+    );
+    await dispatchDue(store, config, { clock: at(2), dryRun: false });
+    const [tag] = await store.query<{ removed_at: string }>(
+      raw(
+        `SELECT strftime(removed_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.000Z') AS removed_at FROM member_tags`,
+      ),
+    );
+    expect(tag?.removed_at).toBe(at(2));
+    const { default: ExcelJS } = await import('exceljs');
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(join(temp.dir, 'audience-lists', 'vip.xlsx'));
+    const rows: unknown[][] = [];
+    workbook.worksheets[0]?.eachRow((row) => rows.push((row.values as unknown[]).slice(1, 4)));
+    expect(rows).toEqual([
+      ['customer_id', 'name', 'phone'],
+      ['C1', '张三', '13800000001'],
+      ['C5', '钱七', '13800000005'],
+    ]);
   });
 
   it('decides nothing new when dispatched twice at the same clock', async () => {
