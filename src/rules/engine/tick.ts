@@ -73,10 +73,14 @@ export async function getTickClock(store: Store, asOf?: string): Promise<string>
 /** enroll → dispatchDue → deliver, at one clock. */
 export async function runTick(store: Store, config: Config, options: TickOptions): Promise<TickResult> {
   const { clock, dryRun } = options;
-  const { entered, dispatch } = await runOrRollBack(store, dryRun, async () => ({
+  const steps = async () => ({
     entered: await enroll(store, config, { clock, dryRun }),
     dispatch: await dispatchDue(store, config, { clock, dryRun }),
-  }));
+  });
+  // A dry run holds both steps in one rolled-back transaction, so dispatch sees what enroll
+  // would have written; a real tick lets each step commit on its own (and the list files be
+  // written after their rows are committed).
+  const { entered, dispatch } = dryRun ? await runOrRollBack(store, true, steps) : await steps();
   let outcome: { deliveries: DeliverySummary; byRule: Map<string, { sent: number; failed: number }> } | null =
     null;
   if (!dryRun && options.deliver) outcome = await deliverAndCount(store, clock, options.deliver);
