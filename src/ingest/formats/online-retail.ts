@@ -26,9 +26,8 @@ const skipReason = `CASE
     WHEN ${quantity} < 0 AND NOT (${isCancellation}) THEN 'negative quantity outside a cancellation (stock write-off)'
   END`;
 
-/** The lines that become orders: everything not skipped. */
-const kept = (staged: string): string =>
-  `(SELECT *, ${quantity} AS qty, ${price} AS price, ${isCancellation} AS cancellation FROM ${staged} WHERE ${skipReason} IS NULL)`;
+/** The lines that become orders: everything not skipped, with the staged qty, price and cancellation. */
+const kept = (staged: string): string => `(SELECT * FROM ${staged} WHERE hy_skip_reason IS NULL)`;
 
 export const onlineRetail: StoreFormat = {
   name: 'online-retail',
@@ -40,6 +39,13 @@ export const onlineRetail: StoreFormat = {
       : null;
   },
   requiredColumns: ['InvoiceNo', 'StockCode', 'Quantity', 'InvoiceDate', 'UnitPrice', 'CustomerID'],
+  // Each line is cast and classified once: every entity and the skip count read these.
+  stagedColumns: {
+    hy_qty: quantity,
+    hy_price: price,
+    hy_cancellation: isCancellation,
+    hy_skip_reason: skipReason,
+  },
   entities: [
     {
       kind: 'customers',
@@ -67,10 +73,10 @@ export const onlineRetail: StoreFormat = {
         staged,
       ) => `SELECT min(line) AS line, ${invoice} AS id, min(${column('CustomerID')}) AS customer_id,
           min(${column('InvoiceDate')}) AS placed_at, min(${column('InvoiceDate')}) AS paid_at,
-          CASE WHEN bool_or(cancellation) THEN 'refunded' ELSE 'completed' END AS status,
-          CASE WHEN bool_or(cancellation) THEN '0.00' ELSE round(sum(qty * price), 2)::VARCHAR END AS paid_amount,
-          CASE WHEN bool_or(cancellation) THEN round(-sum(qty * price), 2)::VARCHAR ELSE '0.00' END AS refunded_amount,
-          abs(sum(qty))::VARCHAR AS item_count, 'online-retail' AS source
+          CASE WHEN bool_or(hy_cancellation) THEN 'refunded' ELSE 'completed' END AS status,
+          CASE WHEN bool_or(hy_cancellation) THEN '0.00' ELSE round(sum(hy_qty * hy_price), 2)::VARCHAR END AS paid_amount,
+          CASE WHEN bool_or(hy_cancellation) THEN round(-sum(hy_qty * hy_price), 2)::VARCHAR ELSE '0.00' END AS refunded_amount,
+          abs(sum(hy_qty))::VARCHAR AS item_count, 'online-retail' AS source
         FROM ${kept(staged)} GROUP BY ${invoice}`,
     },
     {
@@ -78,12 +84,12 @@ export const onlineRetail: StoreFormat = {
       provides: ['order_id', 'sku', 'name', 'quantity', 'unit_price', 'refunded_amount'],
       select: (staged) => `SELECT min(line) AS line, ${invoice} AS order_id,
           CASE WHEN count(*) OVER (PARTITION BY ${invoice}, ${column('StockCode')}) > 1
-            THEN ${column('StockCode')} || '@' || price::VARCHAR ELSE ${column('StockCode')} END AS sku,
-          min(${column('Description')}) AS name, abs(sum(qty))::VARCHAR AS quantity, round(price, 2)::VARCHAR AS unit_price,
-          CASE WHEN bool_or(cancellation) THEN round(abs(sum(qty)) * price, 2)::VARCHAR ELSE '0.00' END AS refunded_amount
-        FROM ${kept(staged)} GROUP BY ${invoice}, ${column('StockCode')}, price`,
+            THEN ${column('StockCode')} || '@' || hy_price::VARCHAR ELSE ${column('StockCode')} END AS sku,
+          min(${column('Description')}) AS name, abs(sum(hy_qty))::VARCHAR AS quantity, round(hy_price, 2)::VARCHAR AS unit_price,
+          CASE WHEN bool_or(hy_cancellation) THEN round(abs(sum(hy_qty)) * hy_price, 2)::VARCHAR ELSE '0.00' END AS refunded_amount
+        FROM ${kept(staged)} GROUP BY ${invoice}, ${column('StockCode')}, hy_price`,
     },
   ],
   skipped: (staged) =>
-    `SELECT reason, count(*)::INTEGER AS rows FROM (SELECT ${skipReason} AS reason FROM ${staged}) WHERE reason IS NOT NULL GROUP BY reason ORDER BY rows DESC`,
+    `SELECT hy_skip_reason AS reason, count(*)::INTEGER AS rows FROM ${staged} WHERE hy_skip_reason IS NOT NULL GROUP BY reason ORDER BY rows DESC`,
 };
