@@ -92,7 +92,10 @@ async function measureCpu(args: readonly string[], command = process.execPath): 
   if (!existsSync(GNU_TIME)) return { ...(await measure(args, command)), cpuSeconds: Number.NaN };
   const cpuFile = join(WORK, 'cpu-time.txt');
   const measured = await measure(['-f', '%U %S', '-o', cpuFile, command, ...args], GNU_TIME);
-  const [user = Number.NaN, system = Number.NaN] = readFileSync(cpuFile, 'utf8').trim().split(/\s+/).map(Number);
+  const [user = Number.NaN, system = Number.NaN] = readFileSync(cpuFile, 'utf8')
+    .trim()
+    .split(/\s+/)
+    .map(Number);
   return { ...measured, cpuSeconds: user + system };
 }
 

@@ -163,7 +163,10 @@ export interface PreparedText {
  * empty cells as NULL, and the format's staged columns computed from those cells. Unnamed or
  * repeated header cells become column_N.
  */
-export function stagedCsvSql(text: PreparedText, stagedColumns: Readonly<Record<string, string>> = {}): string {
+export function stagedCsvSql(
+  text: PreparedText,
+  stagedColumns: Readonly<Record<string, string>> = {},
+): string {
   const seen = new Set<string>();
   const names = text.dialect.names.map((written, index) => {
     const trimmed = written.trim();
@@ -175,6 +178,8 @@ export function stagedCsvSql(text: PreparedText, stagedColumns: Readonly<Record<
     delim = ${quoteLiteral(text.dialect.delimiter)}, quote = '"', escape = '"', strict_mode = true, null_padding = false,
     compression = '${text.gzip ? 'gzip' : 'none'}', columns = {${names.map((n) => `${quoteLiteral(n)}: 'VARCHAR'`).join(', ')}})`;
   const cells = `SELECT ${names.map((n) => `NULLIF(${trimmedCell(quoteIdent(n))}, '') AS ${quoteIdent(n)}`).join(', ')} FROM ${reader}`;
-  const computed = Object.entries(stagedColumns).map(([name, expression]) => `${expression} AS ${quoteIdent(name)}`);
+  const computed = Object.entries(stagedColumns).map(
+    ([name, expression]) => `${expression} AS ${quoteIdent(name)}`,
+  );
   return computed.length ? `SELECT *, ${computed.join(', ')} FROM (${cells})` : cells;
 }
