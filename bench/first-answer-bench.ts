@@ -17,8 +17,8 @@
  * BENCH_ONLINE_RETAIL overrides the file's path.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Measured, measure, median, ROOT, spread, writeSection } from './measure.js';
 
@@ -72,7 +72,31 @@ console.log(\`customers scored \${row.scored}; champions (555) \${row.champions}
 interface Side {
   readonly name: string;
   readonly runs: number[];
+  /** CPU seconds of each run, all threads (NaN without /usr/bin/time). */
+  readonly cpu: number[];
   readonly output: string;
+}
+
+/** A whole process's wall time and, through /usr/bin/time, its CPU time (user + system). */
+interface Timed extends Measured {
+  readonly cpuSeconds: number;
+}
+
+const GNU_TIME = '/usr/bin/time';
+
+/**
+ * measure() with the process's CPU time as well: on a shared machine the wall time of a
+ * multi-threaded engine grows with the others' load far more than its CPU time does.
+ */
+async function measureCpu(args: readonly string[], command = process.execPath): Promise<Timed> {
+  if (!existsSync(GNU_TIME)) return { ...(await measure(args, command)), cpuSeconds: Number.NaN };
+  const cpuFile = join(WORK, 'cpu-time.txt');
+  const measured = await measure(['-f', '%U %S', '-o', cpuFile, command, ...args], GNU_TIME);
+  const [user = Number.NaN, system = Number.NaN] = readFileSync(cpuFile, 'utf8')
+    .trim()
+    .split(/\s+/)
+    .map(Number);
+  return { ...measured, cpuSeconds: user + system };
 }
 
 function pandasAvailable(): boolean {
@@ -80,6 +104,7 @@ function pandasAvailable(): boolean {
 }
 
 const seconds = (m: Measured): number => m.seconds;
+const cpuSeconds = (m: Timed): number => m.cpuSeconds;
 
 async function main(): Promise<void> {
   if (!existsSync(FILE)) {
@@ -90,17 +115,18 @@ async function main(): Promise<void> {
   const db = join(WORK, 'online-retail.duckdb');
   const cli = (...args: string[]): string[] => ['bin/huiyuan.js', '--db', db, ...args];
   const withPandas = pandasAvailable();
+  const loadBefore = loadavg()[0] ?? 0;
 
-  const imports: Measured[] = [];
-  const rfms: Measured[] = [];
-  const pandas: Measured[] = [];
-  const duckdb: Measured[] = [];
+  const imports: Timed[] = [];
+  const rfms: Timed[] = [];
+  const pandas: Timed[] = [];
+  const duckdb: Timed[] = [];
   for (let run = 0; run < RUNS; run++) {
     for (const path of [db, `${db}.wal`]) rmSync(path, { force: true });
-    imports.push(await measure(cli('import', FILE, '--quiet')));
-    rfms.push(await measure(cli('rfm', '--all-customers')));
-    if (withPandas) pandas.push(await measure(['-c', PANDAS_SCRIPT, FILE], PYTHON));
-    duckdb.push(await measure(['--input-type=module', '-e', DUCKDB_SCRIPT, FILE]));
+    imports.push(await measureCpu(cli('import', FILE, '--quiet')));
+    rfms.push(await measureCpu(cli('rfm', '--all-customers')));
+    if (withPandas) pandas.push(await measureCpu(['-c', PANDAS_SCRIPT, FILE], PYTHON));
+    duckdb.push(await measureCpu(['--input-type=module', '-e', DUCKDB_SCRIPT, FILE]));
     console.log(
       `run ${run + 1}: huiyuan ${(imports.at(-1)!.seconds + rfms.at(-1)!.seconds).toFixed(2)} s (import ${imports.at(-1)!.seconds.toFixed(2)} + rfm ${rfms.at(-1)!.seconds.toFixed(2)}), ` +
         `pandas ${withPandas ? `${pandas.at(-1)!.seconds.toFixed(2)} s` : 'skipped'}, duckdb ${duckdb.at(-1)!.seconds.toFixed(2)} s`,
@@ -114,9 +140,16 @@ async function main(): Promise<void> {
     cliStart.push((await measure(['bin/huiyuan.js', '--help'])).seconds);
   }
 
+  const loadAfter = loadavg()[0] ?? 0;
+  // The import's own work, from its summary line, against the whole process.
+  const importWork = imports.map((m) => {
+    const [, value, unit] = /rows read [\d,]+ · rejected [\d,]+ · ([\d.]+) (ms|s)/.exec(m.output) ?? [];
+    return value === undefined ? Number.NaN : Number(value) / (unit === 'ms' ? 1000 : 1);
+  });
   const huiyuan: Side = {
     name: '`huiyuan import OnlineRetail.csv.gz` (fresh db) then `huiyuan rfm --all-customers`',
-    runs: imports.map((m, i) => m.seconds + (rfms[i]?.seconds ?? 0)),
+    runs: imports.map((m, i) => m.seconds + (rfms[i]?.seconds ?? Number.NaN)),
+    cpu: imports.map((m, i) => m.cpuSeconds + (rfms[i]?.cpuSeconds ?? Number.NaN)),
     output: /RFM as of [^\n]*/.exec(rfms.at(-1)?.output ?? '')?.[0] ?? '',
   };
   const sides: Side[] = [
@@ -126,6 +159,7 @@ async function main(): Promise<void> {
           {
             name: 'a plain pandas script (read the gz CSV, clean, quintiles)',
             runs: pandas.map(seconds),
+            cpu: pandas.map(cpuSeconds),
             output: pandas.at(-1)?.output.trim() ?? '',
           },
         ]
@@ -133,6 +167,7 @@ async function main(): Promise<void> {
     {
       name: 'one hand-written DuckDB query over the gz CSV (@duckdb/node-api)',
       runs: duckdb.map(seconds),
+      cpu: duckdb.map(cpuSeconds),
       output: duckdb.at(-1)?.output.trim() ?? '',
     },
   ];
@@ -141,17 +176,18 @@ async function main(): Promise<void> {
     const time = median(side.runs);
     const against =
       side === huiyuan ? '1.00×' : `${(ours / time).toFixed(2)}× ${time < ours ? 'faster' : 'slower'}`;
-    return `| ${side.name}, median of ${RUNS} (${spread(side.runs)}) | ${time.toFixed(2)} s | ${against} | ${side.output} |`;
+    const cpu = median(side.cpu);
+    return `| ${side.name}, median of ${RUNS} (${spread(side.runs)}) | ${time.toFixed(2)} s | ${against} | ${Number.isNaN(cpu) ? '–' : `${cpu.toFixed(2)} s`} | ${side.output} |`;
   };
   const pandasTime = withPandas ? median(pandas.map(seconds)) : Number.NaN;
   const duckdbTime = median(duckdb.map(seconds));
   const lines = [
-    `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}.`,
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; load average ${loadBefore.toFixed(1)} before the runs, ${loadAfter.toFixed(1)} after (the machine's other work slows every side, the multi-threaded ones most).`,
     '',
     `Input: UCI Online Retail, OnlineRetail.csv.gz (541,909 invoice lines). Whole processes, alternating runs.`,
     '',
-    '| run | time | against huiyuan | answer |',
-    '|---|---|---|---|',
+    '| run | time | against huiyuan | CPU time (all threads) | answer |',
+    '|---|---|---|---|---|',
     ...sides.map(row),
     ...(withPandas
       ? []
@@ -162,15 +198,24 @@ async function main(): Promise<void> {
     '',
     "Where huiyuan's time goes (medians of 3):",
     '',
-    '| part | time |',
-    '|---|---|',
-    `| \`huiyuan import\`, the whole process | ${median(imports.map(seconds)).toFixed(2)} s |`,
-    `| \`huiyuan rfm --all-customers\`, the whole process | ${median(rfms.map(seconds)).toFixed(2)} s |`,
-    `| of each: a bare Node process (\`node -e 0\`) | ${median(nodeStart).toFixed(2)} s |`,
-    `| of each: the CLI's start without the database engine (\`huiyuan --help\`) | ${median(cliStart).toFixed(2)} s |`,
+    '| part | time | CPU time (all threads) |',
+    '|---|---|---|',
+    `| \`huiyuan import\`, the whole process | ${median(imports.map(seconds)).toFixed(2)} s | ${median(imports.map(cpuSeconds)).toFixed(2)} s |`,
+    `| of it: the import's own work (the elapsed time its summary prints) | ${median(importWork).toFixed(2)} s | |`,
+    `| \`huiyuan rfm --all-customers\`, the whole process | ${median(rfms.map(seconds)).toFixed(2)} s | ${median(rfms.map(cpuSeconds)).toFixed(2)} s |`,
+    `| of each: a bare Node process (\`node -e 0\`) | ${median(nodeStart).toFixed(2)} s | |`,
+    `| of each: the CLI's start without the database engine (\`huiyuan --help\`) | ${median(cliStart).toFixed(2)} s | |`,
     '',
     `Targets (issue 15): beat the pandas script — ${withPandas ? (ours < pandasTime ? `met (${(pandasTime / ours).toFixed(2)}× its time)` : `NOT met: ${(ours / pandasTime).toFixed(2)}× its time`) : 'not measured (no pandas)'}; ` +
       `moonshot within 2× of the DuckDB query — ${ours <= 2 * duckdbTime ? 'met' : `NOT met: ${(ours / duckdbTime).toFixed(2)}×`}.`,
+    ...(Number.isNaN(median(huiyuan.cpu))
+      ? []
+      : [
+          '',
+          `By CPU time (what a busy machine shares out): huiyuan ${median(huiyuan.cpu).toFixed(2)} s, ` +
+            `${withPandas ? `${(median(huiyuan.cpu) / median(pandas.map(cpuSeconds))).toFixed(2)}× the pandas script's, ` : ''}` +
+            `${(median(huiyuan.cpu) / median(duckdb.map(cpuSeconds))).toFixed(2)}× the DuckDB query's.`,
+        ]),
   ];
   const report = lines.join('\n');
   console.log(`\n${report}`);

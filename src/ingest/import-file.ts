@@ -247,7 +247,7 @@ async function importStoreExport(
       const batchId = await nextBatchId(store);
       run.report('reading', 0);
       await guardRead(file, run.verification, () =>
-        store.run(raw(`CREATE TEMP TABLE ${STAGED_TABLE} AS ${stagedCsvSql(prepared)}`), {
+        store.run(raw(`CREATE TEMP TABLE ${STAGED_TABLE} AS ${stagedCsvSql(prepared, format.stagedColumns)}`), {
           onProgress: run.progress('reading'),
         }),
       );

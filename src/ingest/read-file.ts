@@ -7,6 +7,7 @@ import { AppError, firstLine } from '../errors.js';
 import { quoteIdent, quoteLiteral, raw } from '../store/sql.js';
 import type { Store } from '../store/store.js';
 import { describeNotText, type InspectedFile, type VerifiedFile } from './inspect-file.js';
+import { trimmedCell } from './typed-rows.js';
 
 export interface CsvDialect {
   readonly delimiter: string;
@@ -159,9 +160,13 @@ export interface PreparedText {
 
 /**
  * SELECT of every cell as text, named by its header trimmed (Taobao writes `收货地址 `), with
- * empty cells as NULL. Unnamed or repeated header cells become column_N.
+ * empty cells as NULL, and the format's staged columns computed from those cells. Unnamed or
+ * repeated header cells become column_N.
  */
-export function stagedCsvSql(text: PreparedText): string {
+export function stagedCsvSql(
+  text: PreparedText,
+  stagedColumns: Readonly<Record<string, string>> = {},
+): string {
   const seen = new Set<string>();
   const names = text.dialect.names.map((written, index) => {
     const trimmed = written.trim();
@@ -172,5 +177,9 @@ export function stagedCsvSql(text: PreparedText): string {
   const reader = `read_csv(${quoteLiteral(text.path)}, auto_detect = false, header = true, skip = 0,
     delim = ${quoteLiteral(text.dialect.delimiter)}, quote = '"', escape = '"', strict_mode = true, null_padding = false,
     compression = '${text.gzip ? 'gzip' : 'none'}', columns = {${names.map((n) => `${quoteLiteral(n)}: 'VARCHAR'`).join(', ')}})`;
-  return `SELECT ${names.map((n) => `NULLIF(trim(${quoteIdent(n)}), '') AS ${quoteIdent(n)}`).join(', ')} FROM ${reader}`;
+  const cells = `SELECT ${names.map((n) => `NULLIF(${trimmedCell(quoteIdent(n))}, '') AS ${quoteIdent(n)}`).join(', ')} FROM ${reader}`;
+  const computed = Object.entries(stagedColumns).map(
+    ([name, expression]) => `${expression} AS ${quoteIdent(name)}`,
+  );
+  return computed.length ? `SELECT *, ${computed.join(', ')} FROM (${cells})` : cells;
 }

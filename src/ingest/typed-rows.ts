@@ -109,7 +109,7 @@ export interface TypedRowsOptions {
  * A cell without its surrounding spaces. trim() copies every string, which costs more than all
  * the parsing together on a large file; most cells have no spaces, so test before trimming.
  */
-const trimmedCell = (cell: string): string =>
+export const trimmedCell = (cell: string): string =>
   `CASE WHEN ${cell} LIKE ' %' OR ${cell} LIKE '% ' THEN trim(${cell}) ELSE ${cell} END`;
 
 const problemStruct = (column: string, value: string, reason: string): string =>

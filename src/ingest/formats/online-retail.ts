@@ -26,9 +26,28 @@ const skipReason = `CASE
     WHEN ${quantity} < 0 AND NOT (${isCancellation}) THEN 'negative quantity outside a cancellation (stock write-off)'
   END`;
 
-/** The lines that become orders: everything not skipped. */
-const kept = (staged: string): string =>
-  `(SELECT *, ${quantity} AS qty, ${price} AS price, ${isCancellation} AS cancellation FROM ${staged} WHERE ${skipReason} IS NULL)`;
+/** The lines that become orders: everything not skipped, with the staged qty, price and cancellation. */
+const kept = (staged: string): string => `(SELECT * FROM ${staged} WHERE hy_skip_reason IS NULL)`;
+
+/**
+ * One row per (invoice, stock code), the order line of nearly every code: whether the code has
+ * one price in the invoice, and its sums. Grouping by the code alone and splitting the few codes
+ * sold at two prices afterwards is cheaper than grouping by price and then counting each code's
+ * prices with a window over every line.
+ */
+const invoiceCodes = (staged: string): string =>
+  `SELECT min(line) AS line, ${invoice} AS order_id, ${column('StockCode')} AS code,
+    min(hy_price) = max(hy_price) AS one_price, min(hy_price) AS price, min(${column('Description')}) AS name,
+    sum(hy_qty) AS qty, bool_or(hy_cancellation) AS cancelled
+  FROM ${kept(staged)} GROUP BY ${invoice}, ${column('StockCode')}`;
+
+/** The lines of codes with two prices in one invoice: one per price, as CODE@PRICE. */
+const codesAtTwoPrices = (staged: string): string =>
+  `SELECT min(k.line), k.${invoice}, k.${column('StockCode')} || '@' || k.hy_price::VARCHAR, min(k.${column('Description')}),
+    sum(k.hy_qty), k.hy_price, bool_or(k.hy_cancellation)
+  FROM ${kept(staged)} k SEMI JOIN (SELECT order_id, code FROM codes WHERE NOT one_price) two
+    ON k.${invoice} = two.order_id AND k.${column('StockCode')} = two.code
+  GROUP BY k.${invoice}, k.${column('StockCode')}, k.hy_price`;
 
 export const onlineRetail: StoreFormat = {
   name: 'online-retail',
@@ -40,6 +59,13 @@ export const onlineRetail: StoreFormat = {
       : null;
   },
   requiredColumns: ['InvoiceNo', 'StockCode', 'Quantity', 'InvoiceDate', 'UnitPrice', 'CustomerID'],
+  // Each line is cast and classified once: every entity and the skip count read these.
+  stagedColumns: {
+    hy_qty: quantity,
+    hy_price: price,
+    hy_cancellation: isCancellation,
+    hy_skip_reason: skipReason,
+  },
   entities: [
     {
       kind: 'customers',
@@ -67,23 +93,25 @@ export const onlineRetail: StoreFormat = {
         staged,
       ) => `SELECT min(line) AS line, ${invoice} AS id, min(${column('CustomerID')}) AS customer_id,
           min(${column('InvoiceDate')}) AS placed_at, min(${column('InvoiceDate')}) AS paid_at,
-          CASE WHEN bool_or(cancellation) THEN 'refunded' ELSE 'completed' END AS status,
-          CASE WHEN bool_or(cancellation) THEN '0.00' ELSE round(sum(qty * price), 2)::VARCHAR END AS paid_amount,
-          CASE WHEN bool_or(cancellation) THEN round(-sum(qty * price), 2)::VARCHAR ELSE '0.00' END AS refunded_amount,
-          abs(sum(qty))::VARCHAR AS item_count, 'online-retail' AS source
+          CASE WHEN bool_or(hy_cancellation) THEN 'refunded' ELSE 'completed' END AS status,
+          CASE WHEN bool_or(hy_cancellation) THEN '0.00' ELSE round(sum(hy_qty * hy_price), 2)::VARCHAR END AS paid_amount,
+          CASE WHEN bool_or(hy_cancellation) THEN round(-sum(hy_qty * hy_price), 2)::VARCHAR ELSE '0.00' END AS refunded_amount,
+          abs(sum(hy_qty))::VARCHAR AS item_count, 'online-retail' AS source
         FROM ${kept(staged)} GROUP BY ${invoice}`,
     },
     {
       kind: 'order-lines',
       provides: ['order_id', 'sku', 'name', 'quantity', 'unit_price', 'refunded_amount'],
-      select: (staged) => `SELECT min(line) AS line, ${invoice} AS order_id,
-          CASE WHEN count(*) OVER (PARTITION BY ${invoice}, ${column('StockCode')}) > 1
-            THEN ${column('StockCode')} || '@' || price::VARCHAR ELSE ${column('StockCode')} END AS sku,
-          min(${column('Description')}) AS name, abs(sum(qty))::VARCHAR AS quantity, round(price, 2)::VARCHAR AS unit_price,
-          CASE WHEN bool_or(cancellation) THEN round(abs(sum(qty)) * price, 2)::VARCHAR ELSE '0.00' END AS refunded_amount
-        FROM ${kept(staged)} GROUP BY ${invoice}, ${column('StockCode')}, price`,
+      select: (staged) => `WITH codes AS (${invoiceCodes(staged)}),
+        lines AS (
+          SELECT line, order_id, code AS sku, name, qty, price, cancelled FROM codes WHERE one_price
+          UNION ALL
+          ${codesAtTwoPrices(staged)})
+        SELECT line, order_id, sku, name, abs(qty)::VARCHAR AS quantity, round(price, 2)::VARCHAR AS unit_price,
+          CASE WHEN cancelled THEN round(abs(qty) * price, 2)::VARCHAR ELSE '0.00' END AS refunded_amount
+        FROM lines`,
     },
   ],
   skipped: (staged) =>
-    `SELECT reason, count(*)::INTEGER AS rows FROM (SELECT ${skipReason} AS reason FROM ${staged}) WHERE reason IS NOT NULL GROUP BY reason ORDER BY rows DESC`,
+    `SELECT hy_skip_reason AS reason, count(*)::INTEGER AS rows FROM ${staged} WHERE hy_skip_reason IS NOT NULL GROUP BY reason ORDER BY rows DESC`,
 };

@@ -56,6 +56,14 @@ export interface StoreFormat {
    * without it, in UTF-8, is read by DuckDB straight from the file.
    */
   readonly cleanLine?: (line: string) => string;
+  /**
+   * Columns computed once while the file is staged (name -> SQL over the staged cells), for
+   * expressions that several entity SELECTs and `skipped` share, such as a cast: DuckDB does
+   * not share an expression written in two statements, and on a large file repeating the casts
+   * costs more than the mapping itself. `staged` then has these columns too; name them
+   * `hy_…` so they cannot meet a header name.
+   */
+  readonly stagedColumns?: Readonly<Record<string, string>>;
   /** The entities the file feeds, in the order they are merged. */
   readonly entities: readonly EntityMapping[];
   /** SELECT reason, rows over `staged`: rows left out on purpose (they are not rejects). */
