@@ -291,3 +291,124 @@ describe('rules report on a planted experiment', () => {
     expect(report.net_incremental_revenue?.estimate).toBeCloseTo(report.incremental_revenue.estimate, 1);
   });
 });
+
+describe('rules report on a hand-built store', () => {
+  let edge: TempStore;
+  /** The first customer ids of the form `<prefix>N` that the hash puts in the arm asked for. */
+  const pick = (arm: 'treatment' | 'holdout', count: number): string[] => {
+    const picked: string[] = [];
+    for (let i = 0; picked.length < count; i++)
+      if ((getBucket('edge', `m${i}`) < 0.5 ? 'holdout' : 'treatment') === arm) picked.push(`m${i}`);
+    return picked;
+  };
+  const [t1 = '', t2 = '', t3 = '', t4 = ''] = pick('treatment', 4);
+  const [h1 = '', h2 = ''] = pick('holdout', 2);
+  /** Seconds of a store time (Asia/Shanghai, UTC+8) in October 2026. */
+  const oct = (day: number, hour: number): string => String(Date.UTC(2026, 9, day, hour - 8) / 1000);
+
+  beforeAll(async () => {
+    edge = await openTempStore();
+    const rows: PlantedRows = { enrollments: [], decisions: [], orders: [] };
+    const enroll = (id: string, customer: string, at: string, arm: string): void => {
+      rows.enrollments.push([id, 'edge', customer, id, at, arm, String(getBucket('edge', customer))]);
+    };
+    const decide = (id: string, customer: string, at: string, decision: string): void => {
+      rows.decisions.push([id, 'edge', customer, at, decision]);
+    };
+    const order = (id: string, customer: string, at: string, status: string, amount: number): void => {
+      rows.orders.push([id, customer, at, status, amount.toFixed(2)]);
+    };
+    // t1: sent 2 hours after entry; the window is Oct 1 12:00 to Oct 8 12:00.
+    enroll('e-t1', t1, oct(1, 10), 'treatment');
+    decide('e-t1', t1, oct(1, 12), 'sent');
+    order('o-t1-trigger', t1, oct(1, 10), 'paid', 100); // before the moment
+    order('o-t1-early', t1, oct(1, 11), 'paid', 60); // before the message went
+    order('o-t1-coupon', t1, oct(3, 9), 'paid', 180); // with the rule's ¥20 code: counts as 200
+    order('o-t1-cancelled', t1, oct(2, 9), 'cancelled', 70);
+    order('o-t1-late', t1, oct(9, 11), 'paid', 300); // after the window closed
+    // t2: refused for consent (no sent decision), so the window starts at due_at; the order
+    // that triggered the enrollment, at that very moment, is not a conversion.
+    enroll('e-t2', t2, oct(5, 10), 'treatment');
+    decide('e-t2', t2, oct(5, 10), 'no_consent');
+    order('o-t2-trigger', t2, oct(5, 10), 'paid', 500);
+    order('o-t2-after', t2, oct(6, 10), 'paid', 50);
+    // t3 entered twice (re-entry): one member, two windows, two orders.
+    enroll('e-t3-a', t3, oct(1, 10), 'treatment');
+    decide('e-t3-a', t3, oct(1, 10), 'sent');
+    enroll('e-t3-b', t3, oct(20, 10), 'treatment');
+    decide('e-t3-b', t3, oct(20, 10), 'sent');
+    order('o-t3-a', t3, oct(4, 10), 'completed', 30);
+    order('o-t3-b', t3, oct(22, 10), 'shipped', 40);
+    // t4 entered on Oct 28: its window is open at the clock.
+    enroll('e-t4', t4, oct(28, 10), 'treatment');
+    decide('e-t4', t4, oct(28, 10), 'sent');
+    order('o-t4', t4, oct(29, 10), 'paid', 999);
+    enroll('e-h1', h1, oct(1, 10), 'holdout');
+    decide('e-h1', h1, oct(1, 12), 'held_out');
+    order('o-h1', h1, oct(2, 10), 'paid', 90);
+    enroll('e-h2', h2, oct(2, 10), 'holdout');
+    decide('e-h2', h2, oct(2, 10), 'held_out');
+    const yaml = `  - id: edge
+    name: 每单关怀
+    trigger: order
+    re_entry: every
+    holdout: 0.5
+    goal: {event: purchase, within: 7d}
+    actions:
+      - coupon: {pool: thanks-20}
+      - webhook: {endpoint: crm}
+`;
+    await load(edge.store, edge.dir, rows, yaml);
+    await edge.store.run(
+      raw(
+        `UPDATE rule_enrollments SET order_id = 'o-' || replace(id, 'e-', '') || '-trigger' WHERE id IN ('e-t1', 'e-t2')`,
+      ),
+    );
+    // The coupons module's columns (migration 15), as that module writes them.
+    await edge.store.run(raw('ALTER TABLE orders ADD COLUMN IF NOT EXISTS coupon_code VARCHAR'));
+    await edge.store.run(
+      raw(`CREATE TABLE IF NOT EXISTS coupon_codes (code VARCHAR PRIMARY KEY, pool VARCHAR NOT NULL,
+        value DECIMAL(18,2) NOT NULL, min_spend DECIMAL(18,2) NOT NULL, valid_from DATE, valid_until DATE,
+        added_at TIMESTAMPTZ NOT NULL, enrollment_id VARCHAR, customer_id VARCHAR, rule_id VARCHAR, issued_at TIMESTAMPTZ)`),
+    );
+    await edge.store.run(
+      raw(`INSERT INTO coupon_codes BY NAME
+        SELECT * FROM (VALUES ('AB12', 'thanks-20', 20, 0, now(), 'e-t1', 'edge'), ('CD34', 'thanks-20', 20, 0, now(), 'e-t3-a', 'edge'))
+          AS c(code, pool, value, min_spend, added_at, enrollment_id, rule_id)`),
+    );
+    await edge.store.run(raw(`UPDATE orders SET coupon_code = 'ab12, OTHER' WHERE id = 'o-t1-coupon'`));
+  });
+  afterAll(async () => edge.cleanup());
+
+  it('counts only paid orders inside each goal window, once per member, and the open windows apart', async () => {
+    const report = await getRuleReport(edge.store, 'edge', { asOf: AS_OF });
+    expect(report.treatment).toEqual({
+      members: 3,
+      delivered: 2,
+      conversions: 3,
+      conversion_rate: 1,
+      orders: 4,
+      orders_per_member: 4 / 3,
+      revenue: 200 + 50 + 30 + 40,
+      revenue_per_member: 320 / 3,
+      paid: 300,
+      open_members: 1,
+    });
+    expect(report.holdout).toMatchObject({
+      members: 2,
+      delivered: 0,
+      conversions: 1,
+      revenue: 90,
+      open_members: 0,
+    });
+  });
+
+  it('prices the coupons redeemed and nets them out of the incremental revenue', async () => {
+    const report = await getRuleReport(edge.store, 'edge', { asOf: AS_OF });
+    expect(report.coupons_redeemed).toBe(1);
+    expect(report.coupon_cost).toBe(20);
+    // (320/3 − 90/2)·3 = 185 before the coupon; what members paid: (300/3 − 45)·3 = 165 = 185 − 20.
+    expect(report.incremental_revenue.estimate).toBeCloseTo(185, 2);
+    expect(report.net_incremental_revenue?.estimate).toBeCloseTo(165, 2);
+  });
+});

@@ -192,16 +192,18 @@ export function buildArmSumsQuery(options: ArmSumsQueryOptions): Query {
   const clock = options.asOf === null ? 'now()' : `(${params.add(options.asOf)}::DATE + 1)::TIMESTAMPTZ`;
   const statuses = GMV_STATUSES.map((status) => params.add(status)).join(', ');
   const purchase = `o.status IN (${statuses}) AND o.paid_amount > 0`;
-  // This rule's codes, each with its face value; a code redeemed counts at that value.
+  // This rule's codes with their face value. An order's coupon_code may hold several codes,
+  // comma-separated, matched without regard to case (as the coupons module reads redemptions).
   const ruleCodes = options.coupons
     ? `rule_codes AS (
-        SELECT DISTINCT k.code, k.value::DOUBLE AS value
+        SELECT DISTINCT upper(trim(k.code)) AS code, k.value::DOUBLE AS value
         FROM coupon_codes k JOIN enrolled e ON e.id = k.enrollment_id
       ),`
     : '';
-  const couponJoin = options.coupons
-    ? 'LEFT JOIN rule_codes k ON k.code = o.coupon_code'
-    : 'LEFT JOIN (SELECT NULL::VARCHAR AS code, NULL::DOUBLE AS value) k ON false';
+  const couponValue = options.coupons
+    ? `(SELECT sum(k.value) FROM rule_codes k
+        WHERE list_contains(list_transform(string_split(o.coupon_code, ','), c -> upper(trim(c))), k.code))`
+    : 'NULL::DOUBLE';
   const text = `WITH clock AS (SELECT ${clock} AS at),
     decided AS (
       SELECT d.enrollment_id,
@@ -227,12 +229,11 @@ export function buildArmSumsQuery(options: ArmSumsQueryOptions): Query {
     ),
     -- Each distinct order inside any of the member's windows, never the order that triggered it.
     hits AS (
-      SELECT DISTINCT c.customer_id, o.id, o.paid_amount::DOUBLE AS paid, k.value AS coupon_value
+      SELECT DISTINCT c.customer_id, o.id, o.paid_amount::DOUBLE AS paid, ${couponValue} AS coupon_value
       FROM closed c
       JOIN orders o ON o.customer_id = c.customer_id
         AND o.placed_at > c.moment AND o.placed_at <= c.moment + ${within}
         AND ${purchase} AND o.id IS DISTINCT FROM c.order_id
-      ${couponJoin}
     ),
     member_orders AS (
       SELECT customer_id, count(*)::DOUBLE AS orders, sum(paid) AS paid,
