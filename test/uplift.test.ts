@@ -6,7 +6,7 @@
  * rows, its interval against p_t − p_c, and its false alarms against the 5% it promises.
  */
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../src/demo/random.js';
@@ -16,7 +16,7 @@ import { applyRules } from '../src/rules/rule-versions.js';
 import { getRuleReport } from '../src/rules/uplift/uplift-report.js';
 import { quoteLiteral, raw } from '../src/store/sql.js';
 import type { Store } from '../src/store/store.js';
-import { openTempStore, type TempStore } from './helpers.js';
+import { openTempStore, runCli, type TempStore } from './helpers.js';
 
 const CONTEXT: RuleContext = {
   vocabulary: { tiers: [{ id: 'member', name: 'Member', name_zh: '普通会员' }], communities: null },
@@ -410,5 +410,31 @@ describe('rules report on a hand-built store', () => {
     // (320/3 − 90/2)·3 = 185 before the coupon; what members paid: (300/3 − 45)·3 = 165 = 185 − 20.
     expect(report.incremental_revenue.estimate).toBeCloseTo(185, 2);
     expect(report.net_incremental_revenue?.estimate).toBeCloseTo(165, 2);
+  });
+
+  it('is printed by `huiyuan rules report` as JSON with the figures named plainly, and as a table in both languages', async () => {
+    await edge.store.run(raw('CHECKPOINT'));
+    const db = join(edge.dir, 'copy.duckdb');
+    copyFileSync(join(edge.dir, 'test.duckdb'), db);
+    const json = runCli(['--db', db, 'rules', 'report', 'edge', '--as-of', AS_OF, '--format', 'json']);
+    expect(json.stderr).toBe('');
+    expect(json.status).toBe(0);
+    const report = JSON.parse(json.stdout) as {
+      treatment: Record<string, number>;
+      holdout: Record<string, number>;
+      difference: Record<string, { difference: number; low: number; high: number }>;
+    };
+    expect(report.treatment).toMatchObject({ members: 3, delivered: 2, conversions: 3, conversion_rate: 1 });
+    expect(report.holdout).toMatchObject({ members: 2, conversions: 1, conversion_rate: 0.5 });
+    expect(report.holdout.revenue_per_member).toBeCloseTo(45, 6);
+    expect(report.difference.conversion_rate?.difference).toBeCloseTo(0.5, 12);
+    const table = runCli(['--db', db, 'rules', 'report', 'edge', '--as-of', AS_OF, '--cuped']);
+    expect(table.status).toBe(0);
+    expect(table.stdout).toContain('转化率');
+    expect(table.stdout).toContain('net incremental revenue 净增量收入: 165.00');
+    const unknown = runCli(['--db', db, 'rules', 'report', 'egde']);
+    expect(unknown.status).not.toBe(0);
+    expect(unknown.stderr.trim().split('\n')).toHaveLength(1);
+    expect(unknown.stderr).toContain("did you mean 'edge'?");
   });
 });
