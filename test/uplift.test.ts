@@ -14,6 +14,7 @@ import { parseRuleText } from '../src/rules/rule-file.js';
 import type { RuleContext } from '../src/rules/rule-schema.js';
 import { applyRules } from '../src/rules/rule-versions.js';
 import { getRuleReport } from '../src/rules/uplift/uplift-report.js';
+import { buildRuleTable, gatherRuleReports } from '../src/report/report-rules.js';
 import { quoteLiteral, raw } from '../src/store/sql.js';
 import type { Store } from '../src/store/store.js';
 import { openTempStore, runCli, type TempStore } from './helpers.js';
@@ -357,6 +358,11 @@ describe('rules report on a hand-built store', () => {
     actions:
       - coupon: {pool: thanks-20}
       - webhook: {endpoint: crm}
+  - id: quiet
+    name: 未运行
+    trigger: joined
+    actions:
+      - webhook: {endpoint: crm}
 `;
     await load(edge.store, edge.dir, rows, yaml);
     await edge.store.run(
@@ -436,5 +442,17 @@ describe('rules report on a hand-built store', () => {
     expect(unknown.status).not.toBe(0);
     expect(unknown.stderr.trim().split('\n')).toHaveLength(1);
     expect(unknown.stderr).toContain("did you mean 'edge'?");
+  });
+
+  it('gives `huiyuan report` one table per rule with enrollments, and none for a rule without', async () => {
+    const reports = await gatherRuleReports(edge.store, AS_OF);
+    expect(reports.map((r) => r.rule_id)).toEqual(['edge']);
+    const [report] = reports;
+    if (!report) throw new Error('no report');
+    const zh = buildRuleTable(report, 'zh-CN');
+    expect(zh.columns).toEqual(['', '实验组', '对照组', '差值', '95% 置信区间']);
+    expect(zh.rows[1]?.slice(0, 4)).toEqual(['转化率', '100.0%', '50.0%', '50.0 pt']);
+    expect(buildRuleTable(report, 'en').lines[0]).toContain('net incremental revenue 165.00');
+    expect(await gatherRuleReports(edge.store, '2026-09-30')).toEqual([]);
   });
 });
