@@ -3,12 +3,17 @@
  * figures of its uplift report (src/rules/uplift/), in one language. The terminal and the HTML
  * render the same rows.
  */
-import { UPLIFT_LABELS, type UpliftLabel } from '../rules/uplift/uplift-labels.js';
+import {
+  formatAmount,
+  formatPoints,
+  UPLIFT_LABELS,
+  type UpliftLabel,
+} from '../rules/uplift/uplift-labels.js';
 import { getRuleReport, type RuleReport } from '../rules/uplift/uplift-report.js';
 import type { DifferenceInterval } from '../rules/uplift/uplift-stats.js';
 import { sql } from '../store/sql.js';
 import type { Store } from '../store/store.js';
-import { formatCount, formatMoney, formatPercent } from './report-format.js';
+import { formatCount, formatPercent } from './report-format.js';
 import { pickText, type ReportLang } from './report-labels.js';
 
 export const RULES_SECTION = {
@@ -42,10 +47,6 @@ export interface RuleTable {
   readonly lines: readonly string[];
 }
 
-const points = (value: number): string => `${(value * 100).toFixed(1)} pt`;
-const money = (value: number | null): string =>
-  value === null ? '–' : (value < 0 ? '-' : '') + formatMoney(Math.abs(value).toFixed(2));
-
 /** One rule's key figures as a table of strings in the language. */
 export function buildRuleTable(report: RuleReport, lang: ReportLang): RuleTable {
   const l = (key: UpliftLabel): string => pickText(UPLIFT_LABELS[key], lang);
@@ -63,18 +64,18 @@ export function buildRuleTable(report: RuleReport, lang: ReportLang): RuleTable 
         l('conversion_rate'),
         formatPercent(t.conversion_rate),
         formatPercent(h.conversion_rate),
-        ...interval(d.conversion_rate, points),
+        ...interval(d.conversion_rate, formatPoints),
       ],
       [
         l('revenue_per_member'),
-        money(t.revenue_per_member),
-        money(h.revenue_per_member),
-        ...interval(d.revenue_per_member, money),
+        formatAmount(t.revenue_per_member),
+        formatAmount(h.revenue_per_member),
+        ...interval(d.revenue_per_member, formatAmount),
       ],
     ],
     lines: [
-      `${l('incremental_revenue')} ${money(report.incremental_revenue.estimate)} · ${l('coupon_cost')} ${money(report.coupon_cost)} · ${l('net_incremental_revenue')} ${money(report.net_incremental_revenue?.estimate ?? null)}`,
-      `${l('minimum_detectable')} ${report.minimum_detectable.conversion_rate === null ? '–' : points(report.minimum_detectable.conversion_rate)} · ${l('open_members')} ${formatCount(t.open_members + h.open_members)}${d.conversion_rate.significant || d.revenue_per_member.significant ? ` · * ${l('significant')}` : ''}`,
+      `${l('incremental_revenue')} ${formatAmount(report.incremental_revenue.estimate)} · ${l('coupon_cost')} ${formatAmount(report.coupon_cost)} · ${l('net_incremental_revenue')} ${formatAmount(report.net_incremental_revenue?.estimate ?? null)}`,
+      `${l('minimum_detectable')} ${report.minimum_detectable.conversion_rate === null ? '–' : formatPoints(report.minimum_detectable.conversion_rate)} · ${l('open_members')} ${formatCount(t.open_members + h.open_members)}${d.conversion_rate.significant || d.revenue_per_member.significant ? ` · * ${l('significant')}` : ''}`,
     ],
   };
 }

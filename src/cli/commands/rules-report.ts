@@ -6,11 +6,11 @@
  * "Measuring a rule"). src/rules/uplift/ computes it; this file only renders it.
  */
 import type { Command } from 'commander';
-import { labelBoth, UPLIFT_LABELS } from '../../rules/uplift/uplift-labels.js';
+import { formatAmount, formatPoints, labelBoth, UPLIFT_LABELS } from '../../rules/uplift/uplift-labels.js';
 import type { Incremental, RuleReport } from '../../rules/uplift/uplift-report.js';
 import type { DifferenceInterval } from '../../rules/uplift/uplift-stats.js';
 import { type CommandContext, withStore } from '../context.js';
-import { formatCount, formatMoney, formatPercent, parseDay, parsePositive } from '../format.js';
+import { formatCount, formatPercent, parseDay, parsePositive } from '../format.js';
 import {
   type Cell,
   formatOption,
@@ -52,9 +52,6 @@ export function registerRulesReport(rules: Command, getContext: () => CommandCon
     });
 }
 
-const money = (value: number | null): string =>
-  value === null ? '–' : (value < 0 ? '-' : '') + formatMoney(Math.abs(value).toFixed(2));
-const points = (value: number): string => `${(value * 100).toFixed(1)} pt`;
 /** A variance reduction as the change it made: 0.51 → "−51.0%", −0.03 → "+3.0%". */
 const change = (reduction: number): string =>
   `${reduction >= 0 ? '−' : '+'}${formatPercent(Math.abs(reduction))}`;
@@ -64,7 +61,7 @@ function buildArmsTable(report: RuleReport, human: boolean): Table {
   const { treatment: t, holdout: h, difference: d } = report;
   const rate = (value: number | null): Cell => (human ? formatPercent(value, '–') : value);
   const count = (value: number): Cell => (human ? formatCount(value) : value);
-  const cash = (value: number | null): Cell => (human ? money(value) : value);
+  const cash = (value: number | null): Cell => (human ? formatAmount(value) : value);
   const interval = (i: DifferenceInterval, show: (v: number) => string): Cell[] =>
     human
       ? [show(i.difference), `${show(i.low)} … ${show(i.high)}`, i.p_value.toFixed(3)]
@@ -92,7 +89,7 @@ function buildArmsTable(report: RuleReport, human: boolean): Table {
         human ? labelBoth('conversion_rate') : 'conversion_rate',
         rate(t.conversion_rate),
         rate(h.conversion_rate),
-        ...interval(d.conversion_rate, points),
+        ...interval(d.conversion_rate, formatPoints),
       ],
       [
         human ? labelBoth('orders_per_member') : 'orders_per_member',
@@ -104,7 +101,7 @@ function buildArmsTable(report: RuleReport, human: boolean): Table {
         human ? labelBoth('revenue_per_member') : 'revenue_per_member',
         cash(t.revenue_per_member),
         cash(h.revenue_per_member),
-        ...interval(d.revenue_per_member, money),
+        ...interval(d.revenue_per_member, formatAmount),
       ],
       [
         human ? labelBoth('open_members') : 'open_members',
@@ -132,18 +129,18 @@ export function renderRuleReport(report: RuleReport, format: OutputFormat): stri
     '',
     renderTable(buildArmsTable(report, true)),
     '',
-    `conversion lift: ${points(d.difference)}${report.difference.relative_lift === null ? '' : ` (${formatPercent(report.difference.relative_lift)} relative)`}, ${verdict} at 5%`,
+    `conversion lift: ${formatPoints(d.difference)}${report.difference.relative_lift === null ? '' : ` (${formatPercent(report.difference.relative_lift)} relative)`}, ${verdict} at 5%`,
     `${labelBoth('incremental_orders')}: ${total(report.incremental_orders, (v) => v.toFixed(1))}`,
-    `${labelBoth('incremental_revenue')}: ${total(report.incremental_revenue, money)}`,
-    `${labelBoth('coupon_cost')}: ${money(report.coupon_cost)} (${labelBoth('coupons_redeemed')}: ${report.coupons_redeemed ?? '–'})`,
-    `${labelBoth('net_incremental_revenue')}: ${total(report.net_incremental_revenue, money)}`,
-    `${labelBoth('minimum_detectable')} (α 5%, power 80%): conversion rate ${mde.conversion_rate === null ? '–' : points(mde.conversion_rate)}, revenue per member ${money(mde.revenue_per_member)}`,
+    `${labelBoth('incremental_revenue')}: ${total(report.incremental_revenue, formatAmount)}`,
+    `${labelBoth('coupon_cost')}: ${formatAmount(report.coupon_cost)} (${labelBoth('coupons_redeemed')}: ${report.coupons_redeemed ?? '–'})`,
+    `${labelBoth('net_incremental_revenue')}: ${total(report.net_incremental_revenue, formatAmount)}`,
+    `${labelBoth('minimum_detectable')} (α 5%, power 80%): conversion rate ${mde.conversion_rate === null ? '–' : formatPoints(mde.conversion_rate)}, revenue per member ${formatAmount(mde.revenue_per_member)}`,
   ];
   if (report.cuped) {
     const c = report.cuped;
     lines.push(
-      `${labelBoth('cuped')}, ${c.pre_period_days} days before: conversion rate ${points(c.conversion_rate.difference)} (${points(c.conversion_rate.low)} … ${points(c.conversion_rate.high)}, variance ${change(c.variance_reduction.conversion_rate)}); ` +
-        `revenue per member ${money(c.revenue_per_member.difference)} (${money(c.revenue_per_member.low)} … ${money(c.revenue_per_member.high)}, variance ${change(c.variance_reduction.revenue_per_member)})`,
+      `${labelBoth('cuped')}, ${c.pre_period_days} days before: conversion rate ${formatPoints(c.conversion_rate.difference)} (${formatPoints(c.conversion_rate.low)} … ${formatPoints(c.conversion_rate.high)}, variance ${change(c.variance_reduction.conversion_rate)}); ` +
+        `revenue per member ${formatAmount(c.revenue_per_member.difference)} (${formatAmount(c.revenue_per_member.low)} … ${formatAmount(c.revenue_per_member.high)}, variance ${change(c.variance_reduction.revenue_per_member)})`,
     );
   }
   for (const note of report.notes) lines.push(`note: ${note}`);

@@ -1,4 +1,4 @@
-/** The uplift report's figures in English and zh-CN, one dictionary for the CLI and the report. */
+/** The uplift report's figures in English and zh-CN, one dictionary for the CLI and the report, and how both write them. */
 export const UPLIFT_LABELS = {
   treatment: { en: 'treatment', zh: '实验组' },
   holdout: { en: 'holdout', zh: '对照组' },
@@ -28,4 +28,15 @@ export type UpliftLabel = keyof typeof UPLIFT_LABELS;
 /** "conversion rate 转化率": the English name with its zh-CN term, as the CLI tables write them. */
 export function labelBoth(key: UpliftLabel): string {
   return `${UPLIFT_LABELS[key].en} ${UPLIFT_LABELS[key].zh}`;
+}
+
+/** A difference of rates in percentage points: 0.0304 → "3.0 pt". */
+export function formatPoints(value: number): string {
+  return `${(value * 100).toFixed(1)} pt`;
+}
+
+/** An amount of money to the cent with thousands separators, sign kept: -18554.2 → "-18,554.20"; null → "–". */
+export function formatAmount(value: number | null): string {
+  if (value === null) return '–';
+  return value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 }

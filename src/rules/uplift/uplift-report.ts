@@ -13,6 +13,7 @@
  * One query returns each arm's counts, sums, sums of squares and cross-products; the
  * statistics are uplift-stats.ts. The CLI renders what getRuleReport returns.
  */
+import { AppError } from '../../errors.js';
 import { GMV_STATUSES } from '../../store/entities.js';
 import { ParamList, type Query, sql } from '../../store/sql.js';
 import type { Store } from '../../store/store.js';
@@ -309,7 +310,13 @@ export async function getRuleReport(
 ): Promise<RuleReport> {
   const rule = await getRule(store, ruleId, options.version);
   const { definition } = rule;
-  const goalMinutes = parseDurationMinutes(definition.goal.within) ?? 14 * 24 * 60;
+  const goalMinutes = parseDurationMinutes(definition.goal.within);
+  // The schema stores only durations it parsed; a stored one that does not parse is a bug.
+  if (goalMinutes === null)
+    throw new AppError(
+      'INTERNAL',
+      `rule '${ruleId}' version ${rule.version} has a goal window '${definition.goal.within}' that is not a duration`,
+    );
   const prePeriodDays = options.prePeriodDays ?? DEFAULT_PRE_PERIOD_DAYS;
   const coupons = await getCouponSupport(store);
   const rows = await store.query<ArmSums>(
