@@ -174,7 +174,8 @@ export interface ArmSumsQueryOptions {
   /** YYYY-MM-DD (the clock is its end in store time), or null for now. */
   readonly asOf: string | null;
   readonly goalMinutes: number;
-  readonly prePeriodDays: number;
+  /** Days of pre-period spend to sum for CUPED, or null to leave the pre-period columns 0. */
+  readonly prePeriodDays: number | null;
   readonly coupons: boolean;
 }
 
@@ -189,10 +190,10 @@ export function buildArmSumsQuery(options: ArmSumsQueryOptions): Query {
   const rule = params.add(options.ruleId);
   const version = params.add(options.version);
   const within = `to_minutes(${params.add(options.goalMinutes)}::BIGINT)`;
-  const pre = `to_days(${params.add(options.prePeriodDays)}::INTEGER)`;
+  const pre =
+    options.prePeriodDays === null ? null : `to_days(${params.add(options.prePeriodDays)}::INTEGER)`;
   const clock = options.asOf === null ? 'now()' : `(${params.add(options.asOf)}::DATE + 1)::TIMESTAMPTZ`;
   const statuses = GMV_STATUSES.map((status) => params.add(status)).join(', ');
-  const purchase = `o.status IN (${statuses}) AND o.paid_amount > 0`;
   // This rule's codes with their face value. An order's coupon_code may hold several codes,
   // comma-separated, matched without regard to case (as the coupons module reads redemptions).
   const ruleCodes = options.coupons
@@ -228,13 +229,21 @@ export function buildArmSumsQuery(options: ArmSumsQueryOptions): Query {
       SELECT customer_id, any_value(arm) AS arm, bool_or(delivered) AS delivered, min(moment) AS first_moment
       FROM closed GROUP BY customer_id
     ),
+    -- The purchases between the first pre-period (or window) and the last window's end: cut
+    -- by time first, so the joins below hash a month of orders rather than all of them.
+    purchases AS MATERIALIZED (
+      SELECT o.*
+      FROM orders o, (SELECT min(moment) AS first_at, max(moment) + ${within} AS last_at FROM closed) b
+      WHERE o.status IN (${statuses}) AND o.paid_amount > 0
+        AND o.placed_at >= b.first_at${pre === null ? '' : ` - ${pre}`} AND o.placed_at <= b.last_at
+    ),
     -- Each distinct order inside any of the member's windows, never the order that triggered it.
     hits AS (
       SELECT DISTINCT c.customer_id, o.id, o.paid_amount::DOUBLE AS paid, ${couponValue} AS coupon_value
       FROM closed c
-      JOIN orders o ON o.customer_id = c.customer_id
+      JOIN purchases o ON o.customer_id = c.customer_id
         AND o.placed_at > c.moment AND o.placed_at <= c.moment + ${within}
-        AND ${purchase} AND o.id IS DISTINCT FROM c.order_id
+        AND o.id IS DISTINCT FROM c.order_id
     ),
     member_orders AS (
       SELECT customer_id, count(*)::DOUBLE AS orders, sum(paid) AS paid,
@@ -243,10 +252,14 @@ export function buildArmSumsQuery(options: ArmSumsQueryOptions): Query {
       FROM hits GROUP BY customer_id
     ),
     pre_spend AS (
-      SELECT m.customer_id, sum(o.paid_amount)::DOUBLE AS spend
-      FROM members m JOIN orders o ON o.customer_id = m.customer_id
-        AND o.placed_at < m.first_moment AND o.placed_at >= m.first_moment - ${pre} AND ${purchase}
-      GROUP BY m.customer_id
+      ${
+        pre === null
+          ? 'SELECT NULL::VARCHAR AS customer_id, 0::DOUBLE AS spend WHERE false'
+          : `SELECT m.customer_id, sum(o.paid_amount)::DOUBLE AS spend
+      FROM members m JOIN purchases o ON o.customer_id = m.customer_id
+        AND o.placed_at < m.first_moment AND o.placed_at >= m.first_moment - ${pre}
+      GROUP BY m.customer_id`
+      }
     ),
     per_member AS (
       SELECT m.arm, m.delivered,
@@ -325,7 +338,7 @@ export async function getRuleReport(
       version: rule.version,
       asOf: options.asOf ?? null,
       goalMinutes,
-      prePeriodDays,
+      prePeriodDays: options.cuped ? prePeriodDays : null,
       coupons: coupons.available,
     }),
   );
