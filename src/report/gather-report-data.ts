@@ -59,6 +59,7 @@ import {
   buildStoredStageCountsQuery,
   buildStoredStagesQuery,
 } from './report-queries.js';
+import { gatherRuleReports } from './report-rules.js';
 
 /**
  * Where the sections of modules outside the report come from. Each is called with the as-of
@@ -171,6 +172,7 @@ export async function gatherReportData(
       : NOT_AVAILABLE.profiles,
     communities,
     invite_candidates: invite?.n ?? 0,
+    rules: await gatherRuleReports(store, asOf),
   };
 }
 

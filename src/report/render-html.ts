@@ -32,6 +32,7 @@ import {
   type ReportLabel,
   type ReportLang,
 } from './report-labels.js';
+import { buildRuleTable, RULES_SECTION } from './report-rules.js';
 
 export interface RenderHtmlOptions {
   readonly lang: ReportLang;
@@ -443,12 +444,44 @@ function renderInvite(page: Page): SafeHtml {
   </section>`;
 }
 
+function renderRules(page: Page): SafeHtml {
+  if (page.data.rules.length === 0) return html``;
+  const tables = page.data.rules.map((rule) => {
+    const table = buildRuleTable(rule, page.lang);
+    return html`<h3>${table.title}</h3>
+      <table>
+        <thead>
+          <tr>
+            ${table.columns.map((column, i) => html`<th class="${i ? 'n' : ''}">${column}</th>`)}
+          </tr>
+        </thead>
+        <tbody>
+          ${table.rows.map(
+            (row) =>
+              html`<tr>
+                ${row.map((cell, i) => html`<td class="${i ? 'n' : ''}">${cell}</td>`)}
+              </tr>`,
+          )}
+        </tbody>
+      </table>
+      ${table.lines.map((line) => html`<p class="note">${line}</p>`)}`;
+  });
+  return html`<section id="rules">
+    <h2>${pickText(RULES_SECTION.title, page.lang)}</h2>
+    <p class="note">${pickText(RULES_SECTION.note, page.lang)}</p>
+    ${tables}
+  </section>`;
+}
+
 /** The whole page. */
 export function renderHtml(data: ReportData, options: RenderHtmlOptions): string {
   const { lang } = options;
   const charts = buildReportCharts(data, lang);
   const page: Page = { data, lang, charts: new Map(charts.map((chart) => [chart.id, chart])) };
-  const nav = SECTIONS.map(([id, key]) => html`<a href="#${id}">${t(page, key)}</a>`);
+  const nav = [
+    ...SECTIONS.map(([id, key]) => html`<a href="#${id}">${t(page, key)}</a>`),
+    ...(data.rules.length ? [html`<a href="#rules">${pickText(RULES_SECTION.title, lang)}</a>`] : []),
+  ];
   const document = html`<!doctype html>
     <html lang="${lang}">
       <head>
@@ -477,7 +510,7 @@ export function renderHtml(data: ReportData, options: RenderHtmlOptions): string
           <nav>${nav}</nav>
           ${renderHeadline(page)} ${renderKpis(page)} ${renderTiers(page)} ${renderRfm(page)}
           ${renderLifecycle(page)} ${renderCohorts(page)} ${renderAlerts(page)} ${renderProfiles(page)}
-          ${renderCommunities(page)} ${renderInvite(page)}
+          ${renderCommunities(page)} ${renderInvite(page)} ${renderRules(page)}
           <footer>${t(page, 'footer')}</footer>
         </main>
         <script type="application/json" id="report-data">

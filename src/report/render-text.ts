@@ -14,6 +14,7 @@ import {
   pickText,
   type ReportLang,
 } from './report-labels.js';
+import { buildRuleTable, RULES_SECTION } from './report-rules.js';
 
 /** Months of KPIs listed in the terminal, the latest last. */
 export const TEXT_KPI_MONTHS = 6;
@@ -172,5 +173,14 @@ export function renderText(data: ReportData, lang: ReportLang): string {
 
   heading(t('section_invite'));
   out.push(`${formatCount(data.invite_candidates)}  ${t('invite_note', { day: data.as_of })}`);
+
+  if (data.rules.length) {
+    heading(pickText(RULES_SECTION.title, lang));
+    out.push(pickText(RULES_SECTION.note, lang));
+    for (const rule of data.rules) {
+      const table = buildRuleTable(rule, lang);
+      out.push('', table.title, ...columns([table.columns, ...table.rows]), ...table.lines);
+    }
+  }
   return out.join('\n');
 }

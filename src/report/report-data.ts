@@ -8,6 +8,7 @@ import type { Cohort, KpiPeriodFigures } from '../analytics/kpis/kpis.js';
 import type { LifecycleStage, LifecycleStageOrNone } from '../analytics/lifecycle/lifecycle-stages.js';
 import type { TierReport } from '../analytics/tiers/tiers.js';
 import type { RfmSegment } from '../domain/rfm-segments.js';
+import type { RuleReport } from '../rules/uplift/uplift-report.js';
 import type { Figures, MonitorCheck } from '../monitor/monitor-checks.js';
 
 /** The same text in both report languages. */
@@ -152,4 +153,6 @@ export interface ReportData {
   readonly communities: ReportCommunities | ReportMissing;
   /** Non-members with two or more purchases: whom to invite into the programme. */
   readonly invite_candidates: number;
+  /** The uplift report of every rule with enrollments (report-rules.ts); empty shows no section. */
+  readonly rules: readonly RuleReport[];
 }

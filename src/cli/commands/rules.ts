@@ -8,6 +8,7 @@
 import { type Command, Option } from 'commander';
 import type { AppliedRule, RuleDetail, RuleSummary, StatusChangeResult } from '../../rules/rule-versions.js';
 import { type CommandContext, withStore } from '../context.js';
+import { registerRulesReport } from './rules-report.js';
 import { formatCount, formatPercent, parsePositive } from '../format.js';
 import { registerRulesRun } from './rules-run.js';
 import {
@@ -107,6 +108,7 @@ export function registerRules(program: Command, getContext: () => CommandContext
       });
 
   registerRulesRun(rules, getContext);
+  registerRulesReport(rules, getContext);
 }
 
 export function renderApplied(applied: readonly AppliedRule[], format: OutputFormat): string {
