@@ -16,6 +16,7 @@
  * paid_amount > 0, placed before the end of the as-of day in the store's timezone) having an
  * order line in it, as in customer-facts.ts.
  */
+import { attributeTagsSql, GENERATIONS } from '../../domain/attribute-tags.js';
 import { GMV_STATUSES } from '../../store/entities.js';
 import { ParamList, type Query } from '../../store/sql.js';
 import { EMOTION_VALUES, NUMERIC_ATTRIBUTES, type SingleAttribute } from './profile-attributes.js';
@@ -73,6 +74,7 @@ function buildGroupedCtes(options: ProfileQueryOptions, params: ParamList): stri
     ? `LEFT JOIN (${embedQuery(options.communityTag, params)}) ct ON ct.customer_id = s.customer_id`
     : '';
   const b = options.b === null ? null : buildSegmentCondition(options.b, params, options.communityTag);
+  const generations = `[${GENERATIONS.map((g) => `${params.add(g)}::VARCHAR`).join(', ')}]`;
   // Against another segment only the members of either are read; the filter on the joined
   // relation lets DuckDB apply it before the joins where it reads one side (e.g. the stage).
   const grouped =
@@ -80,12 +82,16 @@ function buildGroupedCtes(options: ProfileQueryOptions, params: ParamList): stri
       ? `SELECT CASE WHEN ${a} THEN 'a' ELSE 'b' END AS grp, * FROM snap`
       : `SELECT 'a' AS grp, * FROM snap WHERE ${a} UNION ALL SELECT 'b' AS grp, * FROM snap WHERE ${b}`;
   return `cutoff AS (SELECT ${day}::DATE AS as_of, (${day}::DATE + 1)::TIMESTAMPTZ AS end_at),
+    -- The customer_tag_snapshots view written out (the same attribute SQL), so the snapshot
+    -- meets its day tags before the customers: the view joins every customer's record first.
     joined AS (
       SELECT s.customer_id, s.is_member, s.recency_days, s.frequency, s.monetary, s.r, s.f, s.m, s.score,
-        s.segment, s.tier, s.stage, t.* EXCLUDE (as_of, customer_id),
+        s.segment, s.tier, s.stage, ${attributeTagsSql('s.as_of', generations)}, t.* EXCLUDE (as_of, customer_id),
         ${options.communityTag ? 'ct.community' : 'NULL::INTEGER AS community'}
       FROM customer_snapshots s
-      JOIN customer_tag_snapshots t ON t.as_of = s.as_of AND t.customer_id = s.customer_id
+      JOIN customer_day_tags t ON t.as_of = s.as_of AND t.customer_id = s.customer_id
+      LEFT JOIN customers c ON c.id = s.customer_id
+      LEFT JOIN snapshot_regions r ON r.as_of = s.as_of AND r.province = c.province
       ${community}
       WHERE s.as_of = ${day}::DATE AND t.as_of = ${day}::DATE
     ),
