@@ -6,15 +6,14 @@
  * run day after day, so the months come both from the first refresh's full computation and
  * from the daily step that computes only the month of the day from the refresh's facts.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getKpis, type KpiReport } from '../src/analytics/kpis/kpis.js';
 import { refreshSnapshot } from '../src/analytics/refresh/refresh.js';
 import { configSchema } from '../src/config/config.js';
 import { importFile } from '../src/ingest/import-file.js';
-import { makeTempDir, openTempStore, ROOT, runCli, type TempStore } from './helpers.js';
+import { makeTempDir, openTempStore, readCsv, ROOT, runCli, type TempStore } from './helpers.js';
 
 const defaults = configSchema.parse({});
 type Config = typeof defaults;
@@ -125,10 +124,6 @@ describe.each([
     });
   });
 });
-
-/** A CSV fixture's rows as objects. */
-const readCsv = (path: string): Record<string, string>[] =>
-  parse<Record<string, string>>(readFileSync(path, 'utf8'), { columns: true, skip_empty_lines: true });
 
 /** Store-local (Asia/Shanghai) 'YYYY-MM-DD HH:MM:SS' of a fixture timestamp: naive is local, Z is UTC. */
 const local = (stamp: string): string =>
