@@ -13,19 +13,10 @@ import { getKpis, type KpiReport } from '../src/analytics/kpis/kpis.js';
 import { refreshSnapshot } from '../src/analytics/refresh/refresh.js';
 import { configSchema } from '../src/config/config.js';
 import { importFile } from '../src/ingest/import-file.js';
-import { makeTempDir, openTempStore, readCsv, ROOT, runCli, type TempStore } from './helpers.js';
+import { makeTempDir, openFixtureStore, readCsv, ROOT, runCli, type TempStore } from './helpers.js';
 
 const defaults = configSchema.parse({});
 type Config = typeof defaults;
-
-async function openFixture(name: string): Promise<TempStore> {
-  const temp = await openTempStore('Asia/Shanghai');
-  for (const file of ['customers.csv', 'orders.csv'])
-    await importFile(temp.store, join(ROOT, 'test', 'fixtures', name, file), {
-      rejectsDir: join(temp.dir, 'rejects'),
-    });
-  return temp;
-}
 
 async function refreshDays(
   temp: TempStore,
@@ -45,7 +36,7 @@ describe.each([
   let temp: TempStore;
   let report: KpiReport;
   beforeAll(async () => {
-    temp = await openFixture('kpis');
+    temp = await openFixtureStore('kpis');
     // The first refresh computes Dec … Feb 15; the next ones the month of their day only.
     await refreshDays(temp, ['2024-02-15', '2024-02-29', '2024-03-15', '2024-03-31']);
     // The store's first order (o1) is on 2023-12-10: a default `kpis` range starts there.
@@ -188,7 +179,7 @@ describe.each([
 ] as const)('churn in the stored months, %s', (_source, live) => {
   let temp: TempStore;
   beforeAll(async () => {
-    temp = await openFixture('lifecycle');
+    temp = await openFixtureStore('lifecycle');
   });
   afterAll(async () => {
     await temp.cleanup();
@@ -226,7 +217,7 @@ describe.each([
 describe('a month that changed after the refresh', () => {
   let temp: TempStore;
   beforeAll(async () => {
-    temp = await openFixture('kpis');
+    temp = await openFixtureStore('kpis');
     await refreshDays(temp, ['2024-03-31']);
     // A late February order, imported after the refresh.
     const late = join(temp.dir, 'late-orders.csv');
