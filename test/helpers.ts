@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll } from 'vitest';
+import { importFile } from '../src/ingest/import-file.js';
 import { DuckDBStore } from '../src/store/duckdb/duckdb-store.js';
 import { raw } from '../src/store/sql.js';
 import type { Store } from '../src/store/store.js';
@@ -34,6 +35,16 @@ export async function openTempStore(timezone = 'Asia/Shanghai'): Promise<TempSto
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A throwaway Asia/Shanghai store with test/fixtures/NAME's customers.csv and orders.csv imported. */
+export async function openFixtureStore(name: string): Promise<TempStore> {
+  const temp = await openTempStore('Asia/Shanghai');
+  for (const file of ['customers.csv', 'orders.csv'])
+    await importFile(temp.store, join(ROOT, 'test', 'fixtures', name, file), {
+      rejectsDir: join(temp.dir, 'rejects'),
+    });
+  return temp;
 }
 
 /** The folders makeTempDir made in this test file, removed when the file's tests are done. */

@@ -33,19 +33,9 @@ import {
 } from '../src/analytics/kpis/kpis.js';
 import { getLifecycleSummary } from '../src/analytics/lifecycle/lifecycle.js';
 import { configSchema } from '../src/config/config.js';
-import { importFile } from '../src/ingest/import-file.js';
-import { makeTempDir, openTempStore, ROOT, runCli, type TempStore } from './helpers.js';
+import { makeTempDir, openFixtureStore, ROOT, runCli, type TempStore } from './helpers.js';
 
 const lifecycle = configSchema.parse({}).lifecycle;
-
-async function openFixture(name: string): Promise<TempStore> {
-  const temp = await openTempStore('Asia/Shanghai');
-  for (const file of ['customers.csv', 'orders.csv'])
-    await importFile(temp.store, join(ROOT, 'test', 'fixtures', name, file), {
-      rejectsDir: join(temp.dir, 'rejects'),
-    });
-  return temp;
-}
 
 const byPeriod = (report: KpiReport): Record<string, KpiPeriodFigures> =>
   Object.fromEntries(report.periods.map((p) => [p.period, p]));
@@ -54,7 +44,7 @@ describe('KPIs by month on the hand-built store', () => {
   let temp: TempStore;
   let months: Record<string, KpiPeriodFigures>;
   beforeAll(async () => {
-    temp = await openFixture('kpis');
+    temp = await openFixtureStore('kpis');
     const report = await getKpis(temp.store, {
       from: '2023-12-01',
       to: '2024-03-31',
@@ -173,7 +163,7 @@ describe('KPIs by month on the hand-built store', () => {
 describe('KPIs over a range that cuts its months and weeks', () => {
   let temp: TempStore;
   beforeAll(async () => {
-    temp = await openFixture('kpis');
+    temp = await openFixtureStore('kpis');
   });
   afterAll(async () => {
     await temp.cleanup();
@@ -255,7 +245,7 @@ describe('KPIs over a range that cuts its months and weeks', () => {
 describe('monthly cohort retention of members', () => {
   let temp: TempStore;
   beforeAll(async () => {
-    temp = await openFixture('kpis');
+    temp = await openFixtureStore('kpis');
   });
   afterAll(async () => {
     await temp.cleanup();
@@ -304,7 +294,7 @@ describe('monthly cohort retention of members', () => {
 describe('churn from the lifecycle stage at each period end', () => {
   let temp: TempStore;
   beforeAll(async () => {
-    temp = await openFixture('lifecycle');
+    temp = await openFixtureStore('lifecycle');
   });
   afterAll(async () => {
     await temp.cleanup();

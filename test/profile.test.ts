@@ -233,6 +233,30 @@ describe('getProfile on planted groups', () => {
     expect(aov.effect).toBeGreaterThan(0.2);
   });
 
+  it("gives each group's AOV count, mean and quartiles as the planted values give them", async () => {
+    const result = await profile('loyal', 'churned');
+    const aov = result.numbers.find((n) => n.attribute === 'aov')!;
+    // Quartiles as quantile_cont: linear between the sorted values around position (n − 1)·p.
+    const quantile = (sorted: readonly number[], p: number): number => {
+      const h = (sorted.length - 1) * p;
+      const lo = sorted[Math.floor(h)]!;
+      return lo + (h - Math.floor(h)) * (sorted[Math.ceil(h)]! - lo);
+    };
+    for (const [group, stage] of [
+      [aov.a, 'loyal'],
+      [aov.b, 'churned'],
+    ] as const) {
+      const values = of(stage)
+        .map((m) => m.aov)
+        .sort((x, y) => x - y);
+      expect(group.n).toBe(values.length);
+      expect(group.mean).toBeCloseTo(values.reduce((sum, x) => sum + x, 0) / values.length, 9);
+      expect([group.q1, group.median, group.q3].map((q) => q?.toFixed(6))).toEqual(
+        [0.25, 0.5, 0.75].map((p) => quantile(values, p).toFixed(6)),
+      );
+    }
+  });
+
   it('counts the categories bought up to the snapshot day only', async () => {
     const result = await profile('loyal', 'churned');
     const category = (value: string) =>

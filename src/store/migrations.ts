@@ -589,6 +589,44 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 20,
+    description:
+      'the KPIs of each month as the refresh computed them, for huiyuan kpis and the report to read',
+    statements: [
+      // One row per month and the period it covers: the whole month, or the month to the day
+      // of the refresh that stored it (the store's first month starts at its first order).
+      // Counts and sums before any rate (KPI_ROW_COLUMNS in kpis-query.ts); the churn settings
+      // they were computed with; stored_at, to tell a month whose orders or customers were
+      // imported after it was stored.
+      `CREATE TABLE kpi_months (
+        period_start DATE NOT NULL,
+        start_day DATE NOT NULL,
+        end_day DATE NOT NULL,
+        lifecycle_settings VARCHAR NOT NULL,
+        refreshed_on DATE NOT NULL,
+        stored_at TIMESTAMPTZ NOT NULL,
+        members BIGINT NOT NULL,
+        new_members BIGINT NOT NULL,
+        churned BIGINT NOT NULL,
+        newly_churned BIGINT NOT NULL,
+        returning_members BIGINT NOT NULL,
+        churn_window_days DOUBLE NOT NULL,
+        gmv DECIMAL(38,2) NOT NULL,
+        net_gmv DECIMAL(38,2) NOT NULL,
+        refunded DECIMAL(38,2) NOT NULL,
+        member_gmv DECIMAL(38,2) NOT NULL,
+        member_net_gmv DECIMAL(38,2) NOT NULL,
+        guest_gmv DECIMAL(38,2) NOT NULL,
+        orders BIGINT NOT NULL,
+        member_orders BIGINT NOT NULL,
+        guest_orders BIGINT NOT NULL,
+        buyers BIGINT NOT NULL,
+        items BIGINT NOT NULL,
+        orders_with_items BIGINT NOT NULL
+      )`,
+    ],
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((latest, m) => Math.max(latest, m.version), 0);

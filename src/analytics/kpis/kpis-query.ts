@@ -77,6 +77,63 @@ export interface CohortRetentionOptions {
   readonly localDays?: LocalDays;
 }
 
+/**
+ * SQL: the periods of the range held by a CTE `bounds` (from_day, to_day), one row each: idx
+ * (1, 2, … in order), period_start (the first day of its whole month or week), period (its
+ * label), start_day and end_day (cut to the range).
+ */
+export function periodsSql(period: KpiPeriod): string {
+  const { trunc, step, label } = PERIOD_SQL[period];
+  return `SELECT row_number() OVER (ORDER BY p)::INTEGER AS idx, p::DATE AS period_start,
+        strftime(p::DATE, ${label}) AS period,
+        greatest(p::DATE, b.from_day) AS start_day,
+        least((p + ${step} - INTERVAL 1 DAY)::DATE, b.to_day) AS end_day
+      FROM bounds b, generate_series(date_trunc(${trunc}, b.from_day), b.to_day, ${step}) AS t(p)`;
+}
+
+/**
+ * The figures a period is made of, before any rate: what buildKpiRowsSql gives and a refresh
+ * stores per month (the kpi_months table). Counts are BIGINT, money DECIMAL(38,2).
+ */
+export const KPI_ROW_COLUMNS = [
+  'members',
+  'new_members',
+  'churned',
+  'newly_churned',
+  'returning_members',
+  'churn_window_days',
+  'gmv',
+  'net_gmv',
+  'refunded',
+  'member_gmv',
+  'member_net_gmv',
+  'guest_gmv',
+  'orders',
+  'member_orders',
+  'guest_orders',
+  'buyers',
+  'items',
+  'orders_with_items',
+] as const;
+
+/**
+ * SQL: the select list of the KPIs from a relation of period rows (period, start_day, end_day,
+ * partial and KPI_ROW_COLUMNS), the live rows and the stored ones alike, so both give the same
+ * figures to the last digit: money as exact decimal strings, counts as integers, the rates.
+ */
+export const KPI_FIGURES = `period, start_day::VARCHAR AS start_day, end_day::VARCHAR AS end_day, partial,
+      members::INTEGER AS members, new_members::INTEGER AS new_members, churned::INTEGER AS churned,
+      newly_churned::INTEGER AS newly_churned, returning_members::INTEGER AS returning_members,
+      churn_window_days::DOUBLE AS churn_window_days,
+      gmv::VARCHAR AS gmv, net_gmv::VARCHAR AS net_gmv, refunded::VARCHAR AS refunded,
+      member_gmv::VARCHAR AS member_gmv, member_net_gmv::VARCHAR AS member_net_gmv, guest_gmv::VARCHAR AS guest_gmv,
+      orders::INTEGER AS orders, member_orders::INTEGER AS member_orders, guest_orders::INTEGER AS guest_orders,
+      buyers::INTEGER AS buyers, items::DOUBLE AS items, orders_with_items::INTEGER AS orders_with_items,
+      (member_gmv / nullif(gmv, 0))::DOUBLE AS member_gmv_share,
+      (member_net_gmv / nullif(net_gmv, 0))::DOUBLE AS member_net_gmv_share,
+      round(gmv / nullif(orders, 0), 2)::DECIMAL(38,2)::VARCHAR AS aov,
+      (items / nullif(orders_with_items, 0))::DOUBLE AS items_per_order`;
+
 /** SQL: the store-local DATE of a TIMESTAMPTZ expression. */
 const localDate = (timestamp: string, localDays: LocalDays | undefined): string =>
   dateOfDayNumberSql(dayNumberSql(timestamp, localDays ?? ZONE_LOCAL_DAYS));
@@ -94,16 +151,26 @@ const localDate = (timestamp: string, localDays: LocalDays | undefined): string 
  */
 export function buildKpisQuery(options: KpisOptions): Query {
   const params = new ParamList();
+  const rows = buildKpiRowsSql(options, params);
+  return { sql: `SELECT ${KPI_FIGURES} FROM (${rows}) ORDER BY start_day`, params: params.values };
+}
+
+/**
+ * SQL: one row per period of the range with the figures a period is made of (KPI_ROW_COLUMNS:
+ * counts, sums and the churn window, before any rate is taken), with the period's label,
+ * period_start and partial. What a refresh stores for each month (store-kpi-months.ts).
+ */
+export function buildKpiRowsSql(options: KpisOptions, params: ParamList): string {
   const from = params.add(options.from);
   const to = params.add(options.to);
   const statuses = GMV_STATUSES.map((status) => params.add(status)).join(', ');
-  const { trunc, step, label } = PERIOD_SQL[options.period];
+  const { trunc, step } = PERIOD_SQL[options.period];
   const w = {
     fixed: params.add(options.lifecycle.churn_days ?? null),
     min: params.add(options.lifecycle.min_churn_days),
     cycles: params.add(options.lifecycle.churn_cycles),
   };
-  const money = (expr: string): string => `coalesce(${expr}, 0)::DECIMAL(38,2)::VARCHAR`;
+  const money = (expr: string): string => `coalesce(${expr}, 0)::DECIMAL(38,2)`;
   // The index of the period holding day d (0 before the range: the end of idx 0 is the day before it).
   const periodIndex = (day: string): string =>
     `CASE WHEN ${day} < b.from_day THEN 0 ELSE ${
@@ -114,13 +181,7 @@ export function buildKpisQuery(options: KpisOptions): Query {
   const sql = `WITH
     bounds AS (SELECT ${from}::DATE AS from_day, ${to}::DATE AS to_day,
       ${from}::DATE::TIMESTAMPTZ AS from_at, (${to}::DATE + 1)::TIMESTAMPTZ AS to_end_at),
-    periods AS (
-      SELECT row_number() OVER (ORDER BY p)::INTEGER AS idx, p::DATE AS period_start,
-        strftime(p::DATE, ${label}) AS period,
-        greatest(p::DATE, b.from_day) AS start_day,
-        least((p + ${step} - INTERVAL 1 DAY)::DATE, b.to_day) AS end_day
-      FROM bounds b, generate_series(date_trunc(${trunc}, b.from_day), b.to_day, ${step}) AS t(p)
-    ),
+    periods AS (${periodsSql(options.period)}),
     -- Period ends, and idx 0: the day before the range, for the first period's newly churned.
     -- end_at is cut once per end, not once per compared row.
     ends AS (
@@ -235,30 +296,83 @@ export function buildKpisQuery(options: KpisOptions): Query {
       WHERE cur.idx > 0 AND was.customer_id IS NULL
       GROUP BY cur.idx
     )
-    SELECT p.period, p.start_day::VARCHAR AS start_day, p.end_day::VARCHAR AS end_day,
+    SELECT p.period, p.period_start, p.start_day, p.end_day,
       (p.start_day > p.period_start OR p.end_day < (p.period_start + ${step} - INTERVAL 1 DAY)::DATE) AS partial,
-      m.members::INTEGER AS members, m.new_members::INTEGER AS new_members,
-      coalesce(cc.churned, 0)::INTEGER AS churned, coalesce(nc.newly_churned, 0)::INTEGER AS newly_churned,
-      coalesce(bc.returning_members, 0)::INTEGER AS returning_members,
+      m.members::BIGINT AS members, m.new_members::BIGINT AS new_members,
+      coalesce(cc.churned, 0)::BIGINT AS churned, coalesce(nc.newly_churned, 0)::BIGINT AS newly_churned,
+      coalesce(bc.returning_members, 0)::BIGINT AS returning_members,
       w.churn_window::DOUBLE AS churn_window_days,
       ${money('o.gmv')} AS gmv, ${money('o.net_gmv')} AS net_gmv, ${money('o.refunded')} AS refunded,
       ${money('o.member_gmv')} AS member_gmv, ${money('o.member_net_gmv')} AS member_net_gmv,
       ${money('o.guest_gmv')} AS guest_gmv,
-      coalesce(o.orders, 0)::INTEGER AS orders, coalesce(o.member_orders, 0)::INTEGER AS member_orders,
-      coalesce(o.guest_orders, 0)::INTEGER AS guest_orders, coalesce(bc.buyers, 0)::INTEGER AS buyers,
-      coalesce(o.items, 0)::BIGINT::DOUBLE AS items, coalesce(o.orders_with_items, 0)::INTEGER AS orders_with_items,
-      (coalesce(o.member_gmv, 0) / nullif(o.gmv, 0))::DOUBLE AS member_gmv_share,
-      (coalesce(o.member_net_gmv, 0) / nullif(o.net_gmv, 0))::DOUBLE AS member_net_gmv_share,
-      round(o.gmv / nullif(o.orders, 0), 2)::DECIMAL(38,2)::VARCHAR AS aov,
-      (o.items / nullif(o.orders_with_items, 0))::DOUBLE AS items_per_order
+      coalesce(o.orders, 0)::BIGINT AS orders, coalesce(o.member_orders, 0)::BIGINT AS member_orders,
+      coalesce(o.guest_orders, 0)::BIGINT AS guest_orders, coalesce(bc.buyers, 0)::BIGINT AS buyers,
+      coalesce(o.items, 0)::BIGINT AS items, coalesce(o.orders_with_items, 0)::BIGINT AS orders_with_items
     FROM periods p
       JOIN member_counts m USING (idx)
       JOIN windows w USING (idx)
       LEFT JOIN period_orders o ON o.period_start = p.period_start
       LEFT JOIN churn_counts cc ON cc.idx = p.idx
       LEFT JOIN newly_churned nc ON nc.idx = p.idx
-      LEFT JOIN buyer_counts bc ON bc.idx = p.idx
-    ORDER BY p.idx`;
+      LEFT JOIN buyer_counts bc ON bc.idx = p.idx`;
+  return sql;
+}
+
+/** The lifecycle settings the churn figures depend on, as kept with each stored month. */
+export function lifecycleSettingsKey(lifecycle: LifecycleConfig): string {
+  return JSON.stringify({
+    churn_days: lifecycle.churn_days ?? null,
+    min_churn_days: lifecycle.min_churn_days,
+    churn_cycles: lifecycle.churn_cycles,
+  });
+}
+
+/**
+ * SQL: CTEs ending in `stored_months`, the kpi_months rows computed under the settings in the
+ * parameter `settings`, each with `stale`: an order placed, or a customer who joined, before the
+ * end of its period was imported (inserted or changed) after the month was stored, so the
+ * stored figures may no longer be what the orders give. Only rows imported after the oldest
+ * stored month are looked at (usually none: the scan is pruned by updated_at).
+ */
+export function storedMonthsCtes(settings: string): string {
+  return `stored_rows AS (
+      SELECT *, (end_day + 1)::TIMESTAMPTZ AS end_at FROM kpi_months WHERE lifecycle_settings = ${settings}
+    ),
+    stored_changes AS (
+      SELECT placed_at AS at, updated_at FROM orders WHERE updated_at > (SELECT min(stored_at) FROM stored_rows)
+      UNION ALL
+      SELECT member_since, updated_at FROM customers
+      WHERE updated_at > (SELECT min(stored_at) FROM stored_rows) AND member_since IS NOT NULL
+    ),
+    stored_months AS (
+      SELECT k.*, EXISTS (SELECT 1 FROM stored_changes c WHERE c.updated_at > k.stored_at AND c.at < k.end_at) AS stale
+      FROM stored_rows k
+    )`;
+}
+
+/**
+ * The monthly KPIs of a range from what refreshes stored (kpi_months): one row per month of the
+ * range, in order, with `stored` (a stored month covers exactly the period: the same first and
+ * last day, computed under the same churn settings), `stale` (storedMonthsCtes) and the day of
+ * the refresh that stored it, and the figures of buildKpisQuery where stored (nulls elsewhere).
+ */
+export function buildStoredKpisQuery(options: Pick<KpisOptions, 'from' | 'to' | 'lifecycle'>): Query {
+  const params = new ParamList();
+  const from = params.add(options.from);
+  const to = params.add(options.to);
+  const settings = params.add(lifecycleSettingsKey(options.lifecycle));
+  const sql = `WITH
+    bounds AS (SELECT ${from}::DATE AS from_day, ${to}::DATE AS to_day),
+    periods AS (${periodsSql('month')}),
+    ${storedMonthsCtes(settings)}
+    SELECT stored, stale, refreshed_on::VARCHAR AS refreshed_on, ${KPI_FIGURES} FROM (
+      SELECT p.idx, p.period, p.start_day, p.end_day,
+        (p.start_day > p.period_start OR p.end_day < (p.period_start + INTERVAL 1 MONTH - INTERVAL 1 DAY)::DATE) AS partial,
+        k.refreshed_on IS NOT NULL AS stored, coalesce(k.stale, false) AS stale, k.refreshed_on,
+        ${KPI_ROW_COLUMNS.map((column) => `k.${column}`).join(', ')}
+      FROM periods p LEFT JOIN stored_months k ON k.start_day = p.start_day AND k.end_day = p.end_day
+    )
+    ORDER BY idx`;
   return { sql, params: params.values };
 }
 

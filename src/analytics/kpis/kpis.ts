@@ -10,6 +10,7 @@ import {
   buildCohortRetentionQuery,
   buildKpisQuery,
   buildOrderDaysQuery,
+  buildStoredKpisQuery,
   type CohortRetentionOptions,
   type KpisOptions,
 } from './kpis-query.js';
@@ -63,11 +64,28 @@ export interface KpiPeriodFigures {
   readonly guest_orders: number;
 }
 
+export const KPI_SOURCES = ['stored', 'live'] as const;
+/** 'stored': every period as a refresh stored it (kpi_months); 'live': computed now from the orders. */
+export type KpiSource = (typeof KPI_SOURCES)[number];
+
 export interface KpiReport {
   readonly from: string;
   readonly to: string;
   readonly period: KpisOptions['period'];
+  readonly source: KpiSource;
+  /** The latest day a refresh stored among the periods read (source 'stored'), else null. */
+  readonly refreshed_on: string | null;
+  /**
+   * Stored periods whose orders or customers were imported after the refresh stored them: shown
+   * as stored (the figures of that refresh); the next refresh computes them again.
+   */
+  readonly stale_periods: readonly string[];
   readonly periods: readonly KpiPeriodFigures[];
+}
+
+export interface GetKpisOptions extends KpisOptions {
+  /** Compute every period from the orders even where a refresh stored it. */
+  readonly live?: boolean;
 }
 
 export interface CohortCell {
@@ -137,12 +155,38 @@ function checkRange(from: string, to: string): void {
   if (from > to) throw new AppError('BAD_ARGUMENT', `--from ${from} is after --to ${to}`);
 }
 
-/** Every KPI of every period from `from` to `to`, in order. */
-export async function getKpis(store: Store, options: KpisOptions): Promise<KpiReport> {
+type Row = KpiRow & Record<string, string | number | boolean | null>;
+
+/**
+ * Every KPI of every period from `from` to `to`, in order. Monthly periods are read from what
+ * the refreshes stored (store-kpi-months.ts) when every month of the range is stored as exactly
+ * that period under the same churn settings; otherwise, for weeks, or with `live`, every period
+ * is computed from the orders (`source` says which).
+ */
+export async function getKpis(store: Store, options: GetKpisOptions): Promise<KpiReport> {
   checkRange(options.from, options.to);
-  const rows = await store.query<KpiRow & Record<string, string | number | boolean | null>>(
+  if (options.period === 'month' && !options.live) {
+    const stored = await store.query<Row & { stored: boolean; stale: boolean; refreshed_on: string | null }>(
+      buildStoredKpisQuery(options),
+    );
+    if (stored.length > 0 && stored.every((row) => row.stored))
+      return {
+        ...shapeKpis(options, stored),
+        source: 'stored',
+        refreshed_on: stored.map((row) => row.refreshed_on ?? '').reduce((a, b) => (a > b ? a : b)),
+        stale_periods: stored.filter((row) => row.stale).map((row) => row.period),
+      };
+  }
+  const rows = await store.query<Row>(
     buildKpisQuery({ ...options, localDays: options.localDays ?? (await getLocalDays(store, options.to)) }),
   );
+  return { ...shapeKpis(options, rows), source: 'live', refreshed_on: null, stale_periods: [] };
+}
+
+function shapeKpis(
+  options: KpisOptions,
+  rows: readonly KpiRow[],
+): Pick<KpiReport, 'from' | 'to' | 'period' | 'periods'> {
   return {
     from: options.from,
     to: options.to,

@@ -16,6 +16,7 @@
  * paid_amount > 0, placed before the end of the as-of day in the store's timezone) having an
  * order line in it, as in customer-facts.ts.
  */
+import { attributeTagsSql, GENERATIONS } from '../../domain/attribute-tags.js';
 import { GMV_STATUSES } from '../../store/entities.js';
 import { ParamList, type Query } from '../../store/sql.js';
 import { EMOTION_VALUES, NUMERIC_ATTRIBUTES, type SingleAttribute } from './profile-attributes.js';
@@ -73,6 +74,7 @@ function buildGroupedCtes(options: ProfileQueryOptions, params: ParamList): stri
     ? `LEFT JOIN (${embedQuery(options.communityTag, params)}) ct ON ct.customer_id = s.customer_id`
     : '';
   const b = options.b === null ? null : buildSegmentCondition(options.b, params, options.communityTag);
+  const generations = `[${GENERATIONS.map((g) => `${params.add(g)}::VARCHAR`).join(', ')}]`;
   // Against another segment only the members of either are read; the filter on the joined
   // relation lets DuckDB apply it before the joins where it reads one side (e.g. the stage).
   const grouped =
@@ -80,12 +82,16 @@ function buildGroupedCtes(options: ProfileQueryOptions, params: ParamList): stri
       ? `SELECT CASE WHEN ${a} THEN 'a' ELSE 'b' END AS grp, * FROM snap`
       : `SELECT 'a' AS grp, * FROM snap WHERE ${a} UNION ALL SELECT 'b' AS grp, * FROM snap WHERE ${b}`;
   return `cutoff AS (SELECT ${day}::DATE AS as_of, (${day}::DATE + 1)::TIMESTAMPTZ AS end_at),
+    -- The customer_tag_snapshots view written out (the same attribute SQL), so the snapshot
+    -- meets its day tags before the customers: the view joins every customer's record first.
     joined AS (
       SELECT s.customer_id, s.is_member, s.recency_days, s.frequency, s.monetary, s.r, s.f, s.m, s.score,
-        s.segment, s.tier, s.stage, t.* EXCLUDE (as_of, customer_id),
+        s.segment, s.tier, s.stage, ${attributeTagsSql('s.as_of', generations)}, t.* EXCLUDE (as_of, customer_id),
         ${options.communityTag ? 'ct.community' : 'NULL::INTEGER AS community'}
       FROM customer_snapshots s
-      JOIN customer_tag_snapshots t ON t.as_of = s.as_of AND t.customer_id = s.customer_id
+      JOIN customer_day_tags t ON t.as_of = s.as_of AND t.customer_id = s.customer_id
+      LEFT JOIN customers c ON c.id = s.customer_id
+      LEFT JOIN snapshot_regions r ON r.as_of = s.as_of AND r.province = c.province
       ${community}
       WHERE s.as_of = ${day}::DATE AND t.as_of = ${day}::DATE
     ),
@@ -137,14 +143,14 @@ export function buildValueCountsQuery(options: Pick<ProfileQueryOptions, 'asOf' 
   return {
     sql: `WITH grouped AS (SELECT * FROM ${PROFILE_GROUPS_TABLE}),
     purchases AS (
-      -- The groups' purchases first: the order lines then probe a table of only those orders.
-      SELECT o.id, o.customer_id FROM orders o
+      -- The groups' purchases first, each with its group (twice for a member in both): the
+      -- order lines then probe a table of only those orders, and need no join back to a group.
+      SELECT o.id, g.grp, g.customer_id FROM orders o JOIN grouped g ON g.customer_id = o.customer_id
       WHERE o.status IN (${statuses}) AND o.paid_amount > 0
         AND o.placed_at < (${end}::DATE + 1)::TIMESTAMPTZ
-        AND o.customer_id IN (SELECT customer_id FROM grouped)
     ),
     bought AS (
-      SELECT DISTINCT p.customer_id, l.category
+      SELECT DISTINCT p.grp, p.customer_id, l.category
       FROM order_lines l JOIN purchases p ON p.id = l.order_id
       WHERE l.category IS NOT NULL AND l.category <> ''
     )
@@ -158,8 +164,7 @@ export function buildValueCountsQuery(options: Pick<ProfileQueryOptions, 'asOf' 
       ON ${EMOTION_VALUES.map((value) => `emotion_${value}`).join(', ')} INTO NAME flag VALUE value)
     GROUP BY ALL
     UNION ALL
-    SELECT g.grp, 'category', b.category, count(*)::INTEGER FROM grouped g JOIN bought b USING (customer_id)
-    GROUP BY ALL
+    SELECT grp, 'category', category, count(*)::INTEGER FROM bought GROUP BY ALL
     UNION ALL
     SELECT grp, '', '', count(*)::INTEGER FROM grouped GROUP BY grp
     ORDER BY attribute, value, grp`,
@@ -167,9 +172,34 @@ export function buildValueCountsQuery(options: Pick<ProfileQueryOptions, 'asOf' 
   };
 }
 
-/** Per numeric attribute and group: count, mean, quartiles, rank sum in the pooled sample; ties per attribute (over PROFILE_GROUPS_TABLE). */
+/**
+ * Per numeric attribute and group: count, mean, quartiles, rank sum in the pooled sample; ties
+ * per attribute (over PROFILE_GROUPS_TABLE).
+ *
+ * Everything comes from one histogram, the members per (attribute, group, value): a few hundred
+ * thousand rows where the members' values are millions, and sorted once for the ranks and
+ * the quartiles alike. A quartile is quantile_cont's: at 0-based position h = (n − 1)·p of the
+ * sorted values, the value at ⌊h⌋ plus (h − ⌊h⌋) times the step to the value at ⌈h⌉; the value at
+ * a position is the first whose running count passes it.
+ */
 export function buildNumericQuery(): Query {
   const columns = NUMERIC_ATTRIBUTES.map((attribute) => `${attribute}::DOUBLE AS ${attribute}`).join(', ');
+  const quartiles = [
+    ['q1', 0.25],
+    ['median', 0.5],
+    ['q3', 0.75],
+  ] as const;
+  const h = (p: number): string => `((total - 1) * ${p})`;
+  // The values at the positions around each quartile, in the one pass over the histogram.
+  const around = quartiles
+    .map(
+      ([name, p]) => `min(x) FILTER (WHERE upto >= floor(${h(p)}) + 1) AS ${name}_lo,
+        min(x) FILTER (WHERE upto >= ceil(${h(p)}) + 1) AS ${name}_hi`,
+    )
+    .join(',\n        ');
+  const interpolated = quartiles
+    .map(([name, p]) => `${name}_lo + (${h(p)} - floor(${h(p)})) * (${name}_hi - ${name}_lo) AS ${name}`)
+    .join(', ');
   return {
     sql: `WITH grouped AS (SELECT * FROM ${PROFILE_GROUPS_TABLE}),
     long AS (
@@ -178,25 +208,32 @@ export function buildNumericQuery(): Query {
       WHERE NOT isnan(x)
     ),
     counted AS (SELECT attribute, x, grp, count(*)::DOUBLE AS n FROM long GROUP BY ALL),
-    distinct_values AS (SELECT attribute, x, sum(n) AS t FROM counted GROUP BY ALL),
-    ranked AS (
-      -- The tied values share the mean of the ranks they span.
-      SELECT attribute, x, t,
-        sum(t) OVER (PARTITION BY attribute ORDER BY x ROWS UNBOUNDED PRECEDING) - t + (t + 1) / 2 AS mean_rank
-      FROM distinct_values
+    -- Each group's histogram, and both groups' (grp null) for the everyone row and the ranks.
+    histograms AS (
+      SELECT attribute, grp, x, n FROM counted
+      UNION ALL SELECT attribute, NULL, x, sum(n) FROM counted GROUP BY attribute, x
     ),
+    totals AS (SELECT attribute, grp, sum(n) AS total FROM histograms GROUP BY ALL),
+    running AS (
+      SELECT h.attribute, h.grp, h.x, h.n, t.total,
+        sum(h.n) OVER (PARTITION BY h.attribute, h.grp ORDER BY h.x ROWS UNBOUNDED PRECEDING) AS upto
+      FROM histograms h JOIN totals t ON t.attribute = h.attribute AND t.grp IS NOT DISTINCT FROM h.grp
+    ),
+    summaries AS (
+      SELECT grp, attribute, total::INTEGER AS n, mean, ${interpolated} FROM (
+        SELECT grp, attribute, any_value(total) AS total, sum(n * x) / any_value(total) AS mean,
+        ${around}
+        FROM running GROUP BY grp, attribute
+      )
+    ),
+    -- The tied values share the mean of the ranks they span, in the pooled sample.
+    ranked AS (SELECT attribute, x, n AS t, upto - n + (n + 1) / 2 AS mean_rank FROM running WHERE grp IS NULL),
     rank_sums AS (
       SELECT c.attribute, c.grp, sum(c.n * r.mean_rank) AS rank_sum
       FROM counted c JOIN ranked r USING (attribute, x) GROUP BY ALL
     ),
-    ties AS (SELECT attribute, sum(t * t * t - t) AS tie_sum FROM distinct_values GROUP BY ALL),
-    summaries AS (
-      SELECT grp, attribute, count(*)::INTEGER AS n, avg(x) AS mean,
-        -- One sort for the three quartiles.
-        quantile_cont(x, [0.25, 0.5, 0.75]) AS q
-      FROM long GROUP BY GROUPING SETS ((attribute, grp), (attribute))
-    )
-    SELECT s.grp, s.attribute, s.n, s.mean, s.q[1] AS q1, s.q[2] AS median, s.q[3] AS q3, r.rank_sum, t.tie_sum
+    ties AS (SELECT attribute, sum(t * t * t - t) AS tie_sum FROM ranked GROUP BY ALL)
+    SELECT s.grp, s.attribute, s.n, s.mean, s.q1, s.median, s.q3, r.rank_sum, t.tie_sum
     FROM summaries s
     LEFT JOIN rank_sums r ON r.attribute = s.attribute AND r.grp = s.grp
     LEFT JOIN ties t ON t.attribute = s.attribute

@@ -15,6 +15,7 @@ import { ParamList, quoteIdent, raw, sql } from '../../store/sql.js';
 import type { Store } from '../../store/store.js';
 import { buildCountedFactsSql, buildCustomerFactsSql } from '../facts/customer-facts.js';
 import { getLocalDays, type LocalDays } from '../facts/local-day.js';
+import { storeKpiMonths } from '../kpis/store-kpi-months.js';
 import type { PredictCustomersResult } from '../predict/predict.js';
 import { lifecycleStageCtes } from '../lifecycle/lifecycle-query.js';
 import { rfmScoringCtes } from '../rfm/rfm-query.js';
@@ -152,6 +153,7 @@ async function storeSnapshot(
       params: params.values,
     });
     await storeSnapshotCutPoints(store, { asOf, rfm: config.rfm, calibration, factsTable: FACTS_TABLE });
+    await storeKpiMonths(store, { asOf, lifecycle: config.lifecycle, factsTable: FACTS_TABLE });
     // The day tags; the customer's own attributes are placed by the customer_tag_snapshots view,
     // with the regions of the day's config stored beside them.
     const tagParams = new ParamList();

@@ -1,6 +1,8 @@
 /**
  * `huiyuan kpis [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--period month|week] [--format table|csv|json]`
  * `huiyuan kpis --cohorts [--from …] [--to …] [--format …]`
+ * Monthly figures are read from what the refreshes stored where they cover the range (`--live`
+ * computes them from the orders); the output says which, and names months changed since.
  */
 import { type Command, Option } from 'commander';
 import { KPI_FIGURE_LABELS, KPI_RATE_LABELS, KPI_RATES } from '../../analytics/kpis/kpi-labels.js';
@@ -23,6 +25,7 @@ interface KpisFlags {
   readonly to?: string;
   readonly period: KpiPeriod;
   readonly cohorts?: boolean;
+  readonly live?: boolean;
   readonly format: OutputFormat;
 }
 
@@ -38,6 +41,7 @@ export function registerKpis(program: Command, getContext: () => CommandContext)
       new Option('--period <period>', 'period of the series').choices(['month', 'week']).default('month'),
     )
     .option('--cohorts', 'monthly cohort retention of members (cohort = month of the first purchase)')
+    .option('--live', 'compute every period from the orders, not from what the refreshes stored')
     .addOption(formatOption())
     .action(async (flags: KpisFlags) => {
       const kpis = await import('../../analytics/kpis/kpis.js');
@@ -58,6 +62,7 @@ export function registerKpis(program: Command, getContext: () => CommandContext)
             to,
             period: flags.period,
             lifecycle: context.config.lifecycle,
+            live: flags.live ?? false,
           }),
         };
       });
@@ -189,7 +194,26 @@ export function renderKpis(report: KpiReport, format: OutputFormat): string {
     '',
     renderTable(table),
     ...partial,
+    ...describeKpiSource(report),
   ].join('\n');
+}
+
+/** Where the figures come from, and which stored months changed after they were stored. */
+export function describeKpiSource(report: KpiReport): string[] {
+  if (report.source === 'live')
+    return report.period === 'month'
+      ? ['Computed from the orders now (no refresh stored every month of this range as shown).']
+      : [];
+  const stale = report.stale_periods;
+  const span = stale.length > 2 ? `${stale[0]} … ${stale.at(-1)} (${stale.length} months)` : stale.join(', ');
+  return [
+    `Read from the monthly figures stored by the refreshes (the latest of ${report.refreshed_on ?? '–'}); --live computes them now.`,
+    ...(stale.length
+      ? [
+          `! ${span}: orders or customers were imported after these months were stored; shown as stored. \`huiyuan refresh\` computes them again.`,
+        ]
+      : []),
+  ];
 }
 
 export function renderCohortRetention(retention: CohortRetention, format: OutputFormat): string {
