@@ -228,15 +228,9 @@ function evaluate(
  * Maximum-likelihood fit of BG/NBD or MBG/NBD: BFGS on the log-parameters (so every trial
  * point is valid) with the analytic gradient, from several starts scaled to the data; the best
  * start wins. On more than 20,000 distinct rows the starts run on a systematic sample of them
- * and the best is polished on all rows. Given a start (a daily refresh has the day before's
- * fit, one day of data away from today's optimum), only that one is run.
+ * and the best is polished on all rows.
  */
-export function fitPurchaseModel(
-  model: PurchaseModel,
-  data: PurchaseHistories,
-  /** Where to start (a previous fit of the same model), in place of the default starts. */
-  start?: PurchaseParams,
-): ModelFit<PurchaseParams> {
+export function fitPurchaseModel(model: PurchaseModel, data: PurchaseHistories): ModelFit<PurchaseParams> {
   const prepared = prepare(data);
   const sample = sampleRows(data.x.length);
   const sampled = sample ? prepare(data, sample) : null;
@@ -248,14 +242,12 @@ export function fitPurchaseModel(
   }
   // α scales time: start where r/α matches the observed repeat rate.
   const scale = sumT / Math.max(sumX, 1e-3 * prepared.totalWeight);
-  const starts = start
-    ? [[start.r, start.alpha, start.a, start.b]]
-    : [
-        [1, scale, 1, 1],
-        [0.5, 0.5 * scale, 0.5, 3],
-        [2, 2 * scale, 2, 0.5],
-        [0.25, 0.25 * scale, 1, 5],
-      ];
+  const starts = [
+    [1, scale, 1, 1],
+    [0.5, 0.5 * scale, 0.5, 3],
+    [2, 2 * scale, 2, 0.5],
+    [0.25, 0.25 * scale, 1, 5],
+  ];
   return fitByMaximumLikelihood({
     evaluate: (theta, rows, gradient) => evaluate(model, toParams(theta), rows, gradient),
     toParams,

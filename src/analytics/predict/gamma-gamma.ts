@@ -109,14 +109,9 @@ function evaluate(params: SpendParams, prepared: Prepared, gradient?: Float64Arr
 
 /**
  * Maximum-likelihood fit: BFGS on log-parameters with the analytic gradient, several starts (on
- * a systematic sample of the rows when there are more than 20,000, then polished on all), or
- * only the start given (a previous fit).
+ * a systematic sample of the rows when there are more than 20,000, then polished on all).
  */
-export function fitSpendModel(
-  data: SpendHistories,
-  /** Where to start (a previous fit), in place of the default starts. */
-  start?: SpendParams,
-): ModelFit<SpendParams> {
+export function fitSpendModel(data: SpendHistories): ModelFit<SpendParams> {
   const prepared = prepare(data);
   const sample = sampleRows(data.x.length);
   const sampled = sample ? prepare(data, sample) : null;
@@ -124,14 +119,12 @@ export function fitSpendModel(
   for (let i = 0; i < data.x.length; i++) sumZ += (data.weight[i] ?? 0) * (data.zbar[i] ?? 0);
   const mean = sumZ / prepared.totalWeight;
   // Starts whose population mean pγ/(q−1) equals the observed mean spend.
-  const starts = start
-    ? [[start.p, start.q, start.gamma]]
-    : [
-        [1, 2, mean],
-        [5, 4, (3 * mean) / 5],
-        [10, 10, (9 * mean) / 10],
-        [2, 1.5, mean / 4],
-      ];
+  const starts = [
+    [1, 2, mean],
+    [5, 4, (3 * mean) / 5],
+    [10, 10, (9 * mean) / 10],
+    [2, 1.5, mean / 4],
+  ];
   return fitByMaximumLikelihood({
     evaluate: (theta, rows, gradient) => evaluate(toParams(theta), rows, gradient),
     toParams,

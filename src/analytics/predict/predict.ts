@@ -49,16 +49,6 @@ export interface FitOptions {
   readonly localDays?: LocalDays;
   /** Customer facts as of the calibration end to read the histories from (PrepareOptions.factsTable). */
   readonly factsTable?: string;
-  /** A previous fit to start from; used when its model and unit are the ones fitted now. */
-  readonly warmStart?: WarmStart;
-}
-
-/** The parameters of a previous fit (a daily refresh: the day before's), to start today's from. */
-export interface WarmStart {
-  readonly model: PurchaseModel;
-  readonly unit: TimeUnit;
-  readonly purchase: PurchaseParams;
-  readonly spend: SpendParams;
 }
 
 export interface TooFewRepeatBuyers {
@@ -186,18 +176,13 @@ export async function fitPredictionModels(store: Store, options: FitOptions): Pr
   ]);
   const prepared = performance.now();
 
-  const warm =
-    options.warmStart?.model === model && options.warmStart.unit === config.unit ? options.warmStart : undefined;
-  const purchase = fitPurchaseModel(model, data.histories, warm?.purchase);
+  const purchase = fitPurchaseModel(model, data.histories);
   const purchaseFitted = performance.now();
-  const spend = fitSpendModel(
-    {
-      x: spendRows.x,
-      zbar: spendRows.repeat_amount.map((amount, i) => amount / (spendRows.x[i] ?? 1)),
-      weight: spendRows.n,
-    },
-    warm?.spend,
-  );
+  const spend = fitSpendModel({
+    x: spendRows.x,
+    zbar: spendRows.repeat_amount.map((amount, i) => amount / (spendRows.x[i] ?? 1)),
+    weight: spendRows.n,
+  });
   const spendFitted = performance.now();
 
   let validation: HoldoutValidation | null = null;
@@ -453,7 +438,6 @@ export interface PredictCustomersOptions {
   readonly localDays?: LocalDays;
   /** As in FitOptions. */
   readonly factsTable?: string;
-  readonly warmStart?: WarmStart;
 }
 
 export type PredictCustomersResult =

@@ -7,7 +7,7 @@
  * lifecycle, tags). docs/snapshots.md.
  */
 import type { Config } from '../../config/config.js';
-import { PREDICT_UNITS, type PredictConfig } from '../../config/predict-config.js';
+import type { PredictConfig } from '../../config/predict-config.js';
 import type { TiersConfig } from '../../config/tiers-config.js';
 import { ATTRIBUTE_TAG_COLUMNS } from '../../domain/attribute-tags.js';
 import { AppError } from '../../errors.js';
@@ -15,10 +15,7 @@ import { ParamList, quoteIdent, raw, sql } from '../../store/sql.js';
 import type { Store } from '../../store/store.js';
 import { buildCountedFactsSql, buildCustomerFactsSql } from '../facts/customer-facts.js';
 import { getLocalDays, type LocalDays } from '../facts/local-day.js';
-import type { PurchaseParams } from '../predict/bgnbd.js';
-import type { SpendParams } from '../predict/gamma-gamma.js';
-import type { PredictCustomersResult, WarmStart } from '../predict/predict.js';
-import { PURCHASE_MODELS } from '../predict/purchase-models.js';
+import type { PredictCustomersResult } from '../predict/predict.js';
 import { lifecycleStageCtes } from '../lifecycle/lifecycle-query.js';
 import { rfmScoringCtes } from '../rfm/rfm-query.js';
 import { buildTagsRowsQuery, regionsSql } from '../tags/tags-query.js';
@@ -224,36 +221,13 @@ async function predictBeforeSnapshot(
   if (!config.predict.in_snapshot && config.lifecycle.churn_rule !== 'p_alive') return null;
   // The models load only when asked for (their modules take a moment to load).
   const predict = await import('../predict/predict.js');
-  const warmStart = await getPreviousFit(store, asOf);
   const result = await predict.predictCustomers(store, {
     asOf,
     config: config.predict,
     localDays,
     ...(predictsFromFacts(options) ? { factsTable: FACTS_TABLE } : {}),
-    ...(warmStart ? { warmStart } : {}),
   });
   return { result, table: predict.PREDICTIONS_TABLE };
-}
-
-/**
- * The parameters of the latest fit stored before the day, for today's fit to start from: a
- * daily refresh adds a day of data to yesterday's, so yesterday's optimum is a start next to
- * today's, and the several default starts are not needed.
- */
-async function getPreviousFit(store: Store, asOf: string): Promise<WarmStart | null> {
-  const [row] = await store.query<{ model: string; unit: string; purchase: string; spend: string }>(
-    sql`SELECT model, unit, purchase_params::VARCHAR AS purchase, spend_params::VARCHAR AS spend
-      FROM prediction_snapshots WHERE as_of < ${asOf}::DATE AND status = 'fitted'
-      ORDER BY as_of DESC LIMIT 1`,
-  );
-  if (!row) return null;
-  const purchase = (JSON.parse(row.purchase) as { params: PurchaseParams }).params;
-  const spend = (JSON.parse(row.spend) as { params: SpendParams }).params;
-  const model = PURCHASE_MODELS.find((name) => name === row.model);
-  const unit = PREDICT_UNITS.find((name) => name === row.unit);
-  const values = [purchase.r, purchase.alpha, purchase.a, purchase.b, spend.p, spend.q, spend.gamma];
-  const positive = values.every((value) => value > 0);
-  return model && unit && positive ? { model, unit, purchase, spend } : null;
 }
 
 /** The fit of the day, and the predictions of every customer in the day's snapshot. */
