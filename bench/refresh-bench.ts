@@ -220,6 +220,10 @@ async function main(): Promise<void> {
   // snapshot is stored, with its predictions, so today's changes compare with it.
   await measure(['bin/huiyuan.js', '--db', DB, 'tiers', '--calibrate', '--as-of', dayBefore]);
   await refreshProcess('default', dayBefore);
+  // The breakdowns first, so that a failure in them shows before the timed runs.
+  const steps = await measureRefreshSteps(asOf);
+  const breakdown = await measurePredictionSteps(asOf);
+  console.log(`steps: ${steps}\nprediction step: ${breakdown}`);
 
   const floors: number[] = [];
   const floorProcesses: Measured[] = [];
@@ -255,8 +259,6 @@ async function main(): Promise<void> {
     first.push(await refreshProcess('default', asOf));
   }
   console.log(rows.daily.whole.at(-1)?.output.trim());
-  const breakdown = await measurePredictionSteps(asOf);
-  const steps = await measureRefreshSteps(asOf);
 
   const floor = median(floors);
   const floorProcess = median(floorProcesses.map((r) => r.seconds));
