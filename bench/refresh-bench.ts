@@ -9,7 +9,7 @@
  * between the refresh-bench markers.
  */
 import { writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { predictCustomers } from '../src/analytics/predict/predict.js';
@@ -209,6 +209,8 @@ interface Row {
 }
 
 async function main(): Promise<void> {
+  // The machine may be shared: the load when the runs start and end goes beside the figures.
+  const loadAtStart = loadavg()[0] ?? 0;
   const full = await prepareFullStore();
   const { lastDay: asOf, dayBefore } = full;
   console.log(`copying ${full.db} to ${DB} …`);
@@ -281,7 +283,7 @@ async function main(): Promise<void> {
   const peak = Math.max(...allRuns.map((r) => r.peakRssMb));
   const members = /([\d,]+) members/.exec(rows.daily.whole.at(-1)?.output ?? '')?.[1] ?? '?';
   const report = [
-    `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; medians of ${RUNS} (range in brackets).`,
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; medians of ${RUNS} (range in brackets); load average ${loadAtStart.toFixed(1)} when the runs started and ${(loadavg()[0] ?? 0).toFixed(1)} when they ended (above the cores, other processes shared them and every figure, the floor's too, is slower and noisier).`,
     '',
     `Store: the realistic 1,000,000-customer store of bench/full-store.ts (all five entities imported: customers, orders, order lines, sessions, feedback), as of ${asOf}, with the tiers calibrated and the snapshot of ${dayBefore} stored.`,
     '',
