@@ -14,8 +14,12 @@ export const BENCH_DIR = join(ROOT, '.bench');
 export const FULL_STORE_CUSTOMERS = 1_000_000;
 /** The generated canonical files (customers.csv, orders.csv, order_lines.csv, sessions.csv, feedback.csv). */
 export const FULL_STORE_FILES = join(BENCH_DIR, `store-${FULL_STORE_CUSTOMERS}`);
-/** All five entities imported, nothing else stored. Never written to by a benchmark: copy it. */
-export const FULL_STORE_DB = join(BENCH_DIR, 'full-imported.duckdb');
+/**
+ * All five entities imported, nothing else stored. Never written to by a benchmark: copy it.
+ * Named by the import's storage layout, so a store cached by an older import is built anew:
+ * 2 stores sessions by time (src/ingest/merge-rows.ts).
+ */
+export const FULL_STORE_DB = join(BENCH_DIR, 'full-imported-2.duckdb');
 
 const ENTITIES = [
   ['customers.csv', 'customers'],

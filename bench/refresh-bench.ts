@@ -9,14 +9,17 @@
  * between the refresh-bench markers.
  */
 import { writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { predictCustomers } from '../src/analytics/predict/predict.js';
 import { refreshSnapshot } from '../src/analytics/refresh/refresh.js';
 import { configSchema } from '../src/config/config.js';
 import { DuckDBStore } from '../src/store/duckdb/duckdb-store.js';
-import { raw } from '../src/store/sql.js';
+import { buildCustomerFactsSql } from '../src/analytics/facts/customer-facts.js';
+import { getLocalDays } from '../src/analytics/facts/local-day.js';
+import { ParamList, raw, type Query } from '../src/store/sql.js';
+import type { Store } from '../src/store/store.js';
 import { BENCH_DIR, copyFullStore, prepareFullStore, rfmFloorSql } from './full-store.js';
 import { type Measured, measure, median, writeSection } from './measure.js';
 
@@ -115,7 +118,58 @@ async function forgetDay(asOf: string): Promise<void> {
   instance.closeSync();
 }
 
-/** One in-process run of the prediction step alone, with its own timings, as one line. */
+/** What a statement writes, to group a refresh's statements by: the table it creates or fills. */
+function labelStatement(text: string): string {
+  const match = /^\s*(?:CREATE (?:OR REPLACE )?TEMP TABLE|INSERT INTO|DELETE FROM)\s+"?(\w+)/i.exec(text);
+  if (match?.[1]) return match[1];
+  return /^\s*CHECKPOINT/i.test(text) ? 'the checkpoint' : 'other reads';
+}
+
+/**
+ * One in-process daily refresh (default config) with every statement timed, as one line: the
+ * time per table a statement creates or fills, and the rest (the fits and the expectations per
+ * distinct history, in JavaScript).
+ */
+async function measureRefreshSteps(asOf: string): Promise<string> {
+  await forgetDay(asOf);
+  const config = configSchema.parse({});
+  const store = await DuckDBStore.open({ path: DB, timezone: config.timezone, memoryLimit: config.memory_limit });
+  const spent = new Map<string, number>();
+  const timed = <A extends unknown[], R>(run: (query: Query, ...rest: A) => Promise<R>) =>
+    async (query: Query, ...rest: A): Promise<R> => {
+      const started = performance.now();
+      try {
+        return await run(query, ...rest);
+      } finally {
+        const label = labelStatement(query.sql);
+        spent.set(label, (spent.get(label) ?? 0) + performance.now() - started);
+      }
+    };
+  const steps: Store = {
+    path: store.path,
+    timezone: store.timezone,
+    schemaVersion: store.schemaVersion,
+    run: timed(store.run.bind(store)),
+    query: timed(store.query.bind(store)) as Store['query'],
+    queryNumbers: timed(store.queryNumbers.bind(store)),
+    transaction: (work) => store.transaction(work),
+    close: () => store.close(),
+  };
+  const started = performance.now();
+  await refreshSnapshot(steps, { asOf, allCustomers: false, config });
+  await steps.run(raw('CHECKPOINT'));
+  const total = performance.now() - started;
+  await store.close();
+  const inDatabase = [...spent.values()].reduce((sum, ms) => sum + ms, 0);
+  const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+  const parts = [...spent.entries()]
+    .filter(([, ms]) => ms >= 20)
+    .sort((a, b) => b[1] - a[1])
+    .map(([label, ms]) => `${label} ${s(ms)}`);
+  return `${s(total)} in all: ${parts.join(', ')}; in JavaScript (the fits, the expectations per distinct history) ${s(total - inDatabase)}`;
+}
+
+/** One in-process run of the prediction step alone, as a refresh runs it (on its customer facts), as one line. */
 async function measurePredictionSteps(asOf: string): Promise<string> {
   const config = configSchema.parse({});
   const store = await DuckDBStore.open({
@@ -123,15 +177,25 @@ async function measurePredictionSteps(asOf: string): Promise<string> {
     timezone: config.timezone,
     memoryLimit: config.memory_limit,
   });
+  // The refresh's customer facts, untimed: the refresh computes them for every analysis.
+  const localDays = await getLocalDays(store, asOf);
+  const params = new ParamList();
+  const facts = buildCustomerFactsSql({ asOf, localDays, firstDaySpend: true }, params);
+  await store.run({ sql: `CREATE TEMP TABLE bench_facts AS ${facts}`, params: params.values });
   const started = performance.now();
-  const result = await predictCustomers(store, { asOf, config: config.predict });
+  const result = await predictCustomers(store, {
+    asOf,
+    config: config.predict,
+    localDays,
+    factsTable: 'bench_facts',
+  });
   const total = performance.now() - started;
   await store.close();
   if (result.status !== 'fitted') return 'not fitted (too few repeat buyers)';
   const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
   const t = result.timings_ms;
   return (
-    `${s(total)} in all: the histories in DuckDB (x, t_x, T and the repeat value per customer, same-day merged) ${s(t.prepare)}, ` +
+    `${s(total)} in all: the histories (x, t_x, T and the repeat value per customer, from the customer facts) and their distinct rows read as typed arrays ${s(t.prepare)}, ` +
     `the ${result.model === 'mbgnbd' ? 'MBG/NBD' : 'BG/NBD'} fit ${s(t.purchase)} (${result.purchase.rows.toLocaleString('en-US')} distinct histories), ` +
     `the Gamma-Gamma fit ${s(t.spend)} (${result.spend.rows.toLocaleString('en-US')} rows), ` +
     `every customer's predictions (one INSERT) ${s(result.predict_ms)}`
@@ -145,6 +209,8 @@ interface Row {
 }
 
 async function main(): Promise<void> {
+  // The machine may be shared: the load when the runs start and end goes beside the figures.
+  const loadAtStart = loadavg()[0] ?? 0;
   const full = await prepareFullStore();
   const { lastDay: asOf, dayBefore } = full;
   console.log(`copying ${full.db} to ${DB} …`);
@@ -156,6 +222,10 @@ async function main(): Promise<void> {
   // snapshot is stored, with its predictions, so today's changes compare with it.
   await measure(['bin/huiyuan.js', '--db', DB, 'tiers', '--calibrate', '--as-of', dayBefore]);
   await refreshProcess('default', dayBefore);
+  // The breakdowns first, so that a failure in them shows before the timed runs.
+  const steps = await measureRefreshSteps(asOf);
+  const breakdown = await measurePredictionSteps(asOf);
+  console.log(`steps: ${steps}\nprediction step: ${breakdown}`);
 
   const floors: number[] = [];
   const floorProcesses: Measured[] = [];
@@ -191,7 +261,6 @@ async function main(): Promise<void> {
     first.push(await refreshProcess('default', asOf));
   }
   console.log(rows.daily.whole.at(-1)?.output.trim());
-  const breakdown = await measurePredictionSteps(asOf);
 
   const floor = median(floors);
   const floorProcess = median(floorProcesses.map((r) => r.seconds));
@@ -214,7 +283,7 @@ async function main(): Promise<void> {
   const peak = Math.max(...allRuns.map((r) => r.peakRssMb));
   const members = /([\d,]+) members/.exec(rows.daily.whole.at(-1)?.output ?? '')?.[1] ?? '?';
   const report = [
-    `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; medians of ${RUNS} (range in brackets).`,
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; medians of ${RUNS} (range in brackets); load average ${loadAtStart.toFixed(1)} when the runs started and ${(loadavg()[0] ?? 0).toFixed(1)} when they ended (above the cores, other processes shared them and every figure, the floor's too, is slower and noisier).`,
     '',
     `Store: the realistic 1,000,000-customer store of bench/full-store.ts (all five entities imported: customers, orders, order lines, sessions, feedback), as of ${asOf}, with the tiers calibrated and the snapshot of ${dayBefore} stored.`,
     '',
@@ -236,7 +305,9 @@ async function main(): Promise<void> {
     '',
     `Where the prediction step's time goes (one in-process run of predictCustomers): ${breakdown}.`,
     '',
-    "The activity tags' scan of the sessions: the trailing window's bounds are pushed into the sessions scan as filters (EXPLAIN ANALYZE: 551,813 of the 11.9M sessions leave the scan), but the scan still reads the started_at column of every row group: the import stores sessions in file order, customer by customer, so no row group's min/max lies outside the window for DuckDB to skip.",
+    `Where the daily refresh's time goes (one more in-process run, every statement timed, grouped by the table it creates or fills; hy_snap_facts is the customer facts, in one pass over the orders, that every analysis and the predictions read): ${steps}.`,
+    '',
+    "The activity tags' scan of the sessions reads only the trailing window: the import stores sessions by time (src/ingest/merge-rows.ts), so DuckDB skips the row groups whose started_at lies before the window by their min/max.",
     '',
     `Targets (issue 15): the default daily refresh within 3× the floor — ${daily <= 3 ? 'met' : 'NOT met'} in process (${daily.toFixed(2)}×), whole process ${dailyProcess.toFixed(2)}×; peak RSS under 4 GB — ${peak < 4096 ? 'met' : 'NOT met'} (${peak.toFixed(0)} MiB).`,
   ].join('\n');

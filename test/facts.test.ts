@@ -18,6 +18,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildCustomerFactsSql } from '../src/analytics/facts/customer-facts.js';
 import { getLocalDays, ZONE_LOCAL_DAYS, type LocalDays } from '../src/analytics/facts/local-day.js';
+import {
+  buildHistoriesFromFactsQuery,
+  buildHistoriesTableQuery,
+  HISTORIES_TABLE,
+} from '../src/analytics/predict/prepare-customers.js';
 import { ParamList, raw } from '../src/store/sql.js';
 import { openTempStore, type TempStore } from './helpers.js';
 
@@ -115,6 +120,35 @@ describe('customer facts', () => {
         loyal_days: 1,
       },
     ]);
+  });
+
+  it('sums the first purchase day, and the prediction histories read from the facts are those read from the orders', async () => {
+    const localDays = await getLocalDays(temp.store, '2024-03-31');
+    const params = new ParamList();
+    const select = buildCustomerFactsSql({ asOf: '2024-03-31', localDays, firstDaySpend: true }, params);
+    await temp.store.run({ sql: `CREATE TEMP TABLE facts AS ${select}`, params: params.values });
+    const histories = async (): Promise<Record<string, unknown>[]> =>
+      temp.store.query(
+        raw(`SELECT customer_id, first_day::VARCHAR AS first_day, x, tx_days, t_days, repeat_amount
+          FROM ${HISTORIES_TABLE} ORDER BY customer_id`),
+      );
+    const options = { calibrationEnd: '2024-03-31', countFreeOrders: false, localDays };
+    await temp.store.run(buildHistoriesFromFactsQuery({ ...options, factsTable: 'facts' }));
+    const fromFacts = await histories();
+    await temp.store.run(buildHistoriesTableQuery(options));
+    // A: purchase days 03-01 (100 + 50), 03-11 (30), 03-31 (20): x = 2, t_x = T = 30, repeat
+    // value 30 + 20. B: one purchase day 03-20, T = 11 days.
+    const byHand = [
+      { customer_id: 'A', first_day: '2024-03-01', x: 2, tx_days: 30, t_days: 30, repeat_amount: 50 },
+      { customer_id: 'B', first_day: '2024-03-20', x: 0, tx_days: 0, t_days: 11, repeat_amount: 0 },
+    ];
+    expect(fromFacts).toEqual(byHand);
+    expect(await histories()).toEqual(byHand);
+    const [first] = await temp.store.query<{ a: string; b: string }>(
+      raw(`SELECT max(first_day_spend) FILTER (WHERE customer_id = 'A')::VARCHAR AS a,
+        max(first_day_spend) FILTER (WHERE customer_id = 'B')::VARCHAR AS b FROM facts`),
+    );
+    expect(first).toEqual({ a: '150.00', b: '80.00' });
   });
 
   it('cuts the same days with the fixed offset as with the zone', async () => {

@@ -75,7 +75,15 @@ export function buildDeleteReplacedSql(kind: EntityKind, changesTable: string): 
 }
 
 /**
- * Inserts typed rows into the canonical table; `$1` is the batch id.
+ * The order an entity's rows are stored in, where a reader scans a trailing window of them:
+ * sessions by time, so that the activity tags' scan of the last N days skips the row groups
+ * whose min/max lie before the window (an export lists sessions customer by customer, and
+ * stored in file order every row group spans the whole history).
+ */
+const STORAGE_ORDER: Partial<Record<EntityKind, string>> = { sessions: 'started_at' };
+
+/**
+ * Inserts typed rows into the canonical table, in the entity's storage order; `$1` is the batch id.
  * - 'flag-bad': every row of `sourceTable`, bad ones with batch id −$1 so they can be removed
  *   (or the whole load undone) before the transaction commits;
  * - 'changed-only': the good inserted and updated rows of a changes table.
@@ -90,7 +98,9 @@ export function buildInsertSql(
   const batch = mode === 'flag-bad' ? 'CASE WHEN bad THEN -$1 ELSE $1 END' : '$1';
   const firstImported =
     mode === 'changed-only' ? 'coalesce(previous_first_imported_at, current_timestamp)' : 'current_timestamp';
+  const order = STORAGE_ORDER[kind];
   return `INSERT INTO ${quoteIdent(entity.table)} (${columns.join(', ')}, batch_id, first_imported_at, updated_at)
     SELECT ${columns.join(', ')}, ${batch}, ${firstImported}, current_timestamp FROM ${sourceTable}
-    ${mode === 'changed-only' ? "WHERE change <> 'unchanged' AND NOT bad" : ''}`;
+    ${mode === 'changed-only' ? "WHERE change <> 'unchanged' AND NOT bad" : ''}
+    ${order ? `ORDER BY ${quoteIdent(order)}` : ''}`;
 }

@@ -14,7 +14,8 @@
  * - Days are local days (local-day.ts). Purchase days are the distinct days with a purchase; a
  *   gap is the number of days between two consecutive purchase days.
  *
- * Columns: purchases (orders), purchase_days, gross (Σ paid of purchases), net (Σ paid −
+ * Columns: purchases (orders), purchase_days, gross (Σ paid of purchases), first_day_spend
+ * (Σ paid of the first purchase day's purchases, when asked), net (Σ paid −
  * Σ refunded), first_purchase / last_purchase (DATE) and first_day / last_day (day numbers),
  * items_per_order (mean item_count of the purchases that record one), largest_order, gaps (the
  * list, oldest first), own_cycle (median gap, the mean of the two middle ones when even),
@@ -64,6 +65,12 @@ export interface CustomerFactsOptions {
   readonly loyalWindowDays?: number;
   /** Also count loyal_days (distinct days, a per-customer list walk); null otherwise. */
   readonly loyalDays?: boolean;
+  /**
+   * Also sum first_day_spend (Σ paid of the purchases on the first purchase day), what the
+   * prediction histories need beside the purchase days; null otherwise. It costs the orders'
+   * paid amounts in the per-customer list.
+   */
+  readonly firstDaySpend?: boolean;
   /** For window_refunds and last_window_refund: the trailing days D − n + 1 … D. */
   readonly emotionWindowDays?: number;
 }
@@ -74,6 +81,7 @@ export const CUSTOMER_FACT_COLUMNS = [
   'purchases',
   'purchase_days',
   'gross',
+  'first_day_spend',
   'net',
   'first_day',
   'last_day',
@@ -158,7 +166,11 @@ export function buildCustomerFactsSql(options: CustomerFactsOptions, params: Par
         count(power_day)::INTEGER AS power_purchases, sum(power_net) AS power_spend,
         count(loyal_day)::INTEGER AS loyal_purchases,
         count(refund_day)::INTEGER AS window_refunds, max(refund_day) AS last_refund_day,
-        list_sort(list(pd) FILTER (WHERE pd IS NOT NULL)) AS days
+        ${
+          options.firstDaySpend
+            ? 'list_sort(list({d: pd, paid: paid}) FILTER (WHERE pd IS NOT NULL)) AS paid_days'
+            : 'list_sort(list(pd) FILTER (WHERE pd IS NOT NULL)) AS days, NULL::DECIMAL(38,2) AS first_day_spend'
+        }
       FROM (
         SELECT o.*,
           CASE WHEN d >= b.tier_start AND ${notSpecial} THEN net END AS tier_net,
@@ -171,14 +183,23 @@ export function buildCustomerFactsSql(options: CustomerFactsOptions, params: Par
       )
       GROUP BY customer_id
     ),
+    fact_days AS (
+      ${
+        options.firstDaySpend
+          ? `SELECT * EXCLUDE (paid_days), list_transform(paid_days, p -> p.d) AS days,
+        list_sum(list_transform(list_filter(paid_days, p -> p.d = paid_days[1].d), p -> p.paid)) AS first_day_spend
+      FROM fact_sums`
+          : 'SELECT * FROM fact_sums'
+      }
+    ),
     fact_gaps AS (
       SELECT *, days[1] AS first_day, days[-1] AS last_day,
         -- differences of consecutive sorted purchase days; a 0 is a second purchase on one day
         list_filter(list_transform(days[2:], (day, i) -> day - days[i]), g -> g > 0) AS gaps
-      FROM fact_sums
+      FROM fact_days
     )
   SELECT customer_id, purchases, CASE WHEN purchases > 0 THEN len(gaps) + 1 ELSE 0 END::INTEGER AS purchase_days,
-    gross, net, first_day, last_day, ${dateOfDayNumberSql('first_day')} AS first_purchase,
+    gross, first_day_spend, net, first_day, last_day, ${dateOfDayNumberSql('first_day')} AS first_purchase,
     ${dateOfDayNumberSql('last_day')} AS last_purchase, items_per_order, largest_order, gaps,
     list_median(gaps)::DOUBLE AS own_cycle, gaps[-1] AS last_gap, tier_value, tier_recent, power_purchases,
     power_spend, loyal_purchases, window_refunds, ${dateOfDayNumberSql('last_refund_day')} AS last_window_refund,

@@ -25,6 +25,7 @@ import { buildPredictionsInsertQuery } from './predictions-query.js';
 import {
   buildCompressedHistoriesQuery,
   buildDistinctXTQuery,
+  buildHistoriesFromFactsQuery,
   buildHistoriesTableQuery,
   buildHistoryCountsQuery,
   buildHoldoutQuery,
@@ -32,7 +33,6 @@ import {
   buildSpendHistoriesQuery,
   buildTrackingQuery,
   type PrepareOptions,
-  toTypedLists,
 } from './prepare-customers.js';
 import { compareHoldout, trackWeekly, type HoldoutFit, type TrackingWeek } from './validate-holdout.js';
 
@@ -47,6 +47,8 @@ export interface FitOptions {
   readonly config: PredictConfig;
   /** How the store's timestamps fall into local days, when the caller already knows. */
   readonly localDays?: LocalDays;
+  /** Customer facts as of the calibration end to read the histories from (PrepareOptions.factsTable). */
+  readonly factsTable?: string;
 }
 
 export interface TooFewRepeatBuyers {
@@ -114,6 +116,16 @@ interface Lists {
 
 const numbers = (values: (string | number)[] | undefined): number[] => (values ?? []).map(Number);
 
+/** The named columns of a queryNumbers answer (an empty array for a column it lacks). */
+function columnsOf<K extends string>(
+  columns: Readonly<Record<string, Float64Array>>,
+  names: readonly K[],
+): Record<K, Float64Array> {
+  const picked = {} as Record<K, Float64Array>;
+  for (const name of names) picked[name] = columns[name] ?? new Float64Array(0);
+  return picked;
+}
+
 /** Runs a query returning one JSON text of parallel lists, and parses it. */
 async function queryLists(store: Store, query: Query): Promise<Record<string, number[] | undefined>> {
   const [row] = await store.query<{ json: string }>(query);
@@ -143,7 +155,11 @@ export async function fitPredictionModels(store: Store, options: FitOptions): Pr
       : null;
   const model = selection?.winner ?? (config.model === 'auto' ? 'mbgnbd' : config.model);
   const selected = performance.now();
-  const data = await prepareHistories(store, prepareOptions, unitDays);
+  const data = await prepareHistories(
+    store,
+    { ...prepareOptions, ...(options.factsTable !== undefined ? { factsTable: options.factsTable } : {}) },
+    unitDays,
+  );
   if (data.repeatBuyers < config.min_repeat_buyers) {
     return {
       status: 'too_few_repeat_buyers',
@@ -153,7 +169,7 @@ export async function fitPredictionModels(store: Store, options: FitOptions): Pr
       min_repeat_buyers: config.min_repeat_buyers,
     };
   }
-  const spendRows = toTypedLists(await queryLists(store, buildSpendHistoriesQuery()), [
+  const spendRows = columnsOf(await store.queryNumbers(buildSpendHistoriesQuery()), [
     'x',
     'repeat_amount',
     'n',
@@ -212,9 +228,14 @@ async function prepareHistories(
   options: PrepareOptions,
   unitDays: number,
 ): Promise<PreparedHistories> {
-  await store.run(buildHistoriesTableQuery(options));
+  const { factsTable } = options;
+  await store.run(
+    factsTable !== undefined && !options.countFreeOrders
+      ? buildHistoriesFromFactsQuery({ ...options, factsTable })
+      : buildHistoriesTableQuery(options),
+  );
   const [counts] = await store.query<{ customers: number; repeat_buyers: number }>(buildHistoryCountsQuery());
-  const histories = toTypedLists(await queryLists(store, buildCompressedHistoriesQuery()), [
+  const histories = columnsOf(await store.queryNumbers(buildCompressedHistoriesQuery()), [
     'x',
     'tx_days',
     't_days',
@@ -415,6 +436,8 @@ export interface PredictCustomersOptions {
   readonly asOf: string;
   readonly config: PredictConfig;
   readonly localDays?: LocalDays;
+  /** As in FitOptions. */
+  readonly factsTable?: string;
 }
 
 export type PredictCustomersResult =
@@ -444,18 +467,13 @@ export async function predictCustomers(
     raw(`CREATE OR REPLACE TEMP TABLE ${PREDICTIONS_TABLE} (customer_id VARCHAR, p_alive DOUBLE,
       expected_purchases DOUBLE, expected_spend DOUBLE, clv DOUBLE, next_order_day DATE)`),
   );
-  const fit = await fitPredictionModels(store, {
-    calibrationEnd: options.asOf,
-    config,
-    ...(options.localDays ? { localDays: options.localDays } : {}),
-  });
+  const { asOf, ...passed } = options;
+  const fit = await fitPredictionModels(store, { ...passed, calibrationEnd: asOf });
   if (fit.status !== 'fitted') return fit;
   const started = performance.now();
   const unitDays = UNIT_DAYS[config.unit];
   const params = fit.purchase.params;
-  const pairs = await queryLists(store, buildDistinctXTQuery());
-  const xs = pairs.x ?? [];
-  const ts = pairs.t_days ?? [];
+  const { x: xs, t_days: ts } = columnsOf(await store.queryNumbers(buildDistinctXTQuery()), ['x', 't_days']);
   const horizon = config.horizon_days / unitDays;
   const schedule = buildClvSchedule({
     horizonDays: config.horizon_days,

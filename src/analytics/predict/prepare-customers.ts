@@ -18,7 +18,7 @@
  * histories, not customers.
  */
 import { GMV_STATUSES } from '../../store/entities.js';
-import { ParamList, raw, type Query, type SqlValue } from '../../store/sql.js';
+import { ParamList, quoteIdent, raw, type Query, type SqlValue } from '../../store/sql.js';
 import {
   dateOfDayNumberSql,
   dayNumberOfDateSql,
@@ -36,6 +36,13 @@ export interface PrepareOptions {
   readonly countFreeOrders: boolean;
   /** How timestamps are cut into local days (facts/local-day.ts); the zone's ICU cast without it. */
   readonly localDays?: LocalDays;
+  /**
+   * A table of customer facts (facts/customer-facts.ts) as of the calibration end, with
+   * first_day_spend and cut into days as `localDays` cuts them: the histories are then read from
+   * it rather than from the orders again (a refresh has it). Its purchases are those paid > 0,
+   * so not with countFreeOrders.
+   */
+  readonly factsTable?: string;
 }
 
 /**
@@ -78,6 +85,24 @@ export function buildHistoriesTableQuery(options: PrepareOptions): Query {
   };
 }
 
+/**
+ * The same histories table from a table of customer facts (PrepareOptions.factsTable): the
+ * facts hold each customer's sorted purchase days, their Σ paid and the first day's Σ paid.
+ */
+export function buildHistoriesFromFactsQuery(options: PrepareOptions & { readonly factsTable: string }): Query {
+  const params = new ParamList();
+  const end = params.add(options.calibrationEnd);
+  return {
+    sql: `CREATE OR REPLACE TEMP TABLE ${HISTORIES_TABLE} AS
+      SELECT f.customer_id, f.first_purchase AS first_day, (f.purchase_days - 1)::INTEGER AS x,
+        (f.last_day - f.first_day)::INTEGER AS tx_days, (e.day - f.first_day)::INTEGER AS t_days,
+        (f.gross - f.first_day_spend)::DOUBLE AS repeat_amount
+      FROM ${quoteIdent(options.factsTable)} f, ${dayOf(end)} e
+      WHERE f.purchases > 0`,
+    params: params.values,
+  };
+}
+
 /** Customers and repeat buyers (x ≥ 1) in the histories. */
 export function buildHistoryCountsQuery(): Query {
   return raw(`SELECT count(*)::INTEGER AS customers, count(*) FILTER (WHERE x > 0)::INTEGER AS repeat_buyers
@@ -85,24 +110,20 @@ export function buildHistoryCountsQuery(): Query {
 }
 
 /**
- * Distinct (x, t_x, T) histories with their counts, as one JSON text of parallel lists
- * {x, tx_days, t_days, n}: one string parses far faster in Node than a list value per element.
- * Ordered: the fit's starts run on a systematic sample of the rows, which in this order is
- * stratified by x, t_x and T; on the rows in the order the database returns them, the 1M
- * store's MBG/NBD fit needed 14 polishing iterations instead of 4, three times the time the
- * ordering costs.
+ * Distinct (x, t_x, T) histories with their counts, columns x, tx_days, t_days, n, read as
+ * typed arrays (Store.queryNumbers). Ordered: the fit's starts run on a systematic sample of
+ * the rows, which in this order is stratified by x, t_x and T; on the rows in the order the
+ * database returns them, the 1M store's MBG/NBD fit needed 14 polishing iterations instead of
+ * 4, three times the time the ordering costs.
  */
 export function buildCompressedHistoriesQuery(): Query {
-  const by = 'ORDER BY x, tx_days, t_days';
-  return raw(`SELECT to_json({x: coalesce(list(x ${by}), []), tx_days: coalesce(list(tx_days ${by}), []),
-      t_days: coalesce(list(t_days ${by}), []), n: coalesce(list(n ${by}), [])})::VARCHAR AS json
-    FROM (SELECT x, tx_days, t_days, count(*)::INTEGER AS n FROM ${HISTORIES_TABLE} GROUP BY ALL)`);
+  return raw(`SELECT x, tx_days, t_days, count(*)::INTEGER AS n FROM ${HISTORIES_TABLE}
+    GROUP BY ALL ORDER BY x, tx_days, t_days`);
 }
 
-/** The distinct (x, T) of the histories, as JSON {x, t_days}: what the expectations if alive depend on. */
+/** The distinct (x, T) of the histories, columns x, t_days: what the expectations if alive depend on. */
 export function buildDistinctXTQuery(): Query {
-  return raw(`SELECT to_json({x: coalesce(list(x), []), t_days: coalesce(list(t_days), [])})::VARCHAR AS json
-    FROM (SELECT DISTINCT x, t_days FROM ${HISTORIES_TABLE})`);
+  return raw(`SELECT DISTINCT x, t_days FROM ${HISTORIES_TABLE}`);
 }
 
 /**
@@ -126,26 +147,13 @@ export function buildPurchaseSpanQuery(options: {
 }
 
 /**
- * Repeat buyers' (x, Σ repeat value) with counts, as JSON {x, repeat_amount, n}, ordered (as
+ * Repeat buyers' (x, Σ repeat value) with counts, columns x, repeat_amount, n, ordered (as
  * buildCompressedHistoriesQuery): z̄ = Σ / x. A repeat value of 0 (free orders only) is left
  * out, as the model needs z̄ > 0.
  */
 export function buildSpendHistoriesQuery(): Query {
-  const by = 'ORDER BY x, repeat_amount';
-  return raw(`SELECT to_json({x: coalesce(list(x ${by}), []), repeat_amount: coalesce(list(repeat_amount ${by}), []),
-      n: coalesce(list(n ${by}), [])})::VARCHAR AS json
-    FROM (SELECT x, repeat_amount, count(*)::INTEGER AS n FROM ${HISTORIES_TABLE}
-      WHERE x > 0 AND repeat_amount > 0 GROUP BY ALL)`);
-}
-
-/** Parallel lists of numbers (a JSON answer) as typed arrays, for the fits. */
-export function toTypedLists<K extends string>(
-  lists: Readonly<Record<string, readonly number[] | undefined>>,
-  keys: readonly K[],
-): Record<K, Float64Array> {
-  const typed = {} as Record<K, Float64Array>;
-  for (const key of keys) typed[key] = Float64Array.from(lists[key] ?? []);
-  return typed;
+  return raw(`SELECT x, repeat_amount, count(*)::INTEGER AS n FROM ${HISTORIES_TABLE}
+    WHERE x > 0 AND repeat_amount > 0 GROUP BY ALL ORDER BY x, repeat_amount`);
 }
 
 /**

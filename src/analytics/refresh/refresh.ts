@@ -79,6 +79,7 @@ export async function refreshSnapshot(store: Store, options: RefreshOptions): Pr
       emotionWindowDays: config.tags.emotion_window_days,
       loyalWindowDays: config.lifecycle.loyal_window_days,
       loyalDays: config.lifecycle.purchases === 'order_days',
+      firstDaySpend: predictsFromFacts(options),
     },
     factParams,
   );
@@ -195,6 +196,13 @@ async function storeSnapshot(
   });
 }
 
+/** Whether the refresh fits the predictions, and on the histories its customer facts hold (paid > 0 purchases). */
+function predictsFromFacts(options: RefreshOptions): boolean {
+  const { config } = options;
+  const predicts = config.predict.in_snapshot || config.lifecycle.churn_rule === 'p_alive';
+  return predicts && !config.predict.count_free_orders;
+}
+
 /** The day's predictions and the temp table that holds every customer's. */
 interface DayPredictions {
   readonly result: PredictCustomersResult;
@@ -215,7 +223,12 @@ async function predictBeforeSnapshot(
   if (!config.predict.in_snapshot && config.lifecycle.churn_rule !== 'p_alive') return null;
   // The models load only when asked for (their modules take a moment to load).
   const predict = await import('../predict/predict.js');
-  const result = await predict.predictCustomers(store, { asOf, config: config.predict, localDays });
+  const result = await predict.predictCustomers(store, {
+    asOf,
+    config: config.predict,
+    localDays,
+    ...(predictsFromFacts(options) ? { factsTable: FACTS_TABLE } : {}),
+  });
   return { result, table: predict.PREDICTIONS_TABLE };
 }
 

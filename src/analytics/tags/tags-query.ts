@@ -152,6 +152,9 @@ function buildTagsRelation(options: TagsOptions, params: ParamList): string {
       WHERE s.customer_id IS NOT NULL AND s.started_at >= k.activity_start AND s.started_at < k.end_at
       GROUP BY s.customer_id
     ),
+    -- The feedback up to the day. Only refund feedback (which may name one of the window's
+    -- refunded orders) and feedback without a customer (whose customer is its order's) need
+    -- their order looked up; the other rows count only in the emotion window.
     fb AS (
       SELECT coalesce(f.customer_id, o.customer_id) AS customer_id, f.order_id, f.kind, f.rating,
         f.created_at, f.created_at::DATE AS day,
@@ -160,7 +163,12 @@ function buildTagsRelation(options: TagsOptions, params: ParamList): string {
           AND o.status IN (${statuses}) AND o.placed_at >= k.emotion_start_at AND o.placed_at < k.end_at
           AS names_window_refund
       FROM feedback f LEFT JOIN orders o ON o.id = f.order_id, cutoff k
-      WHERE f.created_at < k.end_at
+      WHERE f.created_at < k.end_at AND (f.kind = 'refund' OR f.customer_id IS NULL)
+      UNION ALL
+      SELECT f.customer_id, f.order_id, f.kind, f.rating, f.created_at, f.created_at::DATE, NULL, false
+      FROM feedback f, cutoff k
+      WHERE f.created_at >= k.emotion_start_at AND f.created_at < k.end_at AND f.kind <> 'refund'
+        AND f.customer_id IS NOT NULL
     ),
     -- Per customer, the window's refunded orders that refund feedback names: counted once, as
     -- that feedback, so taken off the facts' count of refunded orders.

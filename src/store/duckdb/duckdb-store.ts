@@ -75,6 +75,17 @@ export class DuckDBStore implements Store {
     return reader.getRowObjectsJson() as T[];
   }
 
+  async queryNumbers(query: Query): Promise<Record<string, Float64Array>> {
+    const reader = await this.#connection.runAndReadAll(
+      query.sql,
+      query.params.length ? [...query.params] : undefined,
+    );
+    const columns: Record<string, Float64Array> = {};
+    for (const [name, values] of Object.entries(reader.getColumnsObject()))
+      columns[name] = Float64Array.from(values, (value) => (value === null ? Number.NaN : Number(value)));
+    return columns;
+  }
+
   async run(query: Query, options?: RunOptions): Promise<void> {
     await this.#watch(
       this.#connection.run(query.sql, query.params.length ? [...query.params] : undefined),
