@@ -22,6 +22,7 @@ import { registerRefresh } from './commands/refresh.js';
 import { registerReport } from './commands/report.js';
 import { registerRfm } from './commands/rfm.js';
 import { registerRules } from './commands/rules.js';
+import { registerSignal } from './commands/signal.js';
 import { registerStatus } from './commands/status.js';
 import { registerTags } from './commands/tags.js';
 import { registerTiers } from './commands/tiers.js';
@@ -42,7 +43,7 @@ export const COMMAND_GROUPS = {
     'communities',
     'predict',
   ],
-  'Preset conditions (预设条件):': ['rules'],
+  'Preset conditions (预设条件):': ['rules', 'signal'],
   'Data:': ['import', 'status', 'generate', 'demo', 'config'],
 } as const;
 
@@ -93,6 +94,7 @@ export function buildProgram(): Command {
   registerCommunities(program, getContext);
   registerPredict(program, getContext);
   registerRules(program, getContext);
+  registerSignal(program, getContext);
   registerImport(program, getContext);
   registerStatus(program, getContext);
   registerGenerate(program, getContext);
