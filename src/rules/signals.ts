@@ -39,8 +39,7 @@ const REGION_WORDS: Readonly<Record<string, string>> = {
   south: '南方',
 };
 
-const INSTANT =
-  /^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+const INSTANT = /^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
 
 /** Checks a signal's input; the one error names the flag and the value. */
 export function checkSignal(input: SignalInput): {
@@ -93,11 +92,13 @@ export async function recordSignal(store: Store, input: SignalInput): Promise<Re
   const checked = checkSignal(input);
   const id = `sig_${randomBytes(12).toString('hex')}`;
   const list = (values: readonly string[]): string => JSON.stringify(values);
-  const [row] = await store.query<{ occurred_at: string | null }>(
-    sql`SELECT strftime(${checked.at}::TIMESTAMPTZ, '%Y-%m-%d %H:%M:%S') AS occurred_at`,
-  ).catch((error: unknown) => {
-    throw new AppError('BAD_ARGUMENT', `--at: not a time: '${input.at}'`, { cause: error });
-  });
+  const [row] = await store
+    .query<{ occurred_at: string | null }>(
+      sql`SELECT strftime(${checked.at}::TIMESTAMPTZ, '%Y-%m-%d %H:%M:%S') AS occurred_at`,
+    )
+    .catch((error: unknown) => {
+      throw new AppError('BAD_ARGUMENT', `--at: not a time: '${input.at}'`, { cause: error });
+    });
   if (checked.at !== null && row?.occurred_at === null)
     throw new AppError('BAD_ARGUMENT', `--at: not a time: '${input.at}'`);
   await store.run(

@@ -9,6 +9,7 @@ import { type Command, Option } from 'commander';
 import type { AppliedRule, RuleDetail, RuleSummary, StatusChangeResult } from '../../rules/rule-versions.js';
 import { type CommandContext, withStore } from '../context.js';
 import { formatCount, formatPercent, parsePositive } from '../format.js';
+import { registerRulesAudience } from './rules-audience.js';
 import {
   formatOption,
   type OutputFormat,
@@ -104,6 +105,8 @@ export function registerRules(program: Command, getContext: () => CommandContext
         );
         process.stdout.write(`${renderStatusChange(result, flags.format)}\n`);
       });
+
+  registerRulesAudience(rules, getContext);
 }
 
 export function renderApplied(applied: readonly AppliedRule[], format: OutputFormat): string {

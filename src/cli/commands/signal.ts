@@ -7,7 +7,14 @@
 import type { Command } from 'commander';
 import type { RecordedSignal } from '../../rules/signals.js';
 import { type CommandContext, withStore } from '../context.js';
-import { formatOption, type OutputFormat, renderCsv, renderJson, renderTable, type Table } from '../output.js';
+import {
+  formatOption,
+  type OutputFormat,
+  renderCsv,
+  renderJson,
+  renderTable,
+  type Table,
+} from '../output.js';
 
 const splitList = (value: string): string[] =>
   value
@@ -26,12 +33,21 @@ interface SignalFlags {
 export function registerSignal(program: Command, getContext: () => CommandContext): void {
   program
     .command('signal')
-    .description('record an external signal (外部信号), e.g. 降温 in 华北,东北, for rules with trigger signal')
+    .description(
+      'record an external signal (外部信号), e.g. 降温 in 华北,东北, for rules with trigger signal',
+    )
     .argument('<name>', 'the signal name a rule names, e.g. 降温 or cold_snap')
     .option('--provinces <list>', 'provinces it concerns, comma-separated, e.g. 黑龙江,吉林', splitList)
-    .option('--regions <list>', 'regions it concerns: 华北 东北 华东 华中 华南 西南 西北, 北方 or 南方', splitList)
+    .option(
+      '--regions <list>',
+      'regions it concerns: 华北 东北 华东 华中 华南 西南 西北, 北方 or 南方',
+      splitList,
+    )
     .option('--data <json>', 'JSON stored with the signal, e.g. \'{"drop_c": 8}\'')
-    .option('--at <instant>', "when it happened: YYYY-MM-DD, 'YYYY-MM-DD HH:MM' in store time, or ISO 8601 (default now)")
+    .option(
+      '--at <instant>',
+      "when it happened: YYYY-MM-DD, 'YYYY-MM-DD HH:MM' in store time, or ISO 8601 (default now)",
+    )
     .addOption(formatOption())
     .action(async (name: string, flags: SignalFlags) => {
       const { checkSignal, recordSignal } = await import('../../rules/signals.js');
