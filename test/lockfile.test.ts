@@ -35,8 +35,7 @@ describe('package-lock.json', () => {
         // npm resolves a dependency from the package's own node_modules up to the root.
         const parts = path.split('node_modules/').length;
         const candidates = [`${path}/node_modules/${name}`, `node_modules/${name}`];
-        if (parts > 2)
-          candidates.push(`${path.slice(0, path.lastIndexOf('/node_modules/'))}/node_modules/${name}`);
+        if (parts > 2) candidates.push(`${path.slice(0, path.lastIndexOf('/node_modules/'))}/node_modules/${name}`);
         if (!candidates.some((candidate) => candidate in packages)) missing.push(`${path} → ${name}`);
       }
     }

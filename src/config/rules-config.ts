@@ -7,9 +7,11 @@
  */
 import { z } from 'zod';
 
-const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, {
-  message: 'expected an environment variable name such as HUIYUAN_HOOK_SECRET',
-});
+const envName = z
+  .string()
+  .regex(/^[A-Z_][A-Z0-9_]*$/, {
+    message: 'expected an environment variable name such as HUIYUAN_HOOK_SECRET',
+  });
 
 export const WEBHOOK_ENDPOINT_NAME = /^[a-z][a-z0-9_-]*$/;
 

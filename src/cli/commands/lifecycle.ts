@@ -54,9 +54,7 @@ export function parseMonth(value: string): string {
   if (isCalendarDay(text)) return text.slice(0, 7);
   const match = /^(\d{4})-(\d{2})$/.exec(text);
   if (!match || Number(match[2]) < 1 || Number(match[2]) > 12)
-    throw new InvalidArgumentError(
-      `expected a month YYYY-MM, found '${value}' (a day YYYY-MM-DD means its month)`,
-    );
+    throw new InvalidArgumentError(`expected a month YYYY-MM, found '${value}' (a day YYYY-MM-DD means its month)`);
   return text;
 }
 
