@@ -143,7 +143,8 @@ export async function summarizeEntries(
     if (!window) return 'FALSE';
     const start = `${params.add(window.start)}::TIME`;
     const end = `${params.add(window.end)}::TIME`;
-    const t = 'e.due_at::TIME';
+    // In store time: the session's TimeZone.
+    const t = 'e.due_at::TIMESTAMP::TIME';
     return window.start > window.end
       ? `(${t} >= ${start} OR ${t} < ${end})`
       : `(${t} >= ${start} AND ${t} < ${end})`;
