@@ -9,7 +9,7 @@
  * Untimed set-up on a copy of the store: tiers calibrated on the first month end, a snapshot at
  * each of the 13 month ends the backtests read, the rules applied and enabled.
  */
-import { rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { configSchema } from '../src/config/config.js';
@@ -36,6 +36,21 @@ async function timeRuns(work: () => Promise<unknown>, runs = RUNS): Promise<numb
   return times;
 }
 
+/** Whether DB already holds the set-up: a snapshot at every month end and the example rules. */
+async function isSetUp(ends: readonly string[]): Promise<boolean> {
+  if (!existsSync(DB)) return false;
+  const store = await DuckDBStore.open({ path: DB, timezone: config.timezone });
+  try {
+    const [row] = await store.query<{ days: number; rules: number }>(
+      raw(`SELECT (SELECT count(DISTINCT as_of) FROM snapshots WHERE as_of::VARCHAR IN (${ends.map((d) => `'${d}'`).join(', ')}))::INTEGER AS days,
+        (SELECT count(*) FROM rules)::INTEGER AS rules`),
+    );
+    return row?.days === ends.length && (row?.rules ?? 0) > 0;
+  } finally {
+    await store.close();
+  }
+}
+
 /** The last day of each of the 13 months ending with `lastDay`'s month. */
 function monthEnds(lastDay: string): string[] {
   const [year, month] = lastDay.split('-').map(Number) as [number, number];
@@ -49,28 +64,18 @@ async function main(): Promise<void> {
   const asOf = full.lastDay;
   const ends = monthEnds(asOf);
   const from = new Date(Date.parse(`${ends[0]}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
-  rmSync(`${DB}.wal`, { force: true });
-  copyFullStore(full, DB);
-  console.log(
-    `set-up (untimed): tiers calibrated, ${ends.length} month-end snapshots, the example rules applied …`,
-  );
-  const cli = (...args: string[]): string[] => ['bin/huiyuan.js', '--db', DB, ...args];
-  await measure(cli('tiers', '--calibrate', '--as-of', ends[0] ?? asOf));
-  for (const day of ends) await measure(cli('refresh', '--as-of', day, '--quiet'));
-  const files = [
-    'activity-alert-member-activity',
-    'age-group-offer',
-    'apology-after-feedback',
-    'calendar-tier-promotions',
-    'churned-win-back',
-    'cold-snap-north',
-    'invite-non-members',
-    'new-to-repeat',
-    'tier-benefit-on-purchase',
-  ];
-  await measure(
-    cli('rules', 'apply', ...files.map((name) => join(ROOT, 'examples', 'rules', `${name}.yaml`))),
-  );
+  if (!(await isSetUp(ends))) {
+    rmSync(`${DB}.wal`, { force: true });
+    copyFullStore(full, DB);
+    console.log(
+      `set-up (untimed): tiers calibrated, ${ends.length} month-end snapshots, the example rules applied …`,
+    );
+    const cli = (...args: string[]): string[] => ['bin/huiyuan.js', '--db', DB, ...args];
+    await measure(cli('tiers', '--calibrate', '--as-of', ends[0] ?? asOf));
+    for (const day of ends) await measure(cli('refresh', '--as-of', day, '--quiet'));
+    const rules = readdirSync(join(ROOT, 'examples', 'rules')).filter((name) => name.endsWith('.yaml'));
+    await measure(cli('rules', 'apply', ...rules.map((name) => join(ROOT, 'examples', 'rules', name))));
+  } else console.log(`set-up found in ${DB} (the snapshots and rules of an earlier run)`);
   const store = await DuckDBStore.open({
     path: DB,
     timezone: config.timezone,
@@ -79,6 +84,9 @@ async function main(): Promise<void> {
   try {
     const ids = (await store.query<{ id: string }>(raw('SELECT id FROM rules ORDER BY id'))).map((r) => r.id);
     await store.run(raw(`UPDATE rules SET status = 'active'`));
+    // What an earlier run enrolled is cleared: every run starts from rules that never ticked.
+    for (const table of ['rule_enrollments', 'rule_decisions', 'rule_cursors', 'signals'])
+      await store.run(raw(`DELETE FROM ${table}`));
     // A cold snap on the last day, so the signal rule has an occurrence.
     await store.run(
       raw(

@@ -122,36 +122,23 @@ export function renderPreview(result: PreviewResult, format: OutputFormat): stri
 export function renderBacktest(result: BacktestResult, format: OutputFormat): string {
   if (format === 'json') return renderJson(result);
   const human = format === 'table';
+  const figures = [
+    'entered',
+    'held_out',
+    'deferred',
+    'capped',
+    'skipped',
+    'sms',
+    'email',
+    'webhook',
+    'notify',
+    'coupons',
+    'coupon_value',
+    'goal_purchase_rate',
+  ];
   const months: Table = {
-    columns: [
-      'month',
-      'entered',
-      'held_out',
-      'deferred',
-      'capped',
-      'skipped',
-      'sms',
-      'email',
-      'webhook',
-      'notify',
-      'coupons',
-      'coupon_value',
-      'goal_purchase_rate',
-    ],
-    numeric: new Set([
-      'entered',
-      'held_out',
-      'deferred',
-      'capped',
-      'skipped',
-      'sms',
-      'email',
-      'webhook',
-      'notify',
-      'coupons',
-      'coupon_value',
-      'goal_purchase_rate',
-    ]),
+    columns: ['month', ...figures],
+    numeric: new Set(figures),
     rows: [...result.months.map((m) => ({ label: m.month, m })), { label: 'total', m: result.totals }].map(
       ({ label, m }) => [
         label,

@@ -7,14 +7,7 @@
 import type { Command } from 'commander';
 import type { RecordedSignal } from '../../rules/signals.js';
 import { type CommandContext, withStore } from '../context.js';
-import {
-  formatOption,
-  type OutputFormat,
-  renderCsv,
-  renderJson,
-  renderTable,
-  type Table,
-} from '../output.js';
+import { formatOption, type OutputFormat, renderCsv, renderJson, type Table } from '../output.js';
 
 const splitList = (value: string): string[] =>
   value

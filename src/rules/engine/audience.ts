@@ -83,8 +83,11 @@ function needsPredictions(spec: SegmentSpec): boolean {
 }
 
 export interface AudienceRelationOptions {
-  /** SQL of a relation with one DATE column `as_of`: the snapshot days to read. */
-  readonly days: string;
+  /**
+   * The snapshot days to read: a list of YYYY-MM-DD (a constant filter, so DuckDB skips the
+   * other days' row groups), or SQL of a relation with one DATE column `as_of`.
+   */
+  readonly days: readonly string[] | { readonly sql: string };
   /** SQL instant member tags are read at (tag:NAME). */
   readonly tagsAt: string;
   /** Also give province, north_south and big_region (a signal's places). */
@@ -122,8 +125,35 @@ export function buildAudienceRelation(
       ${tags ? 'JOIN customer_tag_snapshots t ON t.as_of = s.as_of AND t.customer_id = s.customer_id' : ''}
       ${predictions ? 'LEFT JOIN customer_prediction_snapshots p ON p.as_of = s.as_of AND p.customer_id = s.customer_id' : ''}
       ${community}
-      WHERE s.as_of IN (SELECT as_of FROM (${options.days}))
+      WHERE ${snapshotDayFilter('s.as_of', options.days, params)}
     ) WHERE ${condition}`;
+}
+
+/** The SQL test that `column` is one of the days (`FALSE` for none). */
+export function snapshotDayFilter(
+  column: string,
+  days: readonly string[] | { readonly sql: string },
+  params: ParamList,
+): string {
+  if (!Array.isArray(days)) return `${column} IN (SELECT as_of FROM (${(days as { sql: string }).sql}))`;
+  const list = days as readonly string[];
+  return list.length ? `${column} IN (${list.map((day) => `${params.add(day)}::DATE`).join(', ')})` : 'FALSE';
+}
+
+/**
+ * The snapshot days an occurrence in [from, to) (instants) can read or compare with: the two
+ * latest on or before `from`'s day (a change compares with the one before) and every one up to
+ * `to`'s day.
+ */
+export async function findSnapshotDaysFor(store: Store, from: string, to: string): Promise<string[]> {
+  const rows = await store.query<{ as_of: string }>(
+    sql`WITH days AS (SELECT DISTINCT as_of FROM snapshots)
+      SELECT as_of::VARCHAR AS as_of FROM days
+      WHERE as_of > ${from}::TIMESTAMPTZ::DATE AND as_of <= ${to}::TIMESTAMPTZ::DATE
+        OR as_of IN (SELECT as_of FROM days WHERE as_of <= ${from}::TIMESTAMPTZ::DATE ORDER BY as_of DESC LIMIT 2)
+      ORDER BY 1`,
+  );
+  return rows.map((row) => row.as_of);
 }
 
 /** SQL of the stored snapshot days (one row per day, column as_of). */
@@ -141,7 +171,7 @@ export function buildAudienceQuery(audience: Audience, day: string, clock?: stri
   const at = params.add(day);
   const tagsAt = clock === undefined ? `(${at}::DATE + 1)::TIMESTAMPTZ` : addTagsAt(audience, params, clock);
   const relation = buildAudienceRelation(audience, params, {
-    days: `SELECT max(as_of) AS as_of FROM (${SNAPSHOT_DAYS_SQL}) WHERE as_of <= ${at}::DATE`,
+    days: { sql: `SELECT max(as_of) AS as_of FROM (${SNAPSHOT_DAYS_SQL}) WHERE as_of <= ${at}::DATE` },
     tagsAt,
   });
   return { sql: `SELECT customer_id FROM (${relation})`, params: params.values };

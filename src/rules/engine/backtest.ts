@@ -20,16 +20,17 @@ import { parseDurationMinutes } from '../duration.js';
 import type { RuleDefinition } from '../rule-schema.js';
 import { getKind } from '../rule-schema.js';
 import { getRule } from '../rule-versions.js';
-import { buildAudienceRelation, needsSnapshot, SNAPSHOT_DAYS_SQL } from './audience.js';
+import { findSnapshotDaysFor, needsSnapshot } from './audience.js';
 import {
   buildEngineContext,
+  buildTestedOccurrences,
   ENTRIES_TABLE,
   type EngineRule,
   getClock,
   listActiveRules,
   stageEnrollments,
 } from './enroll.js';
-import { buildOccurrencesQuery, isStoreWide } from './occurrences.js';
+import { isStoreWide } from './occurrences.js';
 
 /** A window of store time, HH:MM to HH:MM (wrapping midnight when start > end). */
 export interface QuietWindow {
@@ -364,20 +365,15 @@ async function countMembersEntering(
 ): Promise<number> {
   const context = await buildEngineContext(store, config, rule.definition);
   const params = new ParamList();
-  const occurrences = params.embed(buildOccurrencesQuery(rule.definition, from, to, context));
-  const tested = !isStoreWide(rule.definition.trigger) && needsSnapshot(context.audience);
-  const audience = tested
-    ? buildAudienceRelation(context.audience, params, {
-        days: 'SELECT DISTINCT snapshot_day AS as_of FROM mapped WHERE snapshot_day IS NOT NULL',
-        tagsAt: 'current_timestamp',
-      })
-    : null;
+  const snapshotDays = await findSnapshotDaysFor(store, from, to);
+  const tested = buildTestedOccurrences(rule.definition, { ...context, snapshotDays }, params, {
+    from,
+    to,
+    clock: to,
+  });
   const [row] = await store.query<{ n: number }>({
-    sql: `WITH occ AS (SELECT * FROM (${occurrences}) WHERE customer_id IN (SELECT customer_id FROM ${MEMBERS_TABLE})),
-      mapped AS (SELECT o.*, s.as_of AS snapshot_day FROM occ o ASOF LEFT JOIN (${SNAPSHOT_DAYS_SQL}) s ON o.occurred_at::DATE >= s.as_of)
-      ${audience ? `, audience AS (${audience})` : ''}
-      SELECT count(DISTINCT m.customer_id)::INTEGER AS n FROM mapped m
-      ${audience ? 'JOIN audience a ON a.as_of = m.snapshot_day AND a.customer_id = m.customer_id' : ''}`,
+    sql: `SELECT count(DISTINCT customer_id)::INTEGER AS n FROM (${tested})
+      WHERE in_audience AND customer_id IN (SELECT customer_id FROM ${MEMBERS_TABLE})`,
     params: params.values,
   });
   return row?.n ?? 0;

@@ -106,7 +106,7 @@ export async function explainMember(
       return `${valueSql(condition, params, tagsAt)} AS v${index}, (${holds}) AS h${index}`;
     });
     const relation = buildAudienceRelation({ ...context.audience, spec: EVERYONE }, params, {
-      days: `SELECT ${params.add(snapshotDay)}::DATE AS as_of`,
+      days: [snapshotDay],
       tagsAt,
       withFields: true,
     });

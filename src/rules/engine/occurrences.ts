@@ -13,7 +13,7 @@ import { GMV_STATUSES } from '../../store/entities.js';
 import { ParamList, type Query } from '../../store/sql.js';
 import type { RuleDefinition, RuleTrigger } from '../rule-schema.js';
 import { getKind } from '../rule-schema.js';
-import { type Audience, buildAudienceRelation, SNAPSHOT_DAYS_SQL } from './audience.js';
+import { type Audience, buildAudienceRelation, SNAPSHOT_DAYS_SQL, snapshotDayFilter } from './audience.js';
 
 export interface OccurrenceContext {
   /** The rule's audience: store-wide triggers take their members from it. */
@@ -24,6 +24,8 @@ export interface OccurrenceContext {
   readonly tierOrder: readonly string[];
   /** tags.low_rating_max of the config: a rating at or below it is a low rating. */
   readonly lowRatingMax: number;
+  /** The snapshot days the range can read (findSnapshotDaysFor); every one when not given. */
+  readonly snapshotDays?: readonly string[];
 }
 
 /** The trigger kinds that bring everyone in the audience rather than one member. */
@@ -51,6 +53,8 @@ export function buildOccurrencesQuery(
   const t = `${params.add(to)}::TIMESTAMPTZ`;
   const inRange = (instant: string): string => `${instant} >= ${f} AND ${instant} < ${t}`;
   const trigger = definition.trigger;
+  const snapshotDays = context.snapshotDays ?? { sql: SNAPSHOT_DAYS_SQL };
+  const onDays = (column: string): string => snapshotDayFilter(column, snapshotDays, params);
   const sqlText = ((): string => {
     if ('order' in trigger) {
       const statuses = GMV_STATUSES.map((s) => params.add(s)).join(', ');
@@ -107,21 +111,21 @@ export function buildOccurrencesQuery(
       return `WITH steps AS (${snapshotSteps})
         SELECT s.customer_id, 'segment:' || d.day::VARCHAR AS occurrence_key, ${dayEnd('d.day')} AS occurred_at,
           NULL::VARCHAR AS order_id
-        FROM steps d JOIN customer_snapshots s ON s.as_of = d.day AND s.segment = ${enter}
-        LEFT JOIN customer_snapshots q ON q.as_of = d.prev AND q.customer_id = s.customer_id
+        FROM steps d JOIN customer_snapshots s ON s.as_of = d.day AND s.segment = ${enter} AND ${onDays('s.as_of')}
+        LEFT JOIN (SELECT * FROM customer_snapshots WHERE ${onDays('as_of')}) q ON q.as_of = d.prev AND q.customer_id = s.customer_id
         WHERE q.segment IS DISTINCT FROM ${enter}`;
     }
     if ('became' in trigger) {
       if (context.became === null) throw new Error('a became trigger needs its parsed condition');
       // Member tags as they stood at the end of each snapshot's day.
-      const relation = (days: string): string =>
+      const relation = (): string =>
         buildAudienceRelation(context.became as Audience, params, {
-          days,
+          days: snapshotDays,
           tagsAt: '(as_of + 1)::TIMESTAMPTZ',
         });
       return `WITH steps AS (${snapshotSteps}),
-        now_true AS (${relation('SELECT day AS as_of FROM steps')}),
-        before_true AS (${relation('SELECT prev AS as_of FROM steps')})
+        now_true AS (${relation()}),
+        before_true AS (${relation()})
         SELECT n.customer_id, 'became:' || d.day::VARCHAR AS occurrence_key, ${dayEnd('d.day')} AS occurred_at,
           NULL::VARCHAR AS order_id
         FROM steps d JOIN now_true n ON n.as_of = d.day
@@ -144,7 +148,7 @@ export function buildOccurrencesQuery(
         return `WITH fired AS (${fired}),
           mapped AS (SELECT d.*, s.as_of AS snapshot_day FROM fired d ASOF JOIN (${SNAPSHOT_DAYS_SQL}) s ON d.day >= s.as_of)
           SELECT t.customer_id, ${key} AS occurrence_key, d.occurred_at, NULL::VARCHAR AS order_id
-          FROM mapped d JOIN customer_day_tags t ON t.as_of = d.snapshot_day
+          FROM mapped d JOIN customer_day_tags t ON t.as_of = d.snapshot_day AND ${onDays('t.as_of')}
           LEFT JOIN customer_prediction_snapshots p ON p.as_of = t.as_of AND p.customer_id = t.customer_id
           WHERE coalesce(p.next_order_day, t.expected_next_purchase) = d.anchor`;
       const source = trigger.date.field === 'birthday' ? 'c.birthday' : 'c.member_since::DATE';
@@ -189,7 +193,7 @@ export function buildOccurrencesQuery(
         OR list_contains(i.regions, a.big_region) OR list_contains(i.regions, a.north_south))`;
     }
     const audience = buildAudienceRelation(context.audience, params, {
-      days: 'SELECT DISTINCT snapshot_day AS as_of FROM mapped',
+      days: snapshotDays,
       tagsAt: `${t}`,
       withPlaces: 'signal' in trigger,
     });
