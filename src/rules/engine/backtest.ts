@@ -327,7 +327,7 @@ export async function backtestRule(
   const overlap: RuleOverlap[] = [];
   for (const other of await listActiveRules(store)) {
     if (other.id === id) continue;
-    const both = await countMembersEntering(store, config, other, start, end);
+    const both = memberCount === 0 ? 0 : await countMembersEntering(store, config, other, start, end);
     overlap.push({ rule_id: other.id, members: both, share: memberCount ? both / memberCount : null });
   }
   const needs =
@@ -366,14 +366,15 @@ async function countMembersEntering(
   const context = await buildEngineContext(store, config, rule.definition);
   const params = new ParamList();
   const snapshotDays = await findSnapshotDaysFor(store, from, to);
-  const tested = buildTestedOccurrences(rule.definition, { ...context, snapshotDays }, params, {
-    from,
-    to,
-    clock: to,
-  });
+  const tested = buildTestedOccurrences(
+    rule.definition,
+    { ...context, snapshotDays },
+    params,
+    { from, to, clock: to },
+    `SELECT customer_id FROM ${MEMBERS_TABLE}`,
+  );
   const [row] = await store.query<{ n: number }>({
-    sql: `SELECT count(DISTINCT customer_id)::INTEGER AS n FROM (${tested})
-      WHERE in_audience AND customer_id IN (SELECT customer_id FROM ${MEMBERS_TABLE})`,
+    sql: `SELECT count(DISTINCT customer_id)::INTEGER AS n FROM (${tested}) WHERE in_audience`,
     params: params.values,
   });
   return row?.n ?? 0;

@@ -124,8 +124,11 @@ export function buildTestedOccurrences(
   context: OccurrenceContext,
   params: ParamList,
   range: { readonly from: string; readonly to: string; readonly clock: string },
+  /** SQL of a relation (customer_id) to keep only its members, applied first (backtest overlap). */
+  only?: string,
 ): string {
-  const occurrences = params.embed(buildOccurrencesQuery(definition, range.from, range.to, context));
+  const all = params.embed(buildOccurrencesQuery(definition, range.from, range.to, context));
+  const occurrences = only === undefined ? all : `SELECT * FROM (${all}) WHERE customer_id IN (${only})`;
   const tested = !isStoreWide(definition.trigger) && needsSnapshot(context.audience);
   // Feedback rows carry no id: two identical rows are one occurrence.
   const deduped =
