@@ -23,6 +23,7 @@ import { registerReport } from './commands/report.js';
 import { registerRfm } from './commands/rfm.js';
 import { registerRules } from './commands/rules.js';
 import { registerDeliveries } from './commands/deliveries.js';
+import { registerSignal } from './commands/signal.js';
 import { registerStatus } from './commands/status.js';
 import { registerTags } from './commands/tags.js';
 import { registerTiers } from './commands/tiers.js';
@@ -43,7 +44,7 @@ export const COMMAND_GROUPS = {
     'communities',
     'predict',
   ],
-  'Preset conditions (预设条件):': ['rules', 'deliveries'],
+  'Preset conditions (预设条件):': ['rules', 'signal', 'deliveries'],
   'Data:': ['import', 'status', 'generate', 'demo', 'config'],
 } as const;
 
@@ -95,6 +96,7 @@ export function buildProgram(): Command {
   registerPredict(program, getContext);
   registerRules(program, getContext);
   registerDeliveries(program, getContext);
+  registerSignal(program, getContext);
   registerImport(program, getContext);
   registerStatus(program, getContext);
   registerGenerate(program, getContext);

@@ -20,7 +20,19 @@ import { attributeTagsSql, GENERATIONS } from '../../domain/attribute-tags.js';
 import { GMV_STATUSES } from '../../store/entities.js';
 import { ParamList, type Query } from '../../store/sql.js';
 import { EMOTION_VALUES, NUMERIC_ATTRIBUTES, type SingleAttribute } from './profile-attributes.js';
-import { buildSegmentCondition, embedQuery, type SegmentSpec } from './segment-spec.js';
+import {
+  buildSegmentCondition,
+  embedQuery,
+  PREDICTION_FILTER_FIELDS,
+  type SegmentSpec,
+} from './segment-spec.js';
+
+/** Whether a segment tests a stored prediction. */
+export function namesPrediction(spec: SegmentSpec): boolean {
+  return spec.conditions.some(
+    (c) => c.kind === 'number' && (PREDICTION_FILTER_FIELDS as readonly string[]).includes(c.field),
+  );
+}
 
 export interface ProfileQueryOptions {
   /** The snapshot day, YYYY-MM-DD. */
@@ -69,11 +81,16 @@ export const EMOTION_SOURCES: Readonly<
 /** The snapshot of the day with its tags (and community), split into the groups, as CTEs ending in `grouped`. */
 function buildGroupedCtes(options: ProfileQueryOptions, params: ParamList): string {
   const day = params.add(options.asOf);
-  const a = buildSegmentCondition(options.a, params, options.communityTag);
+  // The predictions are joined only for a segment that names one (p_alive, clv, …).
+  const predictions = [options.a, options.b].some((spec) => spec !== null && namesPrediction(spec));
+  // Member tags as they stood at the end of the day, like the snapshot.
+  const tagsAt = `(${day}::DATE + 1)::TIMESTAMPTZ`;
+  const a = buildSegmentCondition(options.a, params, options.communityTag, tagsAt);
   const community = options.communityTag
     ? `LEFT JOIN (${embedQuery(options.communityTag, params)}) ct ON ct.customer_id = s.customer_id`
     : '';
-  const b = options.b === null ? null : buildSegmentCondition(options.b, params, options.communityTag);
+  const b =
+    options.b === null ? null : buildSegmentCondition(options.b, params, options.communityTag, tagsAt);
   const generations = `[${GENERATIONS.map((g) => `${params.add(g)}::VARCHAR`).join(', ')}]`;
   // Against another segment only the members of either are read; the filter on the joined
   // relation lets DuckDB apply it before the joins where it reads one side (e.g. the stage).
@@ -87,11 +104,13 @@ function buildGroupedCtes(options: ProfileQueryOptions, params: ParamList): stri
     joined AS (
       SELECT s.customer_id, s.is_member, s.recency_days, s.frequency, s.monetary, s.r, s.f, s.m, s.score,
         s.segment, s.tier, s.stage, ${attributeTagsSql('s.as_of', generations)}, t.* EXCLUDE (as_of, customer_id),
-        ${options.communityTag ? 'ct.community' : 'NULL::INTEGER AS community'}
+        ${options.communityTag ? 'ct.community' : 'NULL::INTEGER AS community'},
+        ${predictions ? 'p.p_alive, p.clv, p.expected_purchases' : 'NULL::DOUBLE AS p_alive, NULL::DOUBLE AS clv, NULL::DOUBLE AS expected_purchases'}
       FROM customer_snapshots s
       JOIN customer_day_tags t ON t.as_of = s.as_of AND t.customer_id = s.customer_id
       LEFT JOIN customers c ON c.id = s.customer_id
       LEFT JOIN snapshot_regions r ON r.as_of = s.as_of AND r.province = c.province
+      ${predictions ? 'LEFT JOIN customer_prediction_snapshots p ON p.as_of = s.as_of AND p.customer_id = s.customer_id' : ''}
       ${community}
       WHERE s.as_of = ${day}::DATE AND t.as_of = ${day}::DATE
     ),

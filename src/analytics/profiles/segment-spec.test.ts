@@ -112,6 +112,24 @@ describe('buildSegmentCondition', () => {
   });
 });
 
+describe('member tags and predictions', () => {
+  it('reads tag:NAME and the prediction fields', () => {
+    expect(parseSegment('tag:vip&p_alive<0.3&clv>=500&expected_purchases>1', vocabulary).text).toBe(
+      'tag:vip&p_alive<0.3&clv>=500&expected_purchases>1',
+    );
+    expect(messageOf('tag:a b')).toContain('a tag name is letters, digits, - and _');
+  });
+
+  it('tests a member tag held at the instant given', () => {
+    const params = new ParamList();
+    const condition = buildSegmentCondition(parseSegment('tag:vip', vocabulary), params, null, 'T');
+    expect(condition.replace(/\s+/g, ' ')).toBe(
+      '(customer_id IN (SELECT customer_id FROM member_tags WHERE tag = $1 AND added_at <= T AND (removed_at IS NULL OR removed_at > T)))',
+    );
+    expect(params.values).toEqual(['vip']);
+  });
+});
+
 describe('nameSegment', () => {
   it('names members in English and zh-CN', () => {
     const name = (text: string) => nameSegment(parseSegment(text, vocabulary), vocabulary.tiers, 'members');

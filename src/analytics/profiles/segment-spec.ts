@@ -3,7 +3,7 @@
  * condition on the snapshot (customer_snapshots joined with customer_tag_snapshots).
  *
  *   SEGMENT   = "all" | condition ("&" condition)*
- *   condition = kind ":" value          stage:loyal  tier:gold  segment:champions  community:2
+ *   condition = kind ":" value          stage:loyal  tier:gold  segment:champions  community:2  tag:vip
  *             | field op value          province=浙江  power_band=high  age>=30  negative_emotion=true
  *             | word                    loyal  champions  gold  忠诚会员  金卡  重要价值客户
  *   op        = "=" | "!=" | "<" | "<=" | ">" | ">="   (text and yes/no fields take only = and !=)
@@ -14,6 +14,10 @@
  * the profile loop of spec section 8 speaks of loyal, churned and new members, and a note says so.
  * A filter is false for a member without the value (no birthday, no purchase), except != which
  * keeps them: `province!=浙江` is everyone not known to live in 浙江.
+ *
+ * `tag:NAME` is a member tag a rule's tag action added (member_tags), held at the moment the
+ * segment is read; p_alive, clv and expected_purchases are the predictions stored with the
+ * snapshot (customer_prediction_snapshots), so an audience can say `p_alive<0.3&clv>=500`.
  */
 import { BIG_REGIONS, NORTH_SOUTH, PROVINCES } from '../../domain/regions.js';
 import {
@@ -33,7 +37,7 @@ import {
 import { POWER_BAND_LABELS } from '../tags/tags.js';
 import { GENERATIONS, POWER_BANDS } from '../tags/tags-query.js';
 
-export const SEGMENT_KINDS = ['stage', 'tier', 'segment', 'community'] as const;
+export const SEGMENT_KINDS = ['stage', 'tier', 'segment', 'community', 'tag'] as const;
 export type SegmentKind = (typeof SEGMENT_KINDS)[number];
 
 export const FILTER_OPERATORS = ['>=', '<=', '!=', '=', '>', '<'] as const;
@@ -74,7 +78,12 @@ export const NUMERIC_FILTER_FIELDS = [
   'rejections',
   'complaints',
   'low_ratings',
+  'p_alive',
+  'clv',
+  'expected_purchases',
 ] as const;
+/** The numeric fields read from the stored predictions rather than the snapshot's tags. */
+export const PREDICTION_FILTER_FIELDS = ['p_alive', 'clv', 'expected_purchases'] as const;
 type TextField = (typeof TEXT_FILTER_FIELDS)[number];
 type BooleanField = (typeof BOOLEAN_FILTER_FIELDS)[number];
 type NumericField = (typeof NUMERIC_FILTER_FIELDS)[number];
@@ -89,6 +98,7 @@ export type SegmentCondition =
   | { readonly kind: 'tier'; readonly value: string }
   | { readonly kind: 'segment'; readonly value: RfmSegmentOrNone }
   | { readonly kind: 'community'; readonly value: number }
+  | { readonly kind: 'tag'; readonly value: string }
   | { readonly kind: 'text'; readonly field: TextField; readonly op: '=' | '!='; readonly value: string }
   | {
       readonly kind: 'boolean';
@@ -244,6 +254,12 @@ function parseCondition(
           );
         return { kind: 'community', value };
       }
+      case 'tag': {
+        // Member tags are names a rule's tag action writes (docs/rules.md): any name it could write.
+        if (!/^[\p{L}\p{N}_-]{1,64}$/u.test(word))
+          throw bad(whole, `a tag name is letters, digits, - and _ (at most 64), found '${word}'`);
+        return { kind: 'tag', value: word };
+      }
       default:
         throw bad(whole, `unknown kind '${kindMatch[1]}' in '${term}'; kinds: ${SEGMENT_KINDS.join(', ')}`);
     }
@@ -301,6 +317,7 @@ export function formatCondition(condition: SegmentCondition): string {
     case 'tier':
     case 'segment':
     case 'community':
+    case 'tag':
       return `${condition.kind}:${condition.value}`;
     case 'text':
     case 'boolean':
@@ -329,12 +346,14 @@ export function parseSegment(text: string, vocabulary: SegmentVocabulary): Segme
 /**
  * The SQL condition of a segment over a relation with the snapshot's columns (`TRUE` for
  * everyone). `communityTag` is the relation of the stored community tags (buildCommunityTagQuery),
- * needed only when the segment names a community.
+ * needed only when the segment names a community. `tagsAt` is the SQL instant member tags are
+ * read at (default the current time): a tag counts when added before it and not removed by it.
  */
 export function buildSegmentCondition(
   spec: SegmentSpec,
   params: ParamList,
   communityTag: Query | null,
+  tagsAt = 'current_timestamp',
 ): string {
   if (spec.conditions.length === 0) return 'TRUE';
   return spec.conditions
@@ -349,6 +368,9 @@ export function buildSegmentCondition(
             throw new AppError('INTERNAL', 'a community segment needs the community tags');
           return `customer_id IN (SELECT customer_id FROM (${embedQuery(communityTag, params)}) WHERE community = ${params.add(condition.value)}::INTEGER)`;
         }
+        case 'tag':
+          return `customer_id IN (SELECT customer_id FROM member_tags WHERE tag = ${params.add(condition.value)}
+            AND added_at <= ${tagsAt} AND (removed_at IS NULL OR removed_at > ${tagsAt}))`;
         case 'text':
           return condition.op === '='
             ? `${quoteIdent(condition.field)} = ${params.add(condition.value)}`
@@ -407,6 +429,8 @@ export function nameSegment(
         };
       case 'community':
         return { en: `${people.en} of community ${only.value}`, zh: `群落 ${only.value} 的${people.zh}` };
+      case 'tag':
+        return { en: `${people.en} tagged ${only.value}`, zh: `带标签 ${only.value} 的${people.zh}` };
       case 'text':
       case 'boolean':
       case 'number':

@@ -11,6 +11,7 @@ import { type CommandContext, withStore } from '../context.js';
 import { registerRulesReport } from './rules-report.js';
 import { formatCount, formatPercent, parsePositive } from '../format.js';
 import { registerRulesRun } from './rules-run.js';
+import { registerRulesAudience } from './rules-audience.js';
 import {
   formatOption,
   type OutputFormat,
@@ -109,6 +110,7 @@ export function registerRules(program: Command, getContext: () => CommandContext
 
   registerRulesRun(rules, getContext);
   registerRulesReport(rules, getContext);
+  registerRulesAudience(rules, getContext);
 }
 
 export function renderApplied(applied: readonly AppliedRule[], format: OutputFormat): string {
