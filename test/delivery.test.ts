@@ -292,11 +292,11 @@ describe('a process killed mid-dispatch', () => {
     const ids = await insertPending(temp.store, 3000, 'webhook', 'crm');
     await temp.store.close(); // the child takes the database (one writer)
     const db = join(temp.dir, 'test.duckdb');
-    let first: ReturnType<typeof child> | undefined;
+    const running: { first?: ReturnType<typeof child> } = {};
     let arrivals = 0;
     const hook = await receiver(() => {
       arrivals += 1;
-      if (arrivals === 1200) first?.kill('SIGKILL');
+      if (arrivals === 1200) running.first?.kill('SIGKILL');
       return 200;
     });
     const configFile = join(temp.dir, 'config.json');
@@ -309,8 +309,8 @@ describe('a process killed mid-dispatch', () => {
         },
       }),
     );
-    first = child(db, configFile, ENV);
-    expect(await finished(first)).toMatchObject({ signal: 'SIGKILL' });
+    running.first = child(db, configFile, ENV);
+    expect(await finished(running.first)).toMatchObject({ signal: 'SIGKILL' });
     const killedAt = hook.counts().distinctIds;
     expect(killedAt).toBeGreaterThanOrEqual(1200);
     expect(killedAt).toBeLessThan(3000);
