@@ -427,3 +427,119 @@ describe('email delivery', () => {
     ]);
   });
 });
+
+/** A loopback HTTP server answering with `answer(request body, url)`; returns its URL and what it got. */
+async function fakeProvider(answer: (body: string, url: URL) => object) {
+  const { createServer } = await import('node:http');
+  const got: { url: URL; body: string }[] = [];
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+      got.push({ url, body });
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer(body, url)));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`, got };
+}
+
+describe('SMS through Aliyun', () => {
+  it('posts a signed SendSms the endpoint can verify, retries flow control, and fails a refused number', async () => {
+    const { signAliyunRequest } = await import('../src/delivery/aliyun-sms.js');
+    let calls = 0;
+    let limited = false;
+    const aliyun = await fakeProvider((body) => {
+      calls += 1;
+      const params = Object.fromEntries(new URLSearchParams(body));
+      const { Signature, ...signed } = params;
+      if (Signature !== signAliyunRequest('POST', signed, 'ak-secret'))
+        return { Code: 'SignatureDoesNotMatch' };
+      if (params.PhoneNumbers === '13800000000' && !limited) {
+        limited = true;
+        return { Code: 'isv.BUSINESS_LIMIT_CONTROL', Message: '触发流控' };
+      }
+      if (params.PhoneNumbers === '10000000000')
+        return { Code: 'isv.MOBILE_NUMBER_ILLEGAL', Message: '非法手机号' };
+      return { Code: 'OK', Message: 'OK', BizId: `biz-${calls}` };
+    });
+    const { store } = await tempStore();
+    const phones = ['13800000000', '10000000000'];
+    await insertPending(store, 2, 'sms', null, (i) => ({
+      to: phones[i],
+      text: '【某某旗舰店】会员周 9 折 回T退订',
+    }));
+    const config = channelsConfig({
+      sms: {
+        provider: 'aliyun',
+        aliyun: {
+          access_key_id_env: 'AK_ID',
+          access_key_secret_env: 'AK_SECRET',
+          sign_name: '某某旗舰店',
+          template_code: 'SMS_1',
+          endpoint: aliyun.url,
+        },
+      },
+    });
+    const env = { AK_ID: 'ak-id', AK_SECRET: 'ak-secret' };
+    const first = await deliverPending(store, config, env, { clock: CLOCK });
+    expect(first).toMatchObject({ sent: 0, failed: 1, retrying: 1 });
+    const second = await deliverPending(store, config, env, {
+      clock: new Date(CLOCK.getTime() + 86_400_000),
+    });
+    expect(second).toMatchObject({ sent: 1, failed: 0, retrying: 0 });
+    const rows = await store.query(
+      sql`SELECT destination, status, attempts, last_error FROM rule_deliveries ORDER BY id`,
+    );
+    expect(rows).toEqual([
+      { destination: null, status: 'sent', attempts: 2, last_error: null },
+      {
+        destination: null,
+        status: 'failed',
+        attempts: 1,
+        last_error: 'Aliyun SMS refused: isv.MOBILE_NUMBER_ILLEGAL (非法手机号)',
+      },
+    ]);
+    const sent = Object.fromEntries(new URLSearchParams(aliyun.got.at(-1)?.body));
+    expect(sent).toMatchObject({
+      Action: 'SendSms',
+      AccessKeyId: 'ak-id',
+      OutId: 'msg_00000',
+      PhoneNumbers: '13800000000',
+      SignName: '某某旗舰店',
+      TemplateParam: '{"content":"会员周 9 折 回T退订"}',
+    });
+  });
+});
+
+describe('staff notices to a group robot', () => {
+  it('sends a notice to the 钉钉 robot with a sign the robot can check', async () => {
+    const { createHmac } = await import('node:crypto');
+    const secret = 'SEC-test-secret';
+    const robot = await fakeProvider((_, url) => {
+      const timestamp = url.searchParams.get('timestamp') ?? '';
+      const expected = createHmac('sha256', secret).update(`${timestamp}\n${secret}`).digest('base64');
+      return url.searchParams.get('sign') === expected && url.searchParams.get('access_token') === 'TOKEN'
+        ? { errcode: 0, errmsg: 'ok' }
+        : { errcode: 310000, errmsg: 'sign not match' };
+    });
+    const { store } = await tempStore();
+    await insertPending(store, 1, 'robot', null, () => ({ text: '活跃会员预警：今日活跃 812，较基线 −35%' }));
+    const config = channelsConfig({
+      robots: { ops: { type: 'dingtalk', url_env: 'DT_URL', secret_env: 'DT_SECRET' } },
+    });
+    const summary = await deliverPending(
+      store,
+      config,
+      { DT_URL: `${robot.url}robot/send?access_token=TOKEN`, DT_SECRET: secret },
+      { clock: CLOCK },
+    );
+    expect(summary).toMatchObject({ sent: 1, failed: 0 });
+    expect(JSON.parse(robot.got[0]?.body ?? '')).toEqual({
+      msgtype: 'text',
+      text: { content: '活跃会员预警：今日活跃 812，较基线 −35%' },
+    });
+  });
+});
