@@ -543,3 +543,20 @@ describe('staff notices to a group robot', () => {
     });
   });
 });
+
+describe('a monitor alert to the staff robot', () => {
+  it('goes to the 企业微信 robot at once in its text format', async () => {
+    const { sendStaffNotice } = await import('../src/delivery/staff-notice.js');
+    const robot = await fakeProvider(() => ({ errcode: 0, errmsg: 'ok' }));
+    const config = channelsConfig({ robots: { staff: { type: 'wecom', url_env: 'WECOM_URL' } } });
+    const outcome = await sendStaffNotice(
+      config.channels,
+      { WECOM_URL: `${robot.url}cgi-bin/webhook/send?key=K` },
+      '复购率预警',
+    );
+    expect(outcome).toEqual({ ok: true });
+    expect(robot.got.map((g) => [g.url.pathname + g.url.search, g.body])).toEqual([
+      ['/cgi-bin/webhook/send?key=K', '{"msgtype":"text","text":{"content":"复购率预警"}}'],
+    ]);
+  });
+});
