@@ -40,7 +40,7 @@ export interface DeliverOptions {
   /** Stops reading further pages; sends under way are abandoned and their rows stay pending. */
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: DeliveryProgress) => void;
-  /** Rows per page (default 1000). */
+  /** Rows per page (default 10,000). */
   readonly pageSize?: number;
 }
 
@@ -55,7 +55,10 @@ export interface DeliverySummary {
   readonly aborted: boolean;
 }
 
-const DEFAULT_PAGE_SIZE = 1000;
+// Each page costs a scan of the outbox to read it and two to mark it (1 s a page at 600k rows on a
+// busy 2-core machine): pages of 10,000 keep that under the sending time it overlaps with, while a
+// page's rows stay a few MB.
+const DEFAULT_PAGE_SIZE = 10_000;
 /** Retries back off exponentially, but never further than a day apart. */
 const MAX_BACKOFF_SECONDS = 24 * 60 * 60;
 
