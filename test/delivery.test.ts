@@ -273,6 +273,7 @@ describe('a process killed mid-dispatch', () => {
         db,
         configFile,
         CLOCK.toISOString(),
+        '500', // pages of 500: some are marked before the kill, some are not
       ],
       {
         cwd: ROOT,
