@@ -589,6 +589,44 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 15,
+    description: 'coupons (优惠券): pools of codes, each code and whom it was issued to, and the code an order used',
+    statements: [
+      // A pool is a named stock of codes: imported from the platform (Taobao, Shopify) or
+      // generated here. Its value, min_spend and validity are the defaults its codes were given.
+      `CREATE TABLE coupon_pools (
+        name VARCHAR PRIMARY KEY,
+        source VARCHAR NOT NULL,
+        value DECIMAL(18,2),
+        min_spend DECIMAL(18,2),
+        valid_from DATE,
+        valid_until DATE,
+        created_at TIMESTAMPTZ NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL
+      )`,
+      // One row per code, unique across pools (a platform's codes are unique per shop). The
+      // issue columns stay null until the code is given to an enrollment; a code is never given
+      // twice (issue.ts takes only codes whose enrollment_id is null, in one statement). Validity
+      // days are inclusive, in store time.
+      `CREATE TABLE coupon_codes (
+        code VARCHAR PRIMARY KEY,
+        pool VARCHAR NOT NULL,
+        value DECIMAL(18,2) NOT NULL,
+        min_spend DECIMAL(18,2) NOT NULL,
+        valid_from DATE,
+        valid_until DATE,
+        added_at TIMESTAMPTZ NOT NULL,
+        enrollment_id VARCHAR,
+        customer_id VARCHAR,
+        rule_id VARCHAR,
+        issued_at TIMESTAMPTZ
+      )`,
+      // The discount code the buyer entered (Shopify's Discount Code); redemption reads it.
+      // ALTER appends it after the bookkeeping columns (entities.ts marks it addedBy 15).
+      'ALTER TABLE orders ADD COLUMN coupon_code VARCHAR',
+    ],
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((latest, m) => Math.max(latest, m.version), 0);
