@@ -21,9 +21,19 @@ const exampleIds = exampleFiles.flatMap((file) =>
   [...readFileSync(file, 'utf8').matchAll(/^\s*(?:- )?id: (\S+)$/gm)].map((m) => m[1] ?? ''),
 );
 
-/** A store holding the example customers: rules are applied to a store that exists (a missing --db is refused). */
+/** Coupon pools the example files name, read with a plain pattern: a coupon action must name a pool of the store. */
+const examplePools = [
+  ...new Set(exampleFiles.flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/pool: ([\w.-]+)/g)].map((m) => m[1] ?? ''))),
+];
+
+/**
+ * A store holding the example customers and the coupon pools the examples name: rules are
+ * applied to a store that exists (a missing --db is refused).
+ */
 function createStore(path: string): string {
   expect(runCli(['--db', path, 'import', join(ROOT, 'examples', 'customers.csv'), '--quiet']).status).toBe(0);
+  for (const pool of examplePools)
+    expect(runCli(['--db', path, 'coupons', 'generate', '--pool', pool, '--count', '1', '--value', '10']).status).toBe(0);
   return path;
 }
 

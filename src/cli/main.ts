@@ -21,6 +21,7 @@ import { registerMonitor } from './commands/monitor.js';
 import { registerRefresh } from './commands/refresh.js';
 import { registerReport } from './commands/report.js';
 import { registerRfm } from './commands/rfm.js';
+import { registerCoupons } from './commands/coupons.js';
 import { registerRules } from './commands/rules.js';
 import { registerStatus } from './commands/status.js';
 import { registerTags } from './commands/tags.js';
@@ -42,7 +43,7 @@ export const COMMAND_GROUPS = {
     'communities',
     'predict',
   ],
-  'Preset conditions (预设条件):': ['rules'],
+  'Preset conditions (预设条件):': ['rules', 'coupons'],
   'Data:': ['import', 'status', 'generate', 'demo', 'config'],
 } as const;
 
@@ -93,6 +94,7 @@ export function buildProgram(): Command {
   registerCommunities(program, getContext);
   registerPredict(program, getContext);
   registerRules(program, getContext);
+  registerCoupons(program, getContext);
   registerImport(program, getContext);
   registerStatus(program, getContext);
   registerGenerate(program, getContext);

@@ -67,7 +67,7 @@ export function parseMoney(text: string): string | null {
 }
 
 /** A day YYYY-MM-DD from `2026-11-30`, `2026/11/30` or a date-time on that day; null when none. */
-export function parseDay(text: string): string | null {
+export function parseCouponDay(text: string): string | null {
   const match = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?.*)?$/.exec(text.trim());
   if (!match) return null;
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
@@ -87,7 +87,7 @@ export function checkCouponDefaults(defaults: CouponDefaults): CouponDefaults {
   };
   const day = (flag: string, text: string | undefined): string | undefined => {
     if (text === undefined) return undefined;
-    const parsed = parseDay(text);
+    const parsed = parseCouponDay(text);
     if (parsed === null)
       throw new AppError('BAD_ARGUMENT', `${flag} expects a day such as 2026-12-31, found '${text}'`);
     return parsed;
@@ -208,7 +208,7 @@ export function readCouponFile(path: string, defaults: CouponDefaults): CouponRo
     const day = (column: 'valid_from' | 'valid_until', fallback: string | undefined): string | null => {
       const written = cell(column);
       if (written === undefined) return fallback ?? null;
-      const parsed = parseDay(written);
+      const parsed = parseCouponDay(written);
       if (parsed === null)
         throw new AppError('BAD_FILE', `${where(column)}: expected a day such as 2026-12-31, found '${written}'`);
       return parsed;

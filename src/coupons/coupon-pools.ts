@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { AppError } from '../errors.js';
 import { sql } from '../store/sql.js';
 import type { Store } from '../store/store.js';
+import { suggestName } from '../rules/rule-schema.js';
 import { checkCouponDefaults, type CouponDefaults, readCouponFile } from './coupon-file.js';
 
 export const POOL_SOURCES = ['imported', 'generated'] as const;
@@ -297,4 +298,41 @@ export async function listPools(store: Store, day?: string): Promise<PoolSummary
 export async function getPoolNames(store: Store): Promise<string[]> {
   const rows = await store.query<{ name: string }>(sql`SELECT name FROM coupon_pools ORDER BY name`);
   return rows.map((row) => row.name);
+}
+
+export const CODE_STATES = ['free', 'issued', 'all'] as const;
+export type CodeState = (typeof CODE_STATES)[number];
+
+/** One code of a pool, as `coupons codes` lists it. */
+export interface CodeRow {
+  readonly code: string;
+  readonly value: string;
+  readonly min_spend: string;
+  readonly valid_from: string | null;
+  readonly valid_until: string | null;
+  readonly customer_id: string | null;
+  readonly rule_id: string | null;
+  readonly issued_at: string | null;
+  readonly [key: string]: string | null;
+}
+
+/**
+ * The codes of a pool (free, issued or all), e.g. to load generated codes into the platform
+ * (Shopify's bulk discount-code import) before rules give them out.
+ */
+export async function listCodes(store: Store, pool: string, state: CodeState): Promise<CodeRow[]> {
+  if (!(await findPool(store, pool))) {
+    const names = await getPoolNames(store);
+    throw new AppError(
+      'BAD_ARGUMENT',
+      `no coupon pool '${pool}'${suggestName(pool, names)} (pools: ${names.join(', ') || 'none yet'})`,
+    );
+  }
+  return store.query<CodeRow>(
+    sql`SELECT code, value::VARCHAR AS value, min_spend::VARCHAR AS min_spend, valid_from::VARCHAR AS valid_from,
+        valid_until::VARCHAR AS valid_until, customer_id, rule_id, issued_at::VARCHAR AS issued_at
+      FROM coupon_codes WHERE pool = ${pool}
+        AND (${state} = 'all' OR (${state} = 'issued') = (enrollment_id IS NOT NULL))
+      ORDER BY code`,
+  );
 }
