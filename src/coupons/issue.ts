@@ -77,7 +77,27 @@ function budgetLeft(params: ParamList, options: IssueCouponsOptions, clock: stri
  *   due_at AS position FROM rule_enrollments WHERE …` })
  */
 export async function issueCoupons(store: Store, options: IssueCouponsOptions): Promise<IssueCouponsResult> {
-  return store.transaction(async () => {
+  return serialize(store, () => store.transaction(() => issueInTransaction(store, options)));
+}
+
+/**
+ * The calls of one store, one after another. A store has one connection and one transaction at
+ * a time: two calls at once would otherwise both BEGIN, or interleave the alert's delete and
+ * re-insert. (The code pairing alone is one statement, safe however calls interleave.)
+ */
+const queues = new WeakMap<Store, Promise<unknown>>();
+function serialize<T>(store: Store, work: () => Promise<T>): Promise<T> {
+  const previous = queues.get(store) ?? Promise.resolve();
+  const next = previous.then(work, work);
+  queues.set(
+    store,
+    next.catch(() => undefined),
+  );
+  return next;
+}
+
+async function issueInTransaction(store: Store, options: IssueCouponsOptions): Promise<IssueCouponsResult> {
+  {
     const [known] = await store.query(sql`SELECT 1 AS known FROM coupon_pools WHERE name = ${options.pool}`);
     if (!known)
       throw new AppError(
@@ -104,7 +124,7 @@ export async function issueCoupons(store: Store, options: IssueCouponsOptions): 
         ),
         pairs AS (
           SELECT f.code, w.enrollment_id, w.customer_id FROM waiting w JOIN free f USING (n)
-          WHERE w.n <= coalesce(greatest(${left}, 0), w.n)
+          WHERE w.n <= coalesce(${left}, w.n)
         )
       UPDATE coupon_codes c SET enrollment_id = p.enrollment_id, customer_id = p.customer_id,
         rule_id = ${rule}, issued_at = ${clock}::TIMESTAMPTZ
@@ -123,7 +143,7 @@ export async function issueCoupons(store: Store, options: IssueCouponsOptions): 
     };
     await recordPoolAlert(store, options, result);
     return result;
-  });
+  }
 }
 
 function countOutcomes(outcomes: Query): Query {
@@ -160,7 +180,7 @@ export function buildCouponOutcomesQuery(options: IssueCouponsOptions): Query {
     SELECT h.enrollment_id, h.customer_id, h.code, h.value::VARCHAR AS value, h.min_spend::VARCHAR AS min_spend,
       h.valid_until::VARCHAR AS valid_until,
       CASE WHEN h.code IS NOT NULL THEN 'issued'
-        WHEN u.n <= coalesce(greatest(${left}, 0), u.n) THEN 'pool_empty'
+        WHEN u.n <= coalesce(${left}, u.n) THEN 'pool_empty'
         ELSE 'budget_spent' END AS outcome
     FROM held h LEFT JOIN unserved u USING (enrollment_id)`,
     params: params.values,
@@ -172,7 +192,11 @@ export function buildCouponOutcomesQuery(options: IssueCouponsOptions): Query {
  * pools of still open alerts that have no code left (so an alert ends only when its pool has
  * codes again on a day the check runs); then the alerts are derived again.
  */
-async function recordPoolAlert(store: Store, options: IssueCouponsOptions, result: IssueCouponsResult): Promise<void> {
+async function recordPoolAlert(
+  store: Store,
+  options: IssueCouponsOptions,
+  result: IssueCouponsResult,
+): Promise<void> {
   const day = budgetDay('$1');
   const clock = options.clock;
   await store.run({
