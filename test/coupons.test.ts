@@ -49,14 +49,6 @@ TB-A003,20,,2026-12-31
 TB-A004,50,399,2026-11-30
 `;
 
-async function countCodes(pool?: string): Promise<number> {
-  const [row] = await store.query<{ n: number }>({
-    sql: 'SELECT count(*)::INTEGER AS n FROM coupon_codes WHERE $1::VARCHAR IS NULL OR pool = $1',
-    params: [pool ?? null],
-  });
-  return row?.n ?? -1;
-}
-
 async function expectRefused(work: Promise<unknown>, message: string): Promise<void> {
   const error = await work.catch((e: unknown) => e);
   expect(error).toBeInstanceOf(AppError);

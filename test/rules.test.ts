@@ -23,7 +23,11 @@ const exampleIds = exampleFiles.flatMap((file) =>
 
 /** Coupon pools the example files name, read with a plain pattern: a coupon action must name a pool of the store. */
 const examplePools = [
-  ...new Set(exampleFiles.flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/pool: ([\w.-]+)/g)].map((m) => m[1] ?? ''))),
+  ...new Set(
+    exampleFiles.flatMap((file) =>
+      [...readFileSync(file, 'utf8').matchAll(/pool: ([\w.-]+)/g)].map((m) => m[1] ?? ''),
+    ),
+  ),
 ];
 
 /**
@@ -33,7 +37,9 @@ const examplePools = [
 function createStore(path: string): string {
   expect(runCli(['--db', path, 'import', join(ROOT, 'examples', 'customers.csv'), '--quiet']).status).toBe(0);
   for (const pool of examplePools)
-    expect(runCli(['--db', path, 'coupons', 'generate', '--pool', pool, '--count', '1', '--value', '10']).status).toBe(0);
+    expect(
+      runCli(['--db', path, 'coupons', 'generate', '--pool', pool, '--count', '1', '--value', '10']).status,
+    ).toBe(0);
   return path;
 }
 

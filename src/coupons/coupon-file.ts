@@ -16,7 +16,17 @@ import { parseCsvHeader } from '../ingest/read-file.js';
 
 /** The canonical columns of a coupon file and the header names each is known by. */
 export const COUPON_FILE_COLUMNS = {
-  code: ['code', 'coupon_code', 'discount code', 'discount_code', '券码', '优惠券码', '优惠码', '券号', '兑换码'],
+  code: [
+    'code',
+    'coupon_code',
+    'discount code',
+    'discount_code',
+    '券码',
+    '优惠券码',
+    '优惠码',
+    '券号',
+    '兑换码',
+  ],
   value: ['value', 'amount', 'face_value', '面额', '面值', '优惠金额', '金额'],
   min_spend: [
     'min_spend',
@@ -28,8 +38,27 @@ export const COUPON_FILE_COLUMNS = {
     '最低消费',
     '满',
   ],
-  valid_from: ['valid_from', 'starts at', 'starts_at', 'start', '开始时间', '生效时间', '有效期开始', '开始日期'],
-  valid_until: ['valid_until', 'ends at', 'ends_at', 'end', '结束时间', '失效时间', '有效期结束', '截止日期', '结束日期'],
+  valid_from: [
+    'valid_from',
+    'starts at',
+    'starts_at',
+    'start',
+    '开始时间',
+    '生效时间',
+    '有效期开始',
+    '开始日期',
+  ],
+  valid_until: [
+    'valid_until',
+    'ends at',
+    'ends_at',
+    'end',
+    '结束时间',
+    '失效时间',
+    '有效期结束',
+    '截止日期',
+    '结束日期',
+  ],
 } as const;
 export type CouponFileColumn = keyof typeof COUPON_FILE_COLUMNS;
 
@@ -72,7 +101,8 @@ export function parseCouponDay(text: string): string | null {
   if (!match) return null;
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
   const date = new Date(Date.UTC(year, month - 1, day));
-  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return null;
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day)
+    return null;
   return date.toISOString().slice(0, 10);
 }
 
@@ -158,7 +188,10 @@ export function readCouponFile(path: string, defaults: CouponDefaults): CouponRo
   const header = parseCsvHeader(lines[0] ?? '');
   const names = header.names.map((name) => name.trim().toLowerCase());
   const index = {} as Record<CouponFileColumn, number>;
-  for (const [column, aliases] of Object.entries(COUPON_FILE_COLUMNS) as [CouponFileColumn, readonly string[]][])
+  for (const [column, aliases] of Object.entries(COUPON_FILE_COLUMNS) as [
+    CouponFileColumn,
+    readonly string[],
+  ][])
     index[column] = names.findIndex((name) => aliases.includes(name));
   if (index.code < 0)
     throw new AppError(
@@ -210,17 +243,24 @@ export function readCouponFile(path: string, defaults: CouponDefaults): CouponRo
       if (written === undefined) return fallback ?? null;
       const parsed = parseCouponDay(written);
       if (parsed === null)
-        throw new AppError('BAD_FILE', `${where(column)}: expected a day such as 2026-12-31, found '${written}'`);
+        throw new AppError(
+          'BAD_FILE',
+          `${where(column)}: expected a day such as 2026-12-31, found '${written}'`,
+        );
       return parsed;
     };
     const value = money('value', defaults.value);
     if (value === undefined)
       throw new AppError('BAD_FILE', `${where('value')}: is empty and no --value was given`);
-    if (Number(value) <= 0) throw new AppError('BAD_FILE', `${where('value')}: must be more than 0, found '${value}'`);
+    if (Number(value) <= 0)
+      throw new AppError('BAD_FILE', `${where('value')}: must be more than 0, found '${value}'`);
     const validFrom = day('valid_from', defaults.validFrom);
     const validUntil = day('valid_until', defaults.validUntil);
     if (validFrom !== null && validUntil !== null && validUntil < validFrom)
-      throw new AppError('BAD_FILE', `${where('valid_until')}: ${validUntil} is before valid_from ${validFrom}`);
+      throw new AppError(
+        'BAD_FILE',
+        `${where('valid_until')}: ${validUntil} is before valid_from ${validFrom}`,
+      );
     rows.push({
       line,
       code,

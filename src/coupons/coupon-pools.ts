@@ -143,19 +143,24 @@ export async function importCoupons(
     if (conflict) {
       const where = `${path}:${conflict.line} column code`;
       if (conflict.pool !== options.pool)
-        throw new AppError('BAD_FILE', `${where}: code '${conflict.code}' is already in pool '${conflict.pool}'`);
+        throw new AppError(
+          'BAD_FILE',
+          `${where}: code '${conflict.code}' is already in pool '${conflict.pool}'`,
+        );
       throw new AppError(
         'BAD_FILE',
         `${where}: code '${conflict.code}' is already in pool '${conflict.pool}' as ${conflict.value}, min spend ${conflict.min_spend}, valid ${conflict.valid_from ?? 'any day'} to ${conflict.valid_until ?? 'no end'}; the file says ${conflict.file_terms}`,
       );
     }
-    const [inserted] = await store.query<{ added: number }>({
-      sql: `INSERT INTO coupon_codes (code, pool, value, min_spend, valid_from, valid_until, added_at)
+    const [inserted] = await store
+      .query<{ added: number }>({
+        sql: `INSERT INTO coupon_codes (code, pool, value, min_spend, valid_from, valid_until, added_at)
         SELECT f.code, $2, f.value, f.min_spend, f.valid_from, f.valid_until, $3::TIMESTAMPTZ
         FROM (${fileRows.sql}) f WHERE NOT EXISTS (SELECT 1 FROM coupon_codes c WHERE c.code = f.code)
         RETURNING 1`,
-      params: [...fileRows.params, options.pool, clock],
-    }).then((returned) => [{ added: returned.length }]);
+        params: [...fileRows.params, options.pool, clock],
+      })
+      .then((returned) => [{ added: returned.length }]);
     const added = inserted?.added ?? 0;
     return { pool: options.pool, file, created, codes: rows.length, added, unchanged: rows.length - added };
   });
@@ -231,7 +236,11 @@ export async function generateCoupons(
   const clock = options.clock ?? new Date().toISOString();
   return store.transaction(async () => {
     const existing = await findPool(store, options.pool);
-    if (existing && existing.source === 'generated' && (existing.value !== value || existing.min_spend !== minSpend))
+    if (
+      existing &&
+      existing.source === 'generated' &&
+      (existing.value !== value || existing.min_spend !== minSpend)
+    )
       throw new AppError(
         'BAD_ARGUMENT',
         `pool '${options.pool}' gives ${existing.value} off a minimum spend of ${existing.min_spend}; generate ${value} off ${minSpend} into another pool`,

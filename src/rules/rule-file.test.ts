@@ -144,7 +144,9 @@ describe('the coupon action', () => {
   it('keeps its budgets per day and in total', () => {
     const text = VALID.replace('pool: winback-30', 'pool: winback-30, per_day: 500, total: 2000');
     const [rule] = parseRuleText(text, 'r.yaml', context).rules;
-    expect(rule?.definition.actions[0]).toEqual({ coupon: { pool: 'winback-30', per_day: 500, total: 2000 } });
+    expect(rule?.definition.actions[0]).toEqual({
+      coupon: { pool: 'winback-30', per_day: 500, total: 2000 },
+    });
   });
 
   it('names the way to make a pool when the store has none', () => {

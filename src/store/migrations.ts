@@ -591,7 +591,8 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 15,
-    description: 'coupons (优惠券): pools of codes, each code and whom it was issued to, and the code an order used',
+    description:
+      'coupons (优惠券): pools of codes, each code and whom it was issued to, and the code an order used',
     statements: [
       // A pool is a named stock of codes: imported from the platform (Taobao, Shopify) or
       // generated here. Its value, min_spend and validity are the defaults its codes were given.

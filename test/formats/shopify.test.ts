@@ -225,9 +225,12 @@ describe('shopify-orders', () => {
       { id: '#1010', coupon_code: 'BLACKFRIDAY15' },
       { id: '#1022', coupon_code: 'FREESAMPLER' },
     ]);
-    expect(firstRows.filter((row) => row['Discount Code']).map((row) => row.Name).sort()).toEqual(
-      rows.map((row) => row.id),
-    );
+    expect(
+      firstRows
+        .filter((row) => row['Discount Code'])
+        .map((row) => row.Name)
+        .sort(),
+    ).toEqual(rows.map((row) => row.id));
   });
 
   it('keys a line by its SKU, the item name when it has none, and SKU@price when one SKU has two prices', async () => {

@@ -17,8 +17,22 @@ import type {
 } from '../../coupons/coupon-pools.js';
 import type { Redemptions } from '../../coupons/redemptions.js';
 import { type CommandContext, withStore } from '../context.js';
-import { checkDayRange, formatCount, formatMoney, formatPercent, parseDay, parsePositive } from '../format.js';
-import { formatOption, type OutputFormat, renderCsv, renderJson, renderTable, type Table } from '../output.js';
+import {
+  checkDayRange,
+  formatCount,
+  formatMoney,
+  formatPercent,
+  parseDay,
+  parsePositive,
+} from '../format.js';
+import {
+  formatOption,
+  type OutputFormat,
+  renderCsv,
+  renderJson,
+  renderTable,
+  type Table,
+} from '../output.js';
 
 interface FormatFlags {
   readonly format: OutputFormat;
@@ -49,7 +63,10 @@ export function registerCoupons(program: Command, getContext: () => CommandConte
       .description(
         'load codes the platform issued (Taobao 优惠券, Shopify discount codes) from a CSV into a pool, all or none; importing the same file again adds nothing',
       )
-      .argument('<file>', 'CSV with a code column (code/券码) and value, min_spend, valid_from, valid_until where known')
+      .argument(
+        '<file>',
+        'CSV with a code column (code/券码) and value, min_spend, valid_from, valid_until where known',
+      )
       .requiredOption('--pool <name>', 'the pool to load, e.g. winback-30'),
     'face value where the file has no value column (or an empty cell), e.g. 30',
   )
@@ -74,12 +91,14 @@ export function registerCoupons(program: Command, getContext: () => CommandConte
     .addOption(formatOption())
     .action(
       async (
-        flags: FormatFlags & TermsFlags & { readonly pool: string; readonly count: number; readonly prefix?: string },
+        flags: FormatFlags &
+          TermsFlags & { readonly pool: string; readonly count: number; readonly prefix?: string },
       ) => {
         const { generateCoupons } = await import('../../coupons/coupon-pools.js');
         const { AppError } = await import('../../errors.js');
         const { value } = flags;
-        if (value === undefined) throw new AppError('BAD_ARGUMENT', 'coupons generate needs --value (face value)');
+        if (value === undefined)
+          throw new AppError('BAD_ARGUMENT', 'coupons generate needs --value (face value)');
         const result = await withStore(getContext(), (store) => generateCoupons(store, { ...flags, value }));
         process.stdout.write(`${renderGenerated(result, flags.format)}\n`);
       },
@@ -98,9 +117,13 @@ export function registerCoupons(program: Command, getContext: () => CommandConte
 
   coupons
     .command('codes')
-    .description('the codes of a pool, e.g. --status free --format csv to load generated codes into the platform')
+    .description(
+      'the codes of a pool, e.g. --status free --format csv to load generated codes into the platform',
+    )
     .requiredOption('--pool <name>', 'the pool')
-    .addOption(new Option('--status <state>', 'which codes').choices(['free', 'issued', 'all']).default('all'))
+    .addOption(
+      new Option('--status <state>', 'which codes').choices(['free', 'issued', 'all']).default('all'),
+    )
     .addOption(formatOption())
     .action(async (flags: FormatFlags & { readonly pool: string; readonly status: CodeState }) => {
       const { listCodes } = await import('../../coupons/coupon-pools.js');
@@ -117,18 +140,22 @@ export function registerCoupons(program: Command, getContext: () => CommandConte
     .option('--from <day>', 'orders placed from this day (with --to)', parseDay)
     .option('--to <day>', 'orders placed up to this day, inclusive', parseDay)
     .addOption(formatOption())
-    .action(async (flags: FormatFlags & { readonly rule?: string; readonly from?: string; readonly to?: string }) => {
-      checkDayRange(flags);
-      const { getRedemptions } = await import('../../coupons/redemptions.js');
-      const result = await withStore(getContext(), (store) =>
-        getRedemptions(store, {
-          ...(flags.rule === undefined ? {} : { ruleId: flags.rule }),
-          ...(flags.from === undefined ? {} : { from: flags.from }),
-          ...(flags.to === undefined ? {} : { to: flags.to }),
-        }),
-      );
-      process.stdout.write(`${renderRedemptions(result, flags.format)}\n`);
-    });
+    .action(
+      async (
+        flags: FormatFlags & { readonly rule?: string; readonly from?: string; readonly to?: string },
+      ) => {
+        checkDayRange(flags);
+        const { getRedemptions } = await import('../../coupons/redemptions.js');
+        const result = await withStore(getContext(), (store) =>
+          getRedemptions(store, {
+            ...(flags.rule === undefined ? {} : { ruleId: flags.rule }),
+            ...(flags.from === undefined ? {} : { from: flags.from }),
+            ...(flags.to === undefined ? {} : { to: flags.to }),
+          }),
+        );
+        process.stdout.write(`${renderRedemptions(result, flags.format)}\n`);
+      },
+    );
 }
 
 export function renderImported(result: ImportCouponsResult, format: OutputFormat): string {
@@ -156,7 +183,8 @@ export function renderGenerated(result: GenerateCouponsResult, format: OutputFor
 export function renderPools(pools: readonly PoolSummary[], format: OutputFormat): string {
   if (format === 'json') return renderJson({ pools });
   const human = format === 'table';
-  const money = (amount: string | null): string | null => (amount !== null && human ? formatMoney(amount) : amount);
+  const money = (amount: string | null): string | null =>
+    amount !== null && human ? formatMoney(amount) : amount;
   const table: Table = {
     columns: ['pool', 'source', 'value', 'min_spend', 'valid_until', 'codes', 'issued', 'left', 'expired'],
     numeric: new Set(['value', 'min_spend', 'codes', 'issued', 'left', 'expired']),
@@ -173,13 +201,23 @@ export function renderPools(pools: readonly PoolSummary[], format: OutputFormat)
     ]),
   };
   if (format === 'csv') return renderCsv(table);
-  if (pools.length === 0) return 'no coupon pools yet: `huiyuan coupons import FILE --pool NAME` or `coupons generate`';
+  if (pools.length === 0)
+    return 'no coupon pools yet: `huiyuan coupons import FILE --pool NAME` or `coupons generate`';
   return renderTable(table);
 }
 
 export function renderCodes(codes: readonly CodeRow[], format: OutputFormat): string {
   if (format === 'json') return renderJson({ total: codes.length, codes });
-  const columns = ['code', 'value', 'min_spend', 'valid_from', 'valid_until', 'customer_id', 'rule_id', 'issued_at'] as const;
+  const columns = [
+    'code',
+    'value',
+    'min_spend',
+    'valid_from',
+    'valid_until',
+    'customer_id',
+    'rule_id',
+    'issued_at',
+  ] as const;
   const table: Table = {
     columns,
     numeric: new Set(['value', 'min_spend']),
