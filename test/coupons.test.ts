@@ -17,6 +17,7 @@ import {
 import { buildCouponOutcomesQuery, issueCoupons, type IssueCouponsOptions } from '../src/coupons/issue.js';
 import { getRedemptions } from '../src/coupons/redemptions.js';
 import { AppError } from '../src/errors.js';
+import { buildClearDaysQueries, buildDeriveAlertsQueries } from '../src/monitor/alerts-query.js';
 import { raw, type Query } from '../src/store/sql.js';
 import type { Store } from '../src/store/store.js';
 import { fingerprint, makeTempDir, openTempStore, ROOT, runCli, type TempStore } from './helpers.js';
@@ -297,6 +298,15 @@ describe('issueCoupons', () => {
     expect(alerts).toEqual([
       { first_seen: '2026-11-02', last_seen: '2026-11-03', resolved_on: '2026-11-04', days: 2 },
     ]);
+  });
+
+  it('keeps its alert when the monitor evaluates the same days again', async () => {
+    await generateCoupons(store, { pool: 'week', count: 1, value: '20' });
+    await issue([1, 2]);
+    for (const query of buildClearDaysQueries('2026-11-01', '2026-11-30')) await store.run(query);
+    for (const query of buildDeriveAlertsQueries()) await store.run(query);
+    const alerts = await store.query(raw(`SELECT check_name, subject FROM alerts`));
+    expect(alerts).toEqual([{ check_name: 'coupon_pool_empty', subject: 'week' }]);
   });
 
   it('stops at the budget per store day, and spends the next day’s budget the next day', async () => {
