@@ -134,7 +134,7 @@ export async function importCoupons(
           c.valid_from::VARCHAR AS valid_from, c.valid_until::VARCHAR AS valid_until,
           f.value::VARCHAR || ', min spend ' || f.min_spend::VARCHAR || ', valid ' || coalesce(f.valid_from::VARCHAR, 'any day')
             || ' to ' || coalesce(f.valid_until::VARCHAR, 'no end') AS file_terms
-        FROM (${fileRows.sql}) f JOIN coupon_codes c ON upper(c.code) = upper(f.code)
+        FROM (${fileRows.sql}) f JOIN coupon_pool_codes c ON upper(c.code) = upper(f.code)
         WHERE c.pool <> $2 OR c.code <> f.code OR c.value <> f.value OR c.min_spend <> f.min_spend
           OR c.valid_from IS DISTINCT FROM f.valid_from OR c.valid_until IS DISTINCT FROM f.valid_until
         ORDER BY f.line LIMIT 1`,
@@ -152,16 +152,14 @@ export async function importCoupons(
         `${where}: code '${conflict.code}' is already in pool '${conflict.pool}' as ${conflict.value}, min spend ${conflict.min_spend}, valid ${conflict.valid_from ?? 'any day'} to ${conflict.valid_until ?? 'no end'}; the file says ${conflict.file_terms}`,
       );
     }
-    const [inserted] = await store
-      .query<{ added: number }>({
-        sql: `INSERT INTO coupon_codes (code, pool, value, min_spend, valid_from, valid_until, added_at)
+    const before = await countPoolCodes(store, options.pool);
+    await store.run({
+      sql: `INSERT INTO coupon_pool_codes (code, pool, value, min_spend, valid_from, valid_until, added_at)
         SELECT f.code, $2, f.value, f.min_spend, f.valid_from, f.valid_until, $3::TIMESTAMPTZ
-        FROM (${fileRows.sql}) f WHERE NOT EXISTS (SELECT 1 FROM coupon_codes c WHERE c.code = f.code)
-        RETURNING 1`,
-        params: [...fileRows.params, options.pool, clock],
-      })
-      .then((returned) => [{ added: returned.length }]);
-    const added = inserted?.added ?? 0;
+        FROM (${fileRows.sql}) f WHERE NOT EXISTS (SELECT 1 FROM coupon_pool_codes c WHERE c.code = f.code)`,
+      params: [...fileRows.params, options.pool, clock],
+    });
+    const added = (await countPoolCodes(store, options.pool)) - before;
     return { pool: options.pool, file, created, codes: rows.length, added, unchanged: rows.length - added };
   });
 }
@@ -246,25 +244,22 @@ export async function generateCoupons(
         `pool '${options.pool}' gives ${existing.value} off a minimum spend of ${existing.min_spend}; generate ${value} off ${minSpend} into another pool`,
       );
     const created = await ensurePool(store, options.pool, 'generated', { ...defaults, minSpend }, clock);
-    let generated = 0;
+    const before = await countPoolCodes(store, options.pool);
+    let codes = before;
     // A collision with a stored code is all but impossible at 31^10; if one happens, the missing
     // codes are drawn again.
-    while (generated < options.count) {
-      const codes = generateCodes(options.count - generated, prefix);
-      const returned = await store.query(
-        sql`INSERT INTO coupon_codes (code, pool, value, min_spend, valid_from, valid_until, added_at)
+    while (codes - before < options.count) {
+      const drawn = generateCodes(options.count - (codes - before), prefix);
+      await store.run(
+        sql`INSERT INTO coupon_pool_codes (code, pool, value, min_spend, valid_from, valid_until, added_at)
           SELECT code, ${options.pool}, ${value}::DECIMAL(18,2), ${minSpend}::DECIMAL(18,2),
             ${defaults.validFrom ?? null}::DATE, ${defaults.validUntil ?? null}::DATE, ${clock}::TIMESTAMPTZ
-          FROM (SELECT unnest(string_split(${codes.join(',')}, ',')) AS code) n
-          WHERE NOT EXISTS (SELECT 1 FROM coupon_codes c WHERE c.code = n.code)
-          RETURNING 1`,
+          FROM (SELECT unnest(string_split(${drawn.join(',')}, ',')) AS code) n
+          WHERE NOT EXISTS (SELECT 1 FROM coupon_pool_codes c WHERE c.code = n.code)`,
       );
-      generated += returned.length;
+      codes = await countPoolCodes(store, options.pool);
     }
-    const [count] = await store.query<{ codes: number }>(
-      sql`SELECT count(*)::INTEGER AS codes FROM coupon_codes WHERE pool = ${options.pool}`,
-    );
-    return { pool: options.pool, created, generated, codes: count?.codes ?? 0 };
+    return { pool: options.pool, created, generated: codes - before, codes };
   });
 }
 
@@ -301,6 +296,13 @@ export async function listPools(store: Store, day?: string): Promise<PoolSummary
       FROM coupon_pools p LEFT JOIN coupon_codes c ON c.pool = p.name
       GROUP BY p.name, p.source, p.value, p.min_spend ORDER BY p.name`,
   );
+}
+
+async function countPoolCodes(store: Store, pool: string): Promise<number> {
+  const [row] = await store.query<{ codes: number }>(
+    sql`SELECT count(*)::INTEGER AS codes FROM coupon_pool_codes WHERE pool = ${pool}`,
+  );
+  return row?.codes ?? 0;
 }
 
 /** The names of the stored pools, for checking a rule's coupon action. */

@@ -1,9 +1,9 @@
 /**
  * Giving coupon codes to enrollments (a rule's `coupon` action at send time). Set-oriented: the
- * enrollments due come as one relation, and one UPDATE pairs the n-th of them (in priority order)
- * with the n-th free code of the pool, within the rule's budget. Because the pairing, the budget
- * and the "still free" test are one statement, two calls never hand out one code twice, however
- * their other statements interleave; and an enrollment that already holds a code (a rerun after
+ * enrollments due come as one relation, and one INSERT into coupon_issues pairs the n-th of them
+ * (in priority order) with the n-th free code of the pool, within the rule's budget. Because the pairing, the budget
+ * and the "still free" test are one statement, and coupon_issues is keyed by code and by
+ * enrollment, two calls never hand out one code twice, however their other statements interleave; and an enrollment that already holds a code (a rerun after
  * a crash) keeps it and gets no second one.
  *
  * An enrollment left without a code is `pool_empty` (the budget allowed it, the pool had no code
@@ -65,7 +65,7 @@ function budgetLeft(params: ParamList, options: IssueCouponsOptions, clock: stri
   return `(SELECT least(
       ${perDay}::BIGINT - count(*) FILTER (WHERE (issued_at - INTERVAL 1 MICROSECOND)::DATE = ${budgetDay(clock)}),
       ${total}::BIGINT - count(*))
-    FROM coupon_codes WHERE rule_id = ${rule})`;
+    FROM coupon_issues WHERE rule_id = ${rule})`;
 }
 
 /**
@@ -111,39 +111,48 @@ async function issueInTransaction(store: Store, options: IssueCouponsOptions): P
     const enrollments = params.embed(options.enrollments);
     const left = budgetLeft(params, options, clock);
     const day = budgetDay(clock);
-    const returned = await store.query({
-      sql: `WITH
+    const kept = await countHolders(store, options.enrollments);
+    await store.run({
+      sql: `INSERT INTO coupon_issues (code, pool, rule_id, enrollment_id, customer_id, issued_at)
+      WITH
         waiting AS (
           SELECT r.*, row_number() OVER (ORDER BY r.position, r.enrollment_id) AS n FROM (${requests(enrollments)}) r
-          WHERE NOT EXISTS (SELECT 1 FROM coupon_codes h WHERE h.enrollment_id = r.enrollment_id)
+          WHERE NOT EXISTS (SELECT 1 FROM coupon_issues h WHERE h.enrollment_id = r.enrollment_id)
         ),
         free AS (
-          SELECT code, row_number() OVER (ORDER BY valid_until NULLS LAST, code) AS n FROM coupon_codes
-          WHERE pool = ${pool} AND enrollment_id IS NULL
+          SELECT code, row_number() OVER (ORDER BY valid_until NULLS LAST, code) AS n FROM coupon_pool_codes c
+          WHERE pool = ${pool} AND NOT EXISTS (SELECT 1 FROM coupon_issues h WHERE h.code = c.code)
             AND (valid_from IS NULL OR valid_from <= ${day}) AND (valid_until IS NULL OR valid_until >= ${day})
-        ),
-        pairs AS (
-          SELECT f.code, w.enrollment_id, w.customer_id FROM waiting w JOIN free f USING (n)
-          WHERE w.n <= coalesce(${left}, w.n)
         )
-      UPDATE coupon_codes c SET enrollment_id = p.enrollment_id, customer_id = p.customer_id,
-        rule_id = ${rule}, issued_at = ${clock}::TIMESTAMPTZ
-      FROM pairs p WHERE c.code = p.code AND c.enrollment_id IS NULL
-      RETURNING c.code`,
+      SELECT f.code, ${pool}, ${rule}, w.enrollment_id, w.customer_id, ${clock}::TIMESTAMPTZ
+      FROM waiting w JOIN free f USING (n)
+      WHERE w.n <= coalesce(${left}, w.n)`,
       params: params.values,
     });
     const [counts] = await store.query<{ held: number; pool_empty: number; budget_spent: number }>({
       ...countOutcomes(buildCouponOutcomesQuery(options)),
     });
     const result: IssueCouponsResult = {
-      issued: returned.length,
-      kept: (counts?.held ?? 0) - returned.length,
+      issued: (counts?.held ?? 0) - kept,
+      kept,
       pool_empty: counts?.pool_empty ?? 0,
       budget_spent: counts?.budget_spent ?? 0,
     };
     await recordPoolAlert(store, options, result);
     return result;
   }
+}
+
+/** How many of the enrollments hold a code already. */
+async function countHolders(store: Store, enrollments: Query): Promise<number> {
+  const params = new ParamList();
+  const relation = params.embed(enrollments);
+  const [row] = await store.query<{ held: number }>({
+    sql: `SELECT count(*)::INTEGER AS held FROM (${requests(relation)}) r
+      WHERE EXISTS (SELECT 1 FROM coupon_issues i WHERE i.enrollment_id = r.enrollment_id)`,
+    params: params.values,
+  });
+  return row?.held ?? 0;
 }
 
 function countOutcomes(outcomes: Query): Query {
@@ -171,8 +180,10 @@ export function buildCouponOutcomesQuery(options: IssueCouponsOptions): Query {
   return {
     sql: `WITH
       held AS (
-        SELECT r.enrollment_id, r.customer_id, r.position, c.code, c.value, c.min_spend, c.valid_until
-        FROM (${requests(enrollments)}) r LEFT JOIN coupon_codes c ON c.enrollment_id = r.enrollment_id
+        SELECT r.enrollment_id, r.customer_id, r.position, i.code, c.value, c.min_spend, c.valid_until
+        FROM (${requests(enrollments)}) r
+        LEFT JOIN coupon_issues i ON i.enrollment_id = r.enrollment_id
+        LEFT JOIN coupon_pool_codes c ON c.code = i.code
       ),
       unserved AS (
         SELECT enrollment_id, row_number() OVER (ORDER BY position, enrollment_id) AS n FROM held WHERE code IS NULL
