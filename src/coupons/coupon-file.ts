@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { TextDecoder } from 'node:util';
 import { AppError } from '../errors.js';
-import { parseCsvHeader } from '../ingest/read-file.js';
+import { parseCsvHeader, splitCsvLine } from '../ingest/read-file.js';
 
 /** The canonical columns of a coupon file and the header names each is known by. */
 export const COUPON_FILE_COLUMNS = {
@@ -158,27 +158,6 @@ function decodeText(path: string): string {
   throw new AppError('BAD_ENCODING', `${path}: not text in UTF-8 or GB18030`);
 }
 
-/** The cells of one CSV line, quotes honoured ("" inside quotes is one "). */
-function splitLine(line: string, delimiter: string): string[] {
-  const cells: string[] = [];
-  let current = '';
-  let quoted = false;
-  for (let index = 0; index < line.length; index++) {
-    const char = line[index];
-    if (char === '"') {
-      if (quoted && line[index + 1] === '"') {
-        current += '"';
-        index++;
-      } else quoted = !quoted;
-    } else if (char === delimiter && !quoted) {
-      cells.push(current);
-      current = '';
-    } else current += char;
-  }
-  cells.push(current);
-  return cells;
-}
-
 /**
  * Reads and checks every row of a coupon file. The first bad cell throws one AppError
  * `FILE:LINE column NAME: expected …, found '…'`; a code written twice names both lines.
@@ -209,7 +188,7 @@ export function readCouponFile(path: string, defaults: CouponDefaults): CouponRo
   lines.forEach((text, offset) => {
     if (offset === 0 || text.trim() === '') return;
     const line = offset + 1;
-    const cells = splitLine(text, header.delimiter);
+    const cells = splitCsvLine(text, header.delimiter);
     const where = (column: string): string => `${path}:${line} column ${column}`;
     const cell = (column: CouponFileColumn): string | undefined => {
       const value = index[column] < 0 ? undefined : cells[index[column]]?.trim();
