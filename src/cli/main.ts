@@ -23,6 +23,7 @@ import { registerReport } from './commands/report.js';
 import { registerRfm } from './commands/rfm.js';
 import { registerCoupons } from './commands/coupons.js';
 import { registerRules } from './commands/rules.js';
+import { registerDeliveries } from './commands/deliveries.js';
 import { registerStatus } from './commands/status.js';
 import { registerTags } from './commands/tags.js';
 import { registerTiers } from './commands/tiers.js';
@@ -43,7 +44,7 @@ export const COMMAND_GROUPS = {
     'communities',
     'predict',
   ],
-  'Preset conditions (预设条件):': ['rules', 'coupons'],
+  'Preset conditions (预设条件):': ['rules', 'deliveries', 'coupons'],
   'Data:': ['import', 'status', 'generate', 'demo', 'config'],
 } as const;
 
@@ -94,6 +95,7 @@ export function buildProgram(): Command {
   registerCommunities(program, getContext);
   registerPredict(program, getContext);
   registerRules(program, getContext);
+  registerDeliveries(program, getContext);
   registerCoupons(program, getContext);
   registerImport(program, getContext);
   registerStatus(program, getContext);

@@ -1,6 +1,6 @@
 /**
  * `huiyuan rules apply FILE...` · `rules list` · `rules show ID [--version N]` ·
- * `rules export [ID]` · `rules enable ID` · `rules pause ID`
+ * `rules export [ID]` · `rules enable ID` · `rules pause ID` · `rules run` (rules-run.ts)
  *
  * Preset conditions (预设条件) as versioned data (docs/rules.md). The functions in src/rules/
  * return data; this file only renders it.
@@ -9,6 +9,7 @@ import { type Command, Option } from 'commander';
 import type { AppliedRule, RuleDetail, RuleSummary, StatusChangeResult } from '../../rules/rule-versions.js';
 import { type CommandContext, withStore } from '../context.js';
 import { formatCount, formatPercent, parsePositive } from '../format.js';
+import { registerRulesRun } from './rules-run.js';
 import {
   formatOption,
   type OutputFormat,
@@ -104,6 +105,8 @@ export function registerRules(program: Command, getContext: () => CommandContext
         );
         process.stdout.write(`${renderStatusChange(result, flags.format)}\n`);
       });
+
+  registerRulesRun(rules, getContext);
 }
 
 export function renderApplied(applied: readonly AppliedRule[], format: OutputFormat): string {
