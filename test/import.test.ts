@@ -217,7 +217,7 @@ describe('idempotence and upsert', () => {
         'O1007,C005,2025-01-05 08:30:00,2025-01-05 08:31:00,paid,66.60',
         'O1007,C005,2025-01-05 08:30:00,2025-01-05 08:31:00,completed,66.60',
       )
-      .concat('O1009,C003,2025-02-01 10:00:00,2025-02-01 10:00:30,paid,10.00,0,0,0,1,mobile,tmall\n');
+      .concat('O1009,C003,2025-02-01 10:00:00,2025-02-01 10:00:30,paid,10.00,0,0,0,1,mobile,tmall,\n');
     const path = join(files, 'orders.csv');
     writeFileSync(path, text);
     const result = await importFile(store, path, importOptions());

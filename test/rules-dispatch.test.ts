@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Config, configSchema } from '../src/config/config.js';
+import { importCoupons } from '../src/coupons/coupon-pools.js';
 import { dispatchDue } from '../src/rules/engine/dispatch.js';
 import { runTick } from '../src/rules/engine/tick.js';
 import { buildRuleSchema } from '../src/rules/rule-schema.js';
@@ -157,10 +158,12 @@ beforeEach(async () => {
     VALUES ${snapshot('2026-10-01', oct1)}, ${snapshot('2026-10-02', oct2)}`);
   await exec(`INSERT INTO customer_day_tags (as_of, customer_id)
     SELECT as_of, customer_id FROM customer_snapshots`);
-  await exec(`CREATE TABLE coupon_codes (pool VARCHAR, code VARCHAR, value DECIMAL(18,2), min_spend DECIMAL(18,2),
-    valid_from DATE, valid_until DATE, enrollment_id VARCHAR, customer_id VARCHAR, rule_id VARCHAR, issued_at TIMESTAMPTZ)`);
-  await exec(`INSERT INTO coupon_codes (pool, code, value, min_spend, valid_from, valid_until)
-    VALUES ('p20', 'AUTUMN-7K3M', 20.00, 100.00, '2026-10-01', '2026-10-31')`);
+  const couponFile = join(temp.dir, 'p20.csv');
+  writeFileSync(
+    couponFile,
+    'code,value,min_spend,valid_from,valid_until\nAUTUMN-7K3M,20,100,2026-10-01,2026-10-31\n',
+  );
+  await importCoupons(store, couponFile, { pool: 'p20' });
   const schema = buildRuleSchema(await getRuleContext(store, config));
   await applyRules(
     store,
@@ -675,6 +678,6 @@ describe('the CLI', () => {
   it("lists rules and deliveries in the help's preset conditions group", () => {
     const help = runCli(['--help']).stdout;
     const group = help.slice(help.indexOf('Preset conditions (预设条件):'), help.indexOf('Data:'));
-    expect(group.match(/^ {2}\S+/gm)?.map((name) => name.trim())).toEqual(['rules', 'deliveries']);
+    expect(group.match(/^ {2}\S+/gm)?.map((name) => name.trim())).toEqual(['rules', 'deliveries', 'coupons']);
   });
 });

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { generateCoupons } from '../src/coupons/coupon-pools.js';
 import { DuckDBStore } from '../src/store/duckdb/duckdb-store.js';
 import { raw } from '../src/store/sql.js';
 import { makeTempDir, ROOT, runCli } from './helpers.js';
@@ -21,17 +22,35 @@ const exampleIds = exampleFiles.flatMap((file) =>
   [...readFileSync(file, 'utf8').matchAll(/^\s*(?:- )?id: (\S+)$/gm)].map((m) => m[1] ?? ''),
 );
 
-/** A store holding the example customers: rules are applied to a store that exists (a missing --db is refused). */
-function createStore(path: string): string {
+/** Coupon pools the example files name, read with a plain pattern: a coupon action must name a pool of the store. */
+const examplePools = [
+  ...new Set(
+    exampleFiles.flatMap((file) =>
+      [...readFileSync(file, 'utf8').matchAll(/pool: ([\w.-]+)/g)].map((m) => m[1] ?? ''),
+    ),
+  ),
+];
+
+/**
+ * A store holding the example customers and the coupon pools the examples name: rules are
+ * applied to a store that exists (a missing --db is refused).
+ */
+async function createStore(path: string): Promise<string> {
   expect(runCli(['--db', path, 'import', join(ROOT, 'examples', 'customers.csv'), '--quiet']).status).toBe(0);
+  const store = await DuckDBStore.open({ path, timezone: 'Asia/Shanghai' });
+  try {
+    for (const pool of examplePools) await generateCoupons(store, { pool, count: 1, value: '10' });
+  } finally {
+    await store.close();
+  }
   return path;
 }
 
 let dir: string;
 let db: string;
-beforeEach(() => {
+beforeEach(async () => {
   dir = makeTempDir();
-  db = createStore(join(dir, 'rules.duckdb'));
+  db = await createStore(join(dir, 'rules.duckdb'));
   // A webhook endpoint, so that a rule naming another one is refused.
   writeFileSync(
     join(dir, 'huiyuan.config.json'),
@@ -216,7 +235,7 @@ describe('huiyuan rules export', () => {
       expect(back.rules).toHaveLength(exampleIds.length);
       expect(back.rules.every((r) => r.result === 'unchanged')).toBe(true);
       const before = await countRows();
-      const fresh = createStore(join(dir, `fresh-${format}.duckdb`));
+      const fresh = await createStore(join(dir, `fresh-${format}.duckdb`));
       const created = JSON.parse(
         runCli(['--db', fresh, 'rules', 'apply', file, '--format', 'json']).stdout,
       ) as AppliedJson;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../src/errors.js';
 import { DuckDBStore } from '../src/store/duckdb/duckdb-store.js';
-import { ENTITIES, ENTITY_KINDS, getStorageType } from '../src/store/entities.js';
+import { type ColumnSpec, ENTITIES, ENTITY_KINDS, getStorageType } from '../src/store/entities.js';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../src/store/migrations.js';
 import { raw } from '../src/store/sql.js';
@@ -25,11 +25,16 @@ describe('schema', () => {
         `SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '${entity.table}' ORDER BY ordinal_position`,
       ),
     );
+    const typed = (c: ColumnSpec): string[] => [c.name, getStorageType(c.type)];
     const expected = [
-      ...entity.columns.map((c) => [c.name, getStorageType(c.type)]),
+      ...entity.columns.filter((c) => c.addedBy === undefined).map(typed),
       ['batch_id', 'BIGINT'],
       ['first_imported_at', 'TIMESTAMP WITH TIME ZONE'],
       ['updated_at', 'TIMESTAMP WITH TIME ZONE'],
+      ...entity.columns
+        .filter((c) => c.addedBy !== undefined)
+        .sort((a, b) => (a.addedBy ?? 0) - (b.addedBy ?? 0))
+        .map(typed),
     ].map(([name, type]) => [name, type === 'TIMESTAMPTZ' ? 'TIMESTAMP WITH TIME ZONE' : type]);
     expect(columns.map((c) => [c.column_name, c.data_type])).toEqual(expected);
   });

@@ -21,6 +21,7 @@ import { registerMonitor } from './commands/monitor.js';
 import { registerRefresh } from './commands/refresh.js';
 import { registerReport } from './commands/report.js';
 import { registerRfm } from './commands/rfm.js';
+import { registerCoupons } from './commands/coupons.js';
 import { registerRules } from './commands/rules.js';
 import { registerDeliveries } from './commands/deliveries.js';
 import { registerSignal } from './commands/signal.js';
@@ -44,7 +45,7 @@ export const COMMAND_GROUPS = {
     'communities',
     'predict',
   ],
-  'Preset conditions (预设条件):': ['rules', 'signal', 'deliveries'],
+  'Preset conditions (预设条件):': ['rules', 'signal', 'deliveries', 'coupons'],
   'Data:': ['import', 'status', 'generate', 'demo', 'config'],
 } as const;
 
@@ -97,6 +98,7 @@ export function buildProgram(): Command {
   registerRules(program, getContext);
   registerDeliveries(program, getContext);
   registerSignal(program, getContext);
+  registerCoupons(program, getContext);
   registerImport(program, getContext);
   registerStatus(program, getContext);
   registerGenerate(program, getContext);

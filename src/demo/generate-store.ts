@@ -446,7 +446,7 @@ const WRITTEN_COLUMNS: Record<EntityKind, readonly string[]> = {
   ],
   orders: [
     'id', 'customer_id', 'placed_at', 'paid_at', 'status', 'paid_amount', 'shipping', 'discount', 'refunded_amount',
-    'item_count', 'channel', 'source',
+    'item_count', 'channel', 'source', 'coupon_code',
   ],
   'order-lines': ['order_id', 'sku', 'name', 'category', 'quantity', 'unit_price', 'refunded_amount'],
   sessions: [
@@ -1402,7 +1402,7 @@ class StoreGenerator {
     this.writers.orders.append(
       `${orderId},${customerId},${formatTimestamp(this.calendar, placed)},${paidAt >= 0 ? formatTimestamp(this.calendar, paidAt) : ''},${status},${formatCents(
         paidCents,
-      )},${formatCents(shippingCents)},${formatCents(discountCents)},${formatCents(refundedCents)},${itemCount},${channel},demo\n`,
+      )},${formatCents(shippingCents)},${formatCents(discountCents)},${formatCents(refundedCents)},${itemCount},${channel},demo,\n`,
     );
   }
 

@@ -22,31 +22,34 @@ const DELIMITERS = [',', '\t', ';', '|'] as const;
  */
 export function parseCsvHeader(head: string): CsvDialect {
   const line = (head.split('\n', 1)[0] ?? '').replace(/\r$/, '');
-  const split = (delimiter: string): string[] => {
-    const names: string[] = [];
-    let current = '';
-    let quoted = false;
-    for (let index = 0; index < line.length; index++) {
-      const char = line[index];
-      if (char === '"') {
-        if (quoted && line[index + 1] === '"') {
-          current += '"';
-          index++;
-        } else {
-          quoted = !quoted;
-        }
-      } else if (char === delimiter && !quoted) {
-        names.push(current);
-        current = '';
+  const delimiter =
+    [...DELIMITERS].sort((a, b) => splitCsvLine(line, b).length - splitCsvLine(line, a).length)[0] ?? ',';
+  return { delimiter, names: splitCsvLine(line, delimiter) };
+}
+
+/** The cells of one CSV line, quotes honoured (`""` inside quotes is one `"`). */
+export function splitCsvLine(line: string, delimiter: string): string[] {
+  const names: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (let index = 0; index < line.length; index++) {
+    const char = line[index];
+    if (char === '"') {
+      if (quoted && line[index + 1] === '"') {
+        current += '"';
+        index++;
       } else {
-        current += char;
+        quoted = !quoted;
       }
+    } else if (char === delimiter && !quoted) {
+      names.push(current);
+      current = '';
+    } else {
+      current += char;
     }
-    names.push(current);
-    return names;
-  };
-  const delimiter = [...DELIMITERS].sort((a, b) => split(b).length - split(a).length)[0] ?? ',';
-  return { delimiter, names: split(delimiter) };
+  }
+  names.push(current);
+  return names;
 }
 
 export function sourceSql(file: InspectedFile, columns?: ReadonlyMap<string, string>): string {

@@ -84,6 +84,8 @@ export function describeAlertSubject(alert: AlertFields, lang: AlertLang, tierNa
       return tierName(alert.subject) ?? alert.subject;
     case 'segment_swing':
       return describeGroupZh(alert.subject);
+    case 'coupon_pool_empty':
+      return `券池「${alert.subject}」`;
     case 'activity':
     case 'purchases':
     case 'emotion':
@@ -115,6 +117,8 @@ export function describeAlert(alert: AlertFields, lang: AlertLang, tierName: Tie
     case 'tier_swing':
     case 'segment_swing':
       return `${subject}现有 ${number(f.members)} 人，${typeof f.compared_with === 'string' ? f.compared_with : '此前'} 为 ${number(f.before)} 人${change(f.members, f.before)}`;
+    case 'coupon_pool_empty':
+      return `${subject}已空：规则 ${typeof f.rule_id === 'string' ? f.rule_id : ''} 有 ${number(f.pool_empty)} 位会员未领到券，请补充券码`;
   }
 }
 

@@ -12,13 +12,17 @@
  * stored, evaluating the same days again gives the same alerts (the id is check:subject:first_seen).
  */
 import { ParamList, sql, type Query } from '../store/sql.js';
-import type { Condition, MonitorCheck } from './monitor-checks.js';
+import { type Condition, type MonitorCheck, RAISED_CHECKS } from './monitor-checks.js';
 
 /** Removes what was stored for the days from `from` to `to`, before they are written again. */
 export function buildClearDaysQueries(from: string, to: string): Query[] {
+  // The checks other parts raise (RAISED_CHECKS) are not the daily run's to clear.
+  const raised = RAISED_CHECKS.join(',');
   return [
-    sql`DELETE FROM monitor_days WHERE day BETWEEN ${from}::DATE AND ${to}::DATE`,
-    sql`DELETE FROM monitor_conditions WHERE day BETWEEN ${from}::DATE AND ${to}::DATE`,
+    sql`DELETE FROM monitor_days WHERE day BETWEEN ${from}::DATE AND ${to}::DATE
+      AND NOT list_contains(string_split(${raised}, ','), check_name)`,
+    sql`DELETE FROM monitor_conditions WHERE day BETWEEN ${from}::DATE AND ${to}::DATE
+      AND NOT list_contains(string_split(${raised}, ','), check_name)`,
   ];
 }
 

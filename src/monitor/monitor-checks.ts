@@ -12,6 +12,7 @@ export const MONITOR_CHECKS = [
   'product_problem',
   'tier_swing',
   'segment_swing',
+  'coupon_pool_empty',
 ] as const;
 export type MonitorCheck = (typeof MONITOR_CHECKS)[number];
 
@@ -69,7 +70,15 @@ export const CHECK_LABELS: Readonly<Record<MonitorCheck, { readonly name: string
   product_problem: { name: 'product problem', zh: '商品问题' },
   tier_swing: { name: 'tier size swing', zh: '等级人数波动' },
   segment_swing: { name: 'segment size swing', zh: '分群人数波动' },
+  coupon_pool_empty: { name: 'coupon pool empty', zh: '券池已空' },
 };
+
+/**
+ * Checks raised by other parts of huiyuan as they work, not by the daily run: a monitor run over
+ * a range leaves their days and conditions alone. coupon_pool_empty is written when a rule's
+ * coupon action finds its pool empty (src/coupons/issue.ts).
+ */
+export const RAISED_CHECKS: readonly MonitorCheck[] = ['coupon_pool_empty'];
 
 export const METRIC_LABELS: Readonly<Record<string, string>> = {
   page_views: '浏览量 PV',

@@ -13,6 +13,7 @@ const context: RuleContext = {
   webhooks: ['crm'],
   defaultHoldout: 0.1,
   unsubscribeText: '回T退订',
+  couponPools: ['winback-30', 'apology-15'],
 };
 
 const VALID = `id: winback
@@ -28,8 +29,8 @@ actions:
       template: "【好店】{name}，回归券 {coupon_code}。回T退订"
 `;
 
-const problems = (text: string): string[] =>
-  parseRuleText(text, 'r.yaml', context).problems.map(formatProblem);
+const problems = (text: string, against: RuleContext = context): string[] =>
+  parseRuleText(text, 'r.yaml', against).problems.map(formatProblem);
 
 describe('parseRuleText', () => {
   it('reads a rule into its canonical definition with every default filled in', () => {
@@ -105,6 +106,21 @@ describe('parseRuleText', () => {
       VALID.replace('  - coupon: {pool: winback-30}', '  - benefit\n  - coupon: {pool: winback-30}'),
       'r.yaml:8:5: the benefit action records a tier benefit against the triggering order: it needs trigger order',
     ],
+    [
+      'a coupon pool the store does not have',
+      VALID.replace('pool: winback-30', 'pool: winback-03'),
+      "r.yaml:8:20: expected a coupon pool of the store, found 'winback-03'; did you mean 'winback-30'? (pools: winback-30, apology-15)",
+    ],
+    [
+      'a coupon budget that is not a whole number',
+      VALID.replace('pool: winback-30', 'pool: winback-30, per_day: 2.5'),
+      'r.yaml:8:41: expected per_day, a whole number of codes a day of at least 1 (leave it out for no limit), found 2.5',
+    ],
+    [
+      'a coupon budget of zero',
+      VALID.replace('pool: winback-30', 'pool: winback-30, total: 0'),
+      'r.yaml:8:39: expected total, a whole number of codes in all of at least 1 (leave it out for no limit), found 0',
+    ],
     ['a missing field', VALID.replace('name: 流失召回\n', ''), 'r.yaml:1:1: missing name'],
     [
       'a re_entry typo',
@@ -120,6 +136,22 @@ describe('parseRuleText', () => {
     expect(parseRuleText(text, 'r.yaml', context).rules).toHaveLength(2);
     expect(problems(text.replace('wait: 2d', 'wait: 2 days'))).toEqual([
       "r.yaml:9:11: expected a wait as a duration such as 30m, 12h, 3d, 2w or 1d12h, found '2 days'",
+    ]);
+  });
+});
+
+describe('the coupon action', () => {
+  it('keeps its budgets per day and in total', () => {
+    const text = VALID.replace('pool: winback-30', 'pool: winback-30, per_day: 500, total: 2000');
+    const [rule] = parseRuleText(text, 'r.yaml', context).rules;
+    expect(rule?.definition.actions[0]).toEqual({
+      coupon: { pool: 'winback-30', per_day: 500, total: 2000 },
+    });
+  });
+
+  it('names the way to make a pool when the store has none', () => {
+    expect(problems(VALID, { ...context, couponPools: [] })).toEqual([
+      "r.yaml:8:20: expected a coupon pool of the store, found 'winback-30' (the store has no pool yet: huiyuan coupons import FILE --pool NAME, or coupons generate)",
     ]);
   });
 });

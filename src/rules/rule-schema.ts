@@ -89,6 +89,8 @@ export interface RuleContext {
   readonly defaultHoldout: number;
   /** channels.sms.unsubscribe_text of the config. */
   readonly unsubscribeText: string;
+  /** The store's coupon pools (coupon_pools): what a coupon action may name. */
+  readonly couponPools: readonly string[];
 }
 
 /** Marks an issue about a key (an unknown field) rather than its value, for the locator. */
@@ -398,6 +400,18 @@ const required = (what: string) => ({
   error: (issue: { input: unknown }) => (issue.input === undefined ? `missing ${what}` : `expected ${what}`),
 });
 
+/** A coupon budget of the rule: a whole number of codes, at least 1. */
+const couponBudget = (field: string, what: string) =>
+  z.unknown().transform((input, ctx): number => {
+    if (typeof input === 'number' && Number.isInteger(input) && input >= 1) return input;
+    ctx.addIssue({
+      code: 'custom',
+      input,
+      message: `expected ${field}, a whole number of ${what} of at least 1 (leave it out for no limit), found ${describeFound(input)}`,
+    });
+    return z.NEVER;
+  });
+
 const nameText = (what: string) =>
   z.string(required(what)).regex(/^[\p{L}\p{N}_.-]{1,60}$/u, {
     message: `expected ${what}: letters, digits, _ . or -, at most 60`,
@@ -505,7 +519,22 @@ export function buildRuleSchema(context: RuleContext) {
 
   const placeholderTemplate = (what: string) => template(what);
   const action = exactlyOne('action', {
-    coupon: fields('the coupon action {pool}', { pool: nameText('a coupon pool name') }),
+    coupon: fields('the coupon action {pool, per_day?, total?}', {
+      pool: z.unknown().transform((input, ctx): string => {
+        if (typeof input === 'string' && context.couponPools.includes(input)) return input;
+        const known = context.couponPools.length
+          ? `pools: ${context.couponPools.join(', ')}`
+          : 'the store has no pool yet: huiyuan coupons import FILE --pool NAME, or coupons generate';
+        ctx.addIssue({
+          code: 'custom',
+          input,
+          message: `expected a coupon pool of the store, found ${describeFound(input)}${typeof input === 'string' ? suggestName(input, context.couponPools) : ''} (${known})`,
+        });
+        return z.NEVER;
+      }),
+      per_day: couponBudget('per_day', 'codes a day').optional(),
+      total: couponBudget('total', 'codes in all').optional(),
+    }),
     message: fields('the message action {channel, template, subject?}', {
       channel: oneOf('a message channel', MESSAGE_CHANNELS),
       subject: placeholderTemplate('an email subject').optional(),

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { closest } from 'fastest-levenshtein';
 import type { Config } from '../config/config.js';
 import { AppError } from '../errors.js';
+import { getPoolNames } from '../coupons/coupon-pools.js';
 import { sql } from '../store/sql.js';
 import type { Store } from '../store/store.js';
 import { type ParsedRule, readRuleFiles, throwProblems } from './rule-file.js';
@@ -54,6 +55,7 @@ export async function getRuleContext(store: Store, config: Config): Promise<Rule
     webhooks: Object.keys(config.channels.webhooks),
     defaultHoldout: config.rules.holdout,
     unsubscribeText: config.channels.sms.unsubscribe_text,
+    couponPools: await getPoolNames(store),
   };
 }
 

@@ -45,6 +45,12 @@ export interface ColumnSpec {
   /** SQL literal used when the column is absent from the file or the cell is empty. */
   readonly default?: string;
   readonly description: string;
+  /**
+   * The migration that added the column to a table that already existed: ALTER TABLE appends
+   * it after the bookkeeping columns, so the stored order is the spec's columns without it,
+   * the bookkeeping, then the added ones.
+   */
+  readonly addedBy?: number;
 }
 
 export interface EntitySpec {
@@ -163,6 +169,13 @@ export const ENTITIES: Record<EntityKind, EntitySpec> = {
         name: 'source',
         type: 'text',
         description: 'Where the order came from: shop or export format, e.g. tmall, shopify.',
+      },
+      {
+        name: 'coupon_code',
+        type: 'text',
+        description:
+          "The discount code the buyer used (Shopify's Discount Code); redemptions of issued coupons are read from it.",
+        addedBy: 15,
       },
     ],
     rowChecks: [

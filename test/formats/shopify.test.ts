@@ -214,6 +214,25 @@ describe('shopify-orders', () => {
     }
   });
 
+  it('keeps Discount Code as the order’s coupon_code, empty where none was used', async () => {
+    await importFile(store, ORDERS, options());
+    const rows = await store.query<{ id: string; coupon_code: string | null }>(
+      raw('SELECT id, coupon_code FROM orders WHERE coupon_code IS NOT NULL ORDER BY id'),
+    );
+    // Written by hand from the fixture: the three orders whose first row names a code.
+    expect(rows).toEqual([
+      { id: '#1002', coupon_code: 'WELCOME10' },
+      { id: '#1010', coupon_code: 'BLACKFRIDAY15' },
+      { id: '#1022', coupon_code: 'FREESAMPLER' },
+    ]);
+    expect(
+      firstRows
+        .filter((row) => row['Discount Code'])
+        .map((row) => row.Name)
+        .sort(),
+    ).toEqual(rows.map((row) => row.id));
+  });
+
   it('keys a line by its SKU, the item name when it has none, and SKU@price when one SKU has two prices', async () => {
     await importFile(store, ORDERS, options());
     const lines = await store.query<{ sku: string; quantity: number; unit_price: string }>(

@@ -31,6 +31,9 @@
  *   refunded_amount is `Refunded Amount` whatever the status, so a partly refunded order is
  *   completed (or shipped, paid) with its refund. Any other Financial Status is passed on as
  *   written and rejected by the status check, naming the value.
+ * - coupon_code is `Discount Code` as written (the code the buyer entered; redemption of issued
+ *   coupons is read from it). Where several codes were combined they stay one text, and
+ *   redemption (src/coupons/redemptions.ts) reads each code of it.
  * - paid_amount is `Total`, except partially_paid: `Total − Outstanding Balance`, the money
  *   actually received (GMV must not count what is still owed).
  * - order-lines: sku is `Lineitem sku`, else `Lineitem name` (custom items and gift cards have
@@ -66,6 +69,7 @@ const OPTIONAL_COLUMNS = [
   'Accepts Marketing',
   'Shipping',
   'Discount Amount',
+  'Discount Code',
   'Lineitem sku',
   'Billing Name',
   'Billing City',
@@ -95,7 +99,7 @@ const orderRows = (staged: string): string => {
       lower(${value('Financial Status')}) AS financial, lower(${value('Fulfillment Status')}) AS fulfillment,
       ${isoTimestamp(value('Created at'))} AS placed_at, ${isoTimestamp(value('Paid at'))} AS paid_at,
       ${value('Cancelled at')} AS cancelled_at, ${value('Total')} AS total, ${value('Outstanding Balance')} AS outstanding,
-      ${value('Shipping')} AS shipping, ${value('Discount Amount')} AS discount, ${value('Refunded Amount')} AS refunded,
+      ${value('Shipping')} AS shipping, ${value('Discount Amount')} AS discount, ${value('Discount Code')} AS coupon_code, ${value('Refunded Amount')} AS refunded,
       sum(${quantity}) AS item_count, ${value('Source')} AS channel, ${value('Accepts Marketing')} AS accepts_marketing,
       ${value('Billing Name')} AS billing_name, ${value('Billing City')} AS billing_city,
       ${value('Billing Province')} AS billing_province,
@@ -161,10 +165,11 @@ export const shopifyOrders: StoreFormat = {
         'item_count',
         'channel',
         'source',
+        'coupon_code',
       ],
       select: (staged) => `SELECT line, id, email AS customer_id, placed_at, paid_at, ${STATUS} AS status,
           ${PAID_AMOUNT} AS paid_amount, shipping, discount, refunded AS refunded_amount, item_count::VARCHAR AS item_count,
-          channel, 'shopify' AS source
+          channel, 'shopify' AS source, coupon_code
         FROM ${orderRows(staged)}`,
     },
     {

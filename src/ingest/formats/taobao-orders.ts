@@ -23,6 +23,8 @@
  *   买家未付款 (or 交易被淘宝关闭, 未创建支付宝交易) → cancelled; 交易关闭 for another reason →
  *   refunded when it was paid, cancelled when not. The full table is TAOBAO_ORDER_STATUSES. An
  *   unknown status is passed on and rejected, naming the value.
+ * - No layout names the coupon code a buyer used (only amounts, e.g. 天猫卡券抵扣): coupon_code is
+ *   not provided, and stays as a canonical file gave it.
  * - paid_amount = 买家实际支付金额 (买家实付金额), 0 when unpaid or cancelled; shipping =
  *   买家应付邮费; refunded_amount = 退款金额; item_count = 宝贝总数量; channel = mobile for
  *   手机订单, else pc; source = tmall for a Tmall shop name, else taobao.

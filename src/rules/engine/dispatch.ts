@@ -369,6 +369,8 @@ async function takeCoupons(store: Store, versions: readonly DueVersion[], clock:
     const result = await issueCoupons(store, {
       ruleId: due.ruleId,
       pool: action.coupon.pool,
+      ...(action.coupon.per_day === undefined ? {} : { perDay: action.coupon.per_day }),
+      ...(action.coupon.total === undefined ? {} : { total: action.coupon.total }),
       clock,
       enrollments,
     });
