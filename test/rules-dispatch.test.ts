@@ -9,17 +9,20 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Config, configSchema } from '../src/config/config.js';
 import { importCoupons } from '../src/coupons/coupon-pools.js';
+import { startFileReceiver } from '../src/delivery/file-receiver.js';
 import { dispatchDue } from '../src/rules/engine/dispatch.js';
 import { runTick } from '../src/rules/engine/tick.js';
 import { buildRuleSchema } from '../src/rules/rule-schema.js';
 import { applyRules, getRuleContext } from '../src/rules/rule-versions.js';
 import { raw, sql } from '../src/store/sql.js';
 import type { Store } from '../src/store/store.js';
-import { fingerprint, openTempStore, readCsv, runCli, type TempStore } from './helpers.js';
+import { fingerprint, openTempStore, readCsv, runCli, runCliAsync, type TempStore } from './helpers.js';
 
 let temp: TempStore;
 let store: Store;
@@ -490,7 +493,7 @@ describe('dispatch at send time', () => {
       action: { webhook: { endpoint: 'crm' } },
       data: { name: '张三', tier: '金卡', order_id: 'O1', order_amount: '199.00' },
     });
-    const notify = rows.find((d) => d.channel === 'notify');
+    const notify = rows.find((d) => d.channel === 'robot');
     expect(JSON.parse(notify?.payload ?? '{}')).toEqual({ text: '张三（杭州）下单 O1，金额 199.00' });
   });
 
@@ -553,6 +556,14 @@ describe('dispatch at send time', () => {
   });
 });
 
+/**
+ * Stands every rule's cursor at the clock, so a tick's enrollment step reads no occurrence of
+ * the fixture's orders: only the enrollments a test made by hand are dispatched.
+ */
+async function holdCursors(clock: string): Promise<void> {
+  await store.run(sql`INSERT INTO rule_cursors SELECT id, ${clock}::TIMESTAMPTZ, now() FROM rules`);
+}
+
 describe('runTick', () => {
   it('counts sent and failed per rule as the outbox reports them after delivery', async () => {
     await enroll(
@@ -560,6 +571,7 @@ describe('runTick', () => {
       { rule: 'promo-high', customer: 'C5', due: at(2, 9) },
       { rule: 'promo-high', customer: 'C6', due: at(2, 9), arm: 'holdout' },
     );
+    await holdCursors(at(2));
     // A receiver that takes C1's message and refuses C5's for good.
     const tick = await runTick(store, config, {
       clock: at(2),
@@ -571,7 +583,7 @@ describe('runTick', () => {
         await deliverStore.run(
           raw(`UPDATE rule_deliveries SET status = 'failed', attempts = 1 WHERE customer_id = 'C5'`),
         );
-        return { sent: 1, failed: 1, pending: 0 };
+        return { due: 2, sent: 1, failed: 1, retrying: 0, aborted: false };
       },
     });
     expect(tick.rules).toEqual([
@@ -590,11 +602,12 @@ describe('runTick', () => {
         failed: 1,
       },
     ]);
-    expect(tick.deliveries).toEqual({ sent: 1, failed: 1, pending: 0 });
+    expect(tick.deliveries).toEqual({ due: 2, sent: 1, failed: 1, retrying: 0, aborted: false });
   });
 
   it('changes nothing in a dry run', async () => {
     await enroll({ rule: 'promo-high', customer: 'C1', due: at(2, 9) });
+    await holdCursors(at(2));
     const before = await fingerprint(store, ENGINE_TABLES);
     const tick = await runTick(store, config, { clock: at(2), dryRun: true });
     expect(tick.rules.map((r) => r.rule_id)).toEqual(['promo-high']);
@@ -609,13 +622,39 @@ describe('the CLI', () => {
       { rule: 'order-care', customer: 'C1', due: at(2, 9, 30), order: 'O1' },
       { rule: 'promo-high', customer: 'C1', due: at(2, 9) },
     );
+    await holdCursors(at(3));
     await store.close();
     closed = true;
     const db = join(temp.dir, 'test.duckdb');
-    writeFileSync(join(temp.dir, 'huiyuan.config.json'), JSON.stringify(CONFIG_FILE));
-    const cli = (...args: string[]) => runCli(['--db', db, ...args]);
+    // Real receivers on loopback: the CRM webhook (checking signatures) and the staff robot.
+    const secret = `whsec_${Buffer.from('a dispatch test secret of 32 b!!').toString('base64')}`;
+    const receiver = await startFileReceiver({ secret });
+    const robotTexts: string[] = [];
+    const robot = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      request.on('end', () => {
+        robotTexts.push((JSON.parse(body) as { text: { content: string } }).text.content);
+        response.setHeader('content-type', 'application/json').end('{"errcode":0,"errmsg":"ok"}');
+      });
+    });
+    await new Promise<void>((listening) => robot.listen(0, '127.0.0.1', listening));
+    const robotPort = (robot.address() as AddressInfo).port;
+    writeFileSync(
+      join(temp.dir, 'huiyuan.config.json'),
+      JSON.stringify({
+        ...CONFIG_FILE,
+        channels: {
+          webhooks: { crm: { url: receiver.url, secret_env: 'CRM_SECRET' } },
+          robots: { staff: { type: 'wecom', url_env: 'STAFF_ROBOT_URL' } },
+          allow_private_hosts: true,
+        },
+      }),
+    );
+    const env = { CRM_SECRET: secret, STAFF_ROBOT_URL: `http://127.0.0.1:${robotPort}/robot` };
+    const cli = (...args: string[]) => runCliAsync(['--db', db, ...args], { env });
 
-    const run = cli('rules', 'run', '--as-of', '2026-10-02', '--format', 'json');
+    const run = await cli('rules', 'run', '--as-of', '2026-10-02', '--format', 'json');
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     const tick = JSON.parse(run.stdout) as {
@@ -632,7 +671,7 @@ describe('the CLI', () => {
     ]);
     expect(tick.lists.map((l) => l.path)).toEqual([join(temp.dir, 'audience-lists', 'thanked.csv')]);
 
-    const listed = cli('deliveries', '--rule', 'order-care', '--format', 'json');
+    const listed = await cli('deliveries', '--rule', 'order-care', '--format', 'json');
     expect(listed.status).toBe(0);
     const outbox = JSON.parse(listed.stdout) as {
       total: number;
@@ -650,25 +689,31 @@ describe('the CLI', () => {
       `msg_${createHash('sha256').update(`enr_order-care_C1|${index}`).digest('hex').slice(0, 24)}`;
     expect(outbox.deliveries.map((d) => [d.id, d.channel, d.status, d.attempts]).sort()).toEqual(
       [
-        [ids(3), 'webhook', 'pending', 0],
-        [ids(4), 'notify', 'pending', 0],
+        [ids(3), 'webhook', 'sent', 1],
+        [ids(4), 'robot', 'sent', 1],
       ].sort(),
     );
+    // The receiver verified the one webhook, under the outbox id; the robot got the notice.
+    expect(receiver.counts()).toMatchObject({ verified: 1, badSignatures: 0, distinctIds: 1 });
+    expect(receiver.ids()).toEqual([ids(3)]);
+    expect(robotTexts).toHaveLength(1);
 
-    const again = cli('rules', 'run', '--as-of', '2026-10-02', '--format', 'json');
+    const again = await cli('rules', 'run', '--as-of', '2026-10-02', '--format', 'json');
     expect((JSON.parse(again.stdout) as { rules: unknown[] }).rules).toEqual([]);
 
-    const sent = JSON.parse(cli('deliveries', '--status', 'sent', '--format', 'json').stdout) as {
+    const sent = JSON.parse((await cli('deliveries', '--status', 'sent', '--format', 'json')).stdout) as {
       total: number;
     };
-    expect(sent.total).toBe(0);
-    const future = cli('rules', 'run', '--as-of', '2099-01-01');
+    expect(sent.total).toBe(2);
+    await receiver.close();
+    await new Promise((closed) => robot.close(closed));
+    const future = runCli(['--db', db, 'rules', 'run', '--as-of', '2099-01-01'], { env });
     expect(future.status).toBe(2);
     expect(future.stderr).toMatch(
       /^huiyuan: --as-of 2099-01-01 is after today \(\d{4}-\d\d-\d\d in the store's timezone\)/,
     );
 
-    const wrong = cli('deliveries', '--rule', 'order-cares');
+    const wrong = runCli(['--db', db, 'deliveries', '--rule', 'order-cares'], { env });
     expect(wrong.status).not.toBe(0);
     expect(wrong.stderr.trim().split('\n')).toHaveLength(1);
     expect(wrong.stderr).toContain("did you mean 'order-care'?");
@@ -678,6 +723,6 @@ describe('the CLI', () => {
   it("lists rules and deliveries in the help's preset conditions group", () => {
     const help = runCli(['--help']).stdout;
     const group = help.slice(help.indexOf('Preset conditions (预设条件):'), help.indexOf('Data:'));
-    expect(group.match(/^ {2}\S+/gm)?.map((name) => name.trim())).toEqual(['rules', 'deliveries', 'coupons']);
+    expect(group.match(/^ {2}\S+/gm)?.map((name) => name.trim())).toEqual(['rules', 'signal', 'deliveries', 'coupons']);
   });
 });

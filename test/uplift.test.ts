@@ -24,6 +24,7 @@ const CONTEXT: RuleContext = {
   webhooks: ['crm'],
   defaultHoldout: 0.1,
   unsubscribeText: '回T退订',
+  couponPools: ['thanks-20'],
 };
 
 const DAY = 86_400;
@@ -370,17 +371,16 @@ describe('rules report on a hand-built store', () => {
         `UPDATE rule_enrollments SET order_id = 'o-' || replace(id, 'e-', '') || '-trigger' WHERE id IN ('e-t1', 'e-t2')`,
       ),
     );
-    // The coupons module's columns (migration 15), as that module writes them.
-    await edge.store.run(raw('ALTER TABLE orders ADD COLUMN IF NOT EXISTS coupon_code VARCHAR'));
+    // Two codes of a pool, issued as the coupons module issues them (migration 15).
     await edge.store.run(
-      raw(`CREATE TABLE IF NOT EXISTS coupon_codes (code VARCHAR PRIMARY KEY, pool VARCHAR NOT NULL,
-        value DECIMAL(18,2) NOT NULL, min_spend DECIMAL(18,2) NOT NULL, valid_from DATE, valid_until DATE,
-        added_at TIMESTAMPTZ NOT NULL, enrollment_id VARCHAR, customer_id VARCHAR, rule_id VARCHAR, issued_at TIMESTAMPTZ)`),
+      raw(`INSERT INTO coupon_pool_codes BY NAME
+        SELECT * FROM (VALUES ('AB12', 'thanks-20', 20, 0, now()), ('CD34', 'thanks-20', 20, 0, now()))
+          AS c(code, pool, value, min_spend, added_at)`),
     );
     await edge.store.run(
-      raw(`INSERT INTO coupon_codes BY NAME
-        SELECT * FROM (VALUES ('AB12', 'thanks-20', 20, 0, now(), 'e-t1', 'edge'), ('CD34', 'thanks-20', 20, 0, now(), 'e-t3-a', 'edge'))
-          AS c(code, pool, value, min_spend, added_at, enrollment_id, rule_id)`),
+      raw(`INSERT INTO coupon_issues BY NAME
+        SELECT * FROM (VALUES ('AB12', 'thanks-20', 'e-t1', 'edge', now()), ('CD34', 'thanks-20', 'e-t3-a', 'edge', now()))
+          AS c(code, pool, enrollment_id, rule_id, issued_at)`),
     );
     await edge.store.run(raw(`UPDATE orders SET coupon_code = 'ab12, OTHER' WHERE id = 'o-t1-coupon'`));
   });

@@ -96,8 +96,8 @@ export function buildProgram(): Command {
   registerCommunities(program, getContext);
   registerPredict(program, getContext);
   registerRules(program, getContext);
-  registerDeliveries(program, getContext);
   registerSignal(program, getContext);
+  registerDeliveries(program, getContext);
   registerCoupons(program, getContext);
   registerImport(program, getContext);
   registerStatus(program, getContext);

@@ -48,12 +48,12 @@ export function registerRulesRun(rules: Command, getContext: () => CommandContex
         );
       const result = await withStore(context, async (store) => {
         const { getTickClock, runTick } = await import('../../rules/engine/tick.js');
-        const { deliverPending } = await import('../../rules/engine/stand-ins.js');
+        const { deliverPending } = await import('../../delivery/deliver-pending.js');
         const clock = await getTickClock(store, flags.asOf);
         return runTick(store, config, {
           clock,
           dryRun: flags.dryRun ?? false,
-          deliver: (tickStore, at) => deliverPending(tickStore, config, process.env, at),
+          deliver: (tickStore, at) => deliverPending(tickStore, config, process.env, { clock: new Date(at) }),
         });
       });
       process.stdout.write(`${renderTick(result, flags.format, config.timezone)}\n`);
@@ -97,7 +97,7 @@ export function renderTick(result: TickResult, format: OutputFormat, timeZone: s
   ];
   if (result.deliveries)
     lines.push(
-      `Delivered: ${formatCount(result.deliveries.sent)} sent, ${formatCount(result.deliveries.failed)} failed, ${formatCount(result.deliveries.pending)} still pending.`,
+      `Delivered: ${formatCount(result.deliveries.sent)} sent, ${formatCount(result.deliveries.failed)} failed, ${formatCount(result.deliveries.retrying)} to retry.`,
     );
   for (const list of result.dispatch.lists)
     lines.push(`Audience list ${list.list}: ${formatCount(list.members)} members in ${list.path}`);

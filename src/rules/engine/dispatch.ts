@@ -24,7 +24,7 @@
  */
 import { dirname, resolve } from 'node:path';
 import { LIFECYCLE_STAGE_LABELS } from '../../analytics/lifecycle/lifecycle-stages.js';
-import { parseSegment, type SegmentVocabulary } from '../../analytics/profiles/segment-spec.js';
+import type { SegmentVocabulary } from '../../analytics/profiles/segment-spec.js';
 import type { Config } from '../../config/config.js';
 import { ParamList, type Query, raw, sql } from '../../store/sql.js';
 import type { Store } from '../../store/store.js';
@@ -37,7 +37,8 @@ import type { Decision } from './decisions.js';
 import { runOrRollBack } from './dry-run.js';
 import { findQuietChannels, type QuietChannel } from './quiet-hours.js';
 import { buildTemplateSql, PLACEHOLDER_COLUMNS, type Placeholder } from './render.js';
-import { buildAudienceQuery, issueCoupons } from './stand-ins.js';
+import { issueCoupons } from '../../coupons/issue.js';
+import { buildAudienceQuery, needsSnapshot, parseAudience } from './audience.js';
 
 export interface DispatchOptions {
   /** The instant of the dispatch, ISO 8601 (e.g. 2026-10-02T00:00:00.000Z). */
@@ -139,7 +140,7 @@ async function dispatchInTransaction(
   );
   await store.run(buildDueTableQuery(versions, clock));
   const { vocabulary } = await getRuleContext(store, config);
-  for (const due of versions) await recheckAudience(store, due, vocabulary, day);
+  for (const due of versions) await recheckAudience(store, due, vocabulary, day, clock);
   const quiet = await findQuietChannels(store, config.rules.quiet_hours, clock);
   await store.run(buildPlanQuery(config, clock, day, snapshot, quiet));
   await takeCoupons(store, versions, clock);
@@ -233,11 +234,12 @@ async function recheckAudience(
   due: DueVersion,
   vocabulary: SegmentVocabulary,
   day: string,
+  clock: string,
 ): Promise<void> {
-  const spec = parseSegment(due.definition.audience, vocabulary);
-  if (spec.conditions.length === 0) return;
+  const parsed = parseAudience(due.definition.audience, vocabulary, day);
+  if (!needsSnapshot(parsed)) return;
   const params = new ParamList();
-  const audience = params.embed(buildAudienceQuery(spec, day));
+  const audience = params.embed(buildAudienceQuery(parsed, day, clock));
   await store.run({
     sql: `UPDATE ${DUE} SET in_audience = customer_id IN (${audience})
       WHERE rule_id = ${params.add(due.ruleId)} AND version = ${params.add(due.version)}::INTEGER`,
@@ -501,7 +503,9 @@ async function writeAction(
           ${params.add(channel)}::VARCHAR, ${detail(params)}
         FROM ${PLAN} p LEFT JOIN ${FACTS} f ON f.id = p.id WHERE ${c.going} AND ${where}`,
     );
-  // The outbox id is the idempotency key and the webhook-id the receiver sees.
+  // The outbox id is the idempotency key and the webhook-id the receiver sees. No upsert: an
+  // enrollment is dispatched once, in one transaction with its state, and DuckDB checks an
+  // upsert row by row against a table that already holds rows (minutes at 100k rows).
   const outbox = (
     channel: string,
     destination: (params: ParamList) => string,
@@ -513,8 +517,7 @@ async function writeAction(
         SELECT 'msg_' || substr(sha256(p.id || '|' || ${c.index}::VARCHAR), 1, 24), p.id, p.rule_id, p.version,
           p.customer_id, ${c.index}, ${params.add(getKind(action))}, ${params.add(channel)}, p.category,
           ${destination(params)}, ${payload(params)}, 'pending', 0, ${c.at}, ${c.at}, NULL, NULL
-        FROM ${PLAN} p JOIN ${FACTS} f ON f.id = p.id WHERE ${c.going} AND ${where}
-        ON CONFLICT DO NOTHING`,
+        FROM ${PLAN} p JOIN ${FACTS} f ON f.id = p.id WHERE ${c.going} AND ${where}`,
     );
   // Rendered from the facts' columns (f), never the plan's: order_id is in both.
   const rendered = (template: string, params: ParamList): string => buildTemplateSql(template, params, 'f');
@@ -557,7 +560,7 @@ async function writeAction(
   if ('notify' in action) {
     const { text } = action.notify;
     await outbox(
-      'notify',
+      'robot',
       () => 'NULL',
       (params) => `json_object('text', ${rendered(text, params)})`,
     );
@@ -597,8 +600,7 @@ async function writeAction(
     await run(
       (_, c) => `INSERT INTO member_benefits
         SELECT p.id, p.customer_id, p.order_id, f.tier_id, f.tier_benefits::JSON, ${c.at}
-        FROM ${PLAN} p JOIN ${FACTS} f ON f.id = p.id WHERE ${c.going} AND p.order_id IS NOT NULL
-        ON CONFLICT DO NOTHING`,
+        FROM ${PLAN} p JOIN ${FACTS} f ON f.id = p.id WHERE ${c.going} AND p.order_id IS NOT NULL`,
     );
     await decide(
       'sent',

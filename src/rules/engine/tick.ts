@@ -10,7 +10,8 @@ import { raw, sql } from '../../store/sql.js';
 import type { Store } from '../../store/store.js';
 import { type DispatchResult, dispatchDue } from './dispatch.js';
 import { runOrRollBack } from './dry-run.js';
-import { type DeliverySummary, type EnrollRuleCounts, enroll } from './stand-ins.js';
+import type { DeliverySummary } from '../../delivery/deliver-pending.js';
+import { enroll, type RuleEnrollResult } from './enroll.js';
 
 /** Sends the pending outbox rows due at the clock (the delivery module's deliverPending, bound). */
 export type Deliverer = (store: Store, clock: string) => Promise<DeliverySummary>;
@@ -74,7 +75,7 @@ export async function getTickClock(store: Store, asOf?: string): Promise<string>
 export async function runTick(store: Store, config: Config, options: TickOptions): Promise<TickResult> {
   const { clock, dryRun } = options;
   const steps = async () => ({
-    entered: await enroll(store, config, { clock, dryRun }),
+    entered: (await enroll(store, config, { clock, dryRun })).rules,
     dispatch: await dispatchDue(store, config, { clock, dryRun }),
   });
   // A dry run holds both steps in one rolled-back transaction, so dispatch sees what enroll
@@ -119,7 +120,7 @@ async function deliverAndCount(
 }
 
 function mergeCounts(
-  entered: readonly EnrollRuleCounts[],
+  entered: readonly RuleEnrollResult[],
   dispatch: DispatchResult,
   delivered: ReadonlyMap<string, { sent: number; failed: number }>,
 ): TickRuleCounts[] {
@@ -130,6 +131,7 @@ function mergeCounts(
       ...delivered.keys(),
     ]),
   ].sort();
+  // A rule the tick found nothing for is left out: the lines say what happened.
   return ids.map((id) => {
     const e = entered.find((r) => r.rule_id === id);
     const d = dispatch.rules.find((r) => r.rule_id === id);
@@ -148,5 +150,5 @@ function mergeCounts(
       sent: sent?.sent ?? 0,
       failed: sent?.failed ?? 0,
     };
-  });
+  }).filter((counts) => Object.values(counts).some((value) => typeof value === 'number' && value > 0));
 }
