@@ -21,6 +21,7 @@ import { runTick } from '../src/rules/engine/tick.js';
 import { buildRuleSchema } from '../src/rules/rule-schema.js';
 import { applyRules, getRuleContext } from '../src/rules/rule-versions.js';
 import { raw, sql } from '../src/store/sql.js';
+import { DuckDBStore } from '../src/store/duckdb/duckdb-store.js';
 import type { Store } from '../src/store/store.js';
 import { fingerprint, openTempStore, readCsv, runCli, runCliAsync, type TempStore } from './helpers.js';
 
@@ -646,6 +647,8 @@ describe('the CLI', () => {
         ...CONFIG_FILE,
         channels: {
           webhooks: { crm: { url: receiver.url, secret_env: 'CRM_SECRET' } },
+          sms: { provider: 'gateway', gateway: { url: receiver.url, secret_env: 'CRM_SECRET' } },
+          email: { host: '127.0.0.1', port: 2525, secure: false, from: '小店 <crm@example.com>' },
           robots: { staff: { type: 'wecom', url_env: 'STAFF_ROBOT_URL' } },
           allow_private_hosts: true,
         },
@@ -718,6 +721,29 @@ describe('the CLI', () => {
     expect(wrong.stderr.trim().split('\n')).toHaveLength(1);
     expect(wrong.stderr).toContain("did you mean 'order-care'?");
     await temp.cleanup().catch(() => undefined);
+  });
+
+  it('refuses a tick whose rules the config cannot send by, in one line, before writing anything', async () => {
+    await enroll({ rule: 'promo-high', customer: 'C1', due: at(2, 9) });
+    const before = await fingerprint(store, ENGINE_TABLES);
+    await store.close();
+    closed = true;
+    const db = join(temp.dir, 'test.duckdb');
+    // CONFIG_FILE has a webhook endpoint but no staff robot, and order-care notifies the staff.
+    writeFileSync(join(temp.dir, 'huiyuan.config.json'), JSON.stringify(CONFIG_FILE));
+    const secret = `whsec_${Buffer.from('a dispatch test secret of 32 b!!').toString('base64')}`;
+    const run = runCli(['--db', db, 'rules', 'run', '--as-of', '2026-10-02'], { env: { CRM_SECRET: secret } });
+    expect(run.status).toBe(3);
+    expect(run.stderr.trim().split('\n')).toEqual([
+      'huiyuan: the notify actions of rule order-care are notices for a staff robot, but channels.notify_robot names none',
+    ]);
+    const missing = runCli(['--db', db, 'rules', 'run', '--as-of', '2026-10-02'], { env: { CRM_SECRET: '' } });
+    expect(missing.status).toBe(3);
+    expect(missing.stderr).toContain('names the environment variable CRM_SECRET, which is not set');
+    temp = { ...temp, store: await DuckDBStore.open({ path: db, timezone: 'Asia/Shanghai' }) };
+    store = temp.store;
+    closed = false;
+    expect(await fingerprint(store, ENGINE_TABLES)).toBe(before);
   });
 
   it("lists rules and deliveries in the help's preset conditions group", () => {

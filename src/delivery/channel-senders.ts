@@ -145,11 +145,11 @@ function messageOf(delivery: OutgoingDelivery): { to: string; text: string; subj
 export async function checkDueTargets(
   channels: ChannelsConfig,
   secrets: ChannelSecrets,
-  targets: readonly { channel: string; target: string | null; deliveries: number }[],
+  targets: readonly { channel: string; target: string | null; deliveries: number; label?: string }[],
 ): Promise<void> {
   const hosts = new Map<string, string>();
-  for (const { channel, target, deliveries } of targets) {
-    const rows = `${deliveries} pending ${deliveries === 1 ? 'delivery' : 'deliveries'}`;
+  for (const { channel, target, deliveries, label } of targets) {
+    const rows = label ?? `${deliveries} pending ${deliveries === 1 ? 'delivery' : 'deliveries'}`;
     if (!(DELIVERY_CHANNELS as readonly string[]).includes(channel))
       throw new AppError(
         'BAD_CONFIG',
@@ -193,4 +193,32 @@ export async function checkDueTargets(
   }
   if (channels.allow_private_hosts) return;
   for (const [key, url] of hosts) await assertPublicHost(url, key);
+}
+
+/**
+ * Refuses, before a tick writes anything, the active rules' channels the config cannot send by:
+ * a rule's SMS with no SMS provider, an email with no SMTP server, a notice with no robot, a
+ * missing secret, a private host. The same checks delivery makes of its due rows, made of what
+ * the rules will queue, so a tick never enrolls members it could not reach.
+ */
+export async function checkRuleChannels(
+  channels: ChannelsConfig,
+  secrets: ChannelSecrets,
+  rules: readonly { readonly id: string; readonly actions: readonly Record<string, unknown>[] }[],
+): Promise<void> {
+  const targets = rules.flatMap((rule) =>
+    rule.actions.flatMap((action): { channel: string; target: string | null }[] => {
+      const message = action.message as { channel?: string } | undefined;
+      const webhook = action.webhook as { endpoint?: string } | undefined;
+      if (message?.channel) return [{ channel: message.channel, target: null }];
+      if (webhook?.endpoint) return [{ channel: 'webhook', target: webhook.endpoint }];
+      if ('notify' in action) return [{ channel: 'robot', target: null }];
+      return [];
+    }).map((target) => ({
+      ...target,
+      deliveries: 0,
+      label: `the ${target.channel === 'robot' ? 'notify' : target.channel} actions of rule ${rule.id}`,
+    })),
+  );
+  await checkDueTargets(channels, secrets, targets);
 }
