@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBStore } from '../src/store/duckdb/duckdb-store.js';
 import { raw } from '../src/store/sql.js';
+import { generateCoupons } from '../src/coupons/coupon-pools.js';
 import { makeTempDir, runCli } from './helpers.js';
 import { applyRuleObject, buildFixtureStore, ruleOf } from './rules-engine-fixture.js';
 
@@ -18,6 +19,8 @@ beforeAll(async () => {
   const store = await DuckDBStore.open({ path: db, timezone: 'Asia/Shanghai' });
   try {
     await buildFixtureStore(store);
+    // The pool the rule names exists (a rule naming an unknown pool is refused when applied).
+    await generateCoupons(store, { pool: 'thanks-5', count: 10, value: '5' });
     await applyRuleObject(store, {
       id: 'coupon-sms',
       name: '每单短信券',
@@ -112,7 +115,7 @@ describe('huiyuan rules backtest', () => {
     };
     // o1 09:00, o6 11:00, o2 15:00 on the 15th and o3 10:00 on the 20th; due 12 hours later, so
     // at 21:00, 23:00, 03:00 and 22:00: every SMS in the quiet hours (20:00–08:00). c1 and c4
-    // are members with SMS consent. Coupon pools are not stored here: no face value.
+    // are members with SMS consent. The pool thanks-5 holds ¥5 codes: 4 coupons are ¥20 of face value.
     expect(result.totals).toMatchObject({
       entered: 4,
       held_out: 0,
@@ -121,7 +124,7 @@ describe('huiyuan rules backtest', () => {
       skipped: 0,
       messages: 4,
       coupons: 4,
-      coupon_value: null,
+      coupon_value: 20,
     });
     // A purchase within 14 days after: o1 → o2, o2 → o3; o6 (c4 buys no more) and o3 (o4 is 31 days on) not.
     expect(result.months).toEqual([

@@ -732,12 +732,16 @@ describe('the CLI', () => {
     // CONFIG_FILE has a webhook endpoint but no staff robot, and order-care notifies the staff.
     writeFileSync(join(temp.dir, 'huiyuan.config.json'), JSON.stringify(CONFIG_FILE));
     const secret = `whsec_${Buffer.from('a dispatch test secret of 32 b!!').toString('base64')}`;
-    const run = runCli(['--db', db, 'rules', 'run', '--as-of', '2026-10-02'], { env: { CRM_SECRET: secret } });
+    const run = runCli(['--db', db, 'rules', 'run', '--as-of', '2026-10-02'], {
+      env: { CRM_SECRET: secret },
+    });
     expect(run.status).toBe(3);
     expect(run.stderr.trim().split('\n')).toEqual([
       'huiyuan: the notify actions of rule order-care are notices for a staff robot, but channels.notify_robot names none',
     ]);
-    const missing = runCli(['--db', db, 'rules', 'run', '--as-of', '2026-10-02'], { env: { CRM_SECRET: '' } });
+    const missing = runCli(['--db', db, 'rules', 'run', '--as-of', '2026-10-02'], {
+      env: { CRM_SECRET: '' },
+    });
     expect(missing.status).toBe(3);
     expect(missing.stderr).toContain('names the environment variable CRM_SECRET, which is not set');
     temp = { ...temp, store: await DuckDBStore.open({ path: db, timezone: 'Asia/Shanghai' }) };
@@ -749,6 +753,11 @@ describe('the CLI', () => {
   it("lists rules and deliveries in the help's preset conditions group", () => {
     const help = runCli(['--help']).stdout;
     const group = help.slice(help.indexOf('Preset conditions (预设条件):'), help.indexOf('Data:'));
-    expect(group.match(/^ {2}\S+/gm)?.map((name) => name.trim())).toEqual(['rules', 'signal', 'deliveries', 'coupons']);
+    expect(group.match(/^ {2}\S+/gm)?.map((name) => name.trim())).toEqual([
+      'rules',
+      'signal',
+      'deliveries',
+      'coupons',
+    ]);
   });
 });

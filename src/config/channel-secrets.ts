@@ -62,7 +62,9 @@ export function resolveChannelSecrets(channels: ChannelsConfig, env: NodeJS.Proc
     robots.set(name, {
       url,
       secret:
-        robot.secret_env === undefined ? undefined : read(robot.secret_env, `channels.robots.${name}.secret_env`),
+        robot.secret_env === undefined
+          ? undefined
+          : read(robot.secret_env, `channels.robots.${name}.secret_env`),
     });
   }
   return {

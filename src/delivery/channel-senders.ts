@@ -207,18 +207,20 @@ export async function checkRuleChannels(
   rules: readonly { readonly id: string; readonly actions: readonly Record<string, unknown>[] }[],
 ): Promise<void> {
   const targets = rules.flatMap((rule) =>
-    rule.actions.flatMap((action): { channel: string; target: string | null }[] => {
-      const message = action.message as { channel?: string } | undefined;
-      const webhook = action.webhook as { endpoint?: string } | undefined;
-      if (message?.channel) return [{ channel: message.channel, target: null }];
-      if (webhook?.endpoint) return [{ channel: 'webhook', target: webhook.endpoint }];
-      if ('notify' in action) return [{ channel: 'robot', target: null }];
-      return [];
-    }).map((target) => ({
-      ...target,
-      deliveries: 0,
-      label: `the ${target.channel === 'robot' ? 'notify' : target.channel} actions of rule ${rule.id}`,
-    })),
+    rule.actions
+      .flatMap((action): { channel: string; target: string | null }[] => {
+        const message = action.message as { channel?: string } | undefined;
+        const webhook = action.webhook as { endpoint?: string } | undefined;
+        if (message?.channel) return [{ channel: message.channel, target: null }];
+        if (webhook?.endpoint) return [{ channel: 'webhook', target: webhook.endpoint }];
+        if ('notify' in action) return [{ channel: 'robot', target: null }];
+        return [];
+      })
+      .map((target) => ({
+        ...target,
+        deliveries: 0,
+        label: `the ${target.channel === 'robot' ? 'notify' : target.channel} actions of rule ${rule.id}`,
+      })),
   );
   await checkDueTargets(channels, secrets, targets);
 }

@@ -132,23 +132,25 @@ function mergeCounts(
     ]),
   ].sort();
   // A rule the tick found nothing for is left out: the lines say what happened.
-  return ids.map((id) => {
-    const e = entered.find((r) => r.rule_id === id);
-    const d = dispatch.rules.find((r) => r.rule_id === id);
-    const sent = delivered.get(id);
-    return {
-      rule_id: id,
-      occurrences: e?.occurrences ?? 0,
-      entered: e?.entered ?? 0,
-      not_in_audience: (e?.not_in_audience ?? 0) + (d?.not_in_audience ?? 0),
-      held_out: d?.held_out ?? 0,
-      deferred: (d?.deferred_quiet_hours ?? 0) + (d?.deferred_cap ?? 0),
-      skipped: (d?.skipped_late ?? 0) + (d?.pool_empty ?? 0) + (d?.budget_spent ?? 0),
-      no_consent: d?.no_consent ?? 0,
-      queued: d?.queued ?? 0,
-      applied: d?.applied ?? 0,
-      sent: sent?.sent ?? 0,
-      failed: sent?.failed ?? 0,
-    };
-  }).filter((counts) => Object.values(counts).some((value) => typeof value === 'number' && value > 0));
+  return ids
+    .map((id) => {
+      const e = entered.find((r) => r.rule_id === id);
+      const d = dispatch.rules.find((r) => r.rule_id === id);
+      const sent = delivered.get(id);
+      return {
+        rule_id: id,
+        occurrences: e?.occurrences ?? 0,
+        entered: e?.entered ?? 0,
+        not_in_audience: (e?.not_in_audience ?? 0) + (d?.not_in_audience ?? 0),
+        held_out: d?.held_out ?? 0,
+        deferred: (d?.deferred_quiet_hours ?? 0) + (d?.deferred_cap ?? 0),
+        skipped: (d?.skipped_late ?? 0) + (d?.pool_empty ?? 0) + (d?.budget_spent ?? 0),
+        no_consent: d?.no_consent ?? 0,
+        queued: d?.queued ?? 0,
+        applied: d?.applied ?? 0,
+        sent: sent?.sent ?? 0,
+        failed: sent?.failed ?? 0,
+      };
+    })
+    .filter((counts) => Object.values(counts).some((value) => typeof value === 'number' && value > 0));
 }
