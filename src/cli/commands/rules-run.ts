@@ -53,13 +53,13 @@ export function registerRulesRun(rules: Command, getContext: () => CommandContex
         const { checkRuleChannels } = await import('../../delivery/channel-senders.js');
         const { resolveChannelSecrets } = await import('../../config/channel-secrets.js');
         // Before anything is written: a rule the config cannot send by is one line, not a tick
-        // that enrolls members and then stops at delivery.
-        const rules = await listActiveRules(store);
-        await checkRuleChannels(
-          config.channels,
-          resolveChannelSecrets(config.channels, process.env),
-          rules.map((rule) => ({ id: rule.id, actions: rule.definition.actions })),
-        );
+        // that enrolls members and then stops at delivery. A dry run sends nothing: no check.
+        if (!flags.dryRun)
+          await checkRuleChannels(
+            config.channels,
+            resolveChannelSecrets(config.channels, process.env),
+            (await listActiveRules(store)).map((rule) => ({ id: rule.id, actions: rule.definition.actions })),
+          );
         const clock = await getTickClock(store, flags.asOf);
         return runTick(store, config, {
           clock,
