@@ -19,7 +19,7 @@ export const FULL_STORE_FILES = join(BENCH_DIR, `store-${FULL_STORE_CUSTOMERS}`)
  * Named by the import's storage layout, so a store cached by an older import is built anew:
  * 2 stores sessions by time (src/ingest/merge-rows.ts).
  */
-export const FULL_STORE_DB = join(BENCH_DIR, 'full-imported-2.duckdb');
+export const FULL_STORE_DB = join(BENCH_DIR, 'full-imported-3.duckdb');
 
 const ENTITIES = [
   ['customers.csv', 'customers'],

@@ -307,7 +307,7 @@ async function main(): Promise<void> {
     '',
     `Where the daily refresh's time goes (one more in-process run, every statement timed, grouped by the table it creates or fills; hy_snap_facts is the customer facts, in one pass over the orders, that every analysis and the predictions read): ${steps}.`,
     '',
-    "The activity tags' scan of the sessions reads only the trailing window: the import stores sessions by time (src/ingest/merge-rows.ts), so DuckDB skips the row groups whose started_at lies before the window by their min/max.",
+    "The activity tags' scan of the sessions reads only the trailing window: the import stores sessions by month, then by customer (src/ingest/merge-rows.ts), so DuckDB skips the row groups whose started_at lies before the window by their min/max.",
     '',
     `Targets (issue 15): the default daily refresh within 3× the floor — ${daily <= 3 ? 'met' : 'NOT met'} in process (${daily.toFixed(2)}×), whole process ${dailyProcess.toFixed(2)}×; peak RSS under 4 GB — ${peak < 4096 ? 'met' : 'NOT met'} (${peak.toFixed(0)} MiB).`,
   ].join('\n');

@@ -24,7 +24,7 @@ async function storedTimes(): Promise<string[]> {
 }
 
 describe('import storage order', () => {
-  it('stores sessions listed customer by customer in time order, on a first import and on a later one', async () => {
+  it('stores sessions listed customer by customer by month, then by customer, on a first import and on a later one', async () => {
     const header =
       'customer_id,anonymous_id,started_at,page_views,duration_seconds,bounced,cart_adds,favourites,purchases';
     const first = join(temp.dir, 'sessions-1.csv');
@@ -36,11 +36,14 @@ describe('import storage order', () => {
         'C1,,2024-01-09T10:00:00Z,2,30,,0,0,0',
         'C2,,2024-03-01T10:00:00Z,1,5,,0,0,0',
         'C2,,2024-02-01T10:00:00Z,4,90,,0,0,0',
+        'C2,,2024-01-05T10:00:00Z,1,10,,0,0,0',
       ].join('\n'),
     );
     await importFile(temp.store, first, { kind: 'sessions', rejectsDir: join(temp.dir, 'rejects') });
+    // January's sessions first, C1's before C2's (by customer within a month), then the later months.
     expect(await storedTimes()).toEqual([
       '2024-01-09 10:00',
+      '2024-01-05 10:00',
       '2024-02-01 10:00',
       '2024-03-01 10:00',
       '2024-05-03 10:00',
